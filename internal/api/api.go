@@ -1,0 +1,151 @@
+// Package api serves the JSON query API under /api/v1: the session list, one
+// session's metadata and its events as a plain rrweb stream.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/playhead/playhead/internal/store"
+)
+
+// Sessions is the read side of the store that the API needs.
+type Sessions interface {
+	Sessions(ctx context.Context, limit int) ([]store.Session, error)
+	Session(ctx context.Context, id string) (store.Session, error)
+	SessionEvents(ctx context.Context, session, window string) ([]store.WindowEvents, error)
+}
+
+// API serves the query endpoints.
+type API struct {
+	Sessions Sessions
+	Logger   *slog.Logger
+}
+
+// listLimit caps the session list until search and paging arrive.
+const listLimit = 500
+
+// Register adds the API's routes to mux.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/sessions", a.list)
+	mux.HandleFunc("GET /api/v1/sessions/{id}", a.get)
+	mux.HandleFunc("GET /api/v1/sessions/{id}/events", a.events)
+}
+
+type sessionJSON struct {
+	ID         string         `json:"id"`
+	Start      time.Time      `json:"start"`
+	End        time.Time      `json:"end"`
+	DurationMS int64          `json:"duration_ms"`
+	Pages      int            `json:"pages"`
+	EntryURL   string         `json:"entry_url"`
+	Browser    string         `json:"browser"`
+	OS         string         `json:"os"`
+	Device     string         `json:"device"`
+	Windows    []windowJSON   `json:"windows"`
+	PageViews  []pageViewJSON `json:"page_views,omitempty"`
+}
+
+type windowJSON struct {
+	ID     string    `json:"id"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Events int       `json:"events"`
+}
+
+type pageViewJSON struct {
+	URL    string    `json:"url"`
+	Start  time.Time `json:"start"`
+	Window string    `json:"window"`
+	Width  int       `json:"width,omitempty"`
+	Height int       `json:"height,omitempty"`
+}
+
+func toJSON(s store.Session) sessionJSON {
+	j := sessionJSON{
+		ID:         s.ID,
+		Start:      s.Start,
+		End:        s.End,
+		DurationMS: s.Duration().Milliseconds(),
+		Pages:      s.Pages,
+		EntryURL:   s.EntryURL,
+		Browser:    s.Browser,
+		OS:         s.OS,
+		Device:     s.Device,
+		Windows:    []windowJSON{},
+	}
+	for _, w := range s.Windows {
+		j.Windows = append(j.Windows, windowJSON{w.ID, w.Start, w.End, w.Events})
+	}
+	for _, p := range s.PageViews {
+		j.PageViews = append(j.PageViews, pageViewJSON{p.URL, p.Start, p.Window, p.Width, p.Height})
+	}
+	return j
+}
+
+func (a *API) list(w http.ResponseWriter, r *http.Request) {
+	list, err := a.Sessions.Sessions(r.Context(), listLimit)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	out := make([]sessionJSON, len(list))
+	for i, s := range list {
+		out[i] = toJSON(s)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+func (a *API) get(w http.ResponseWriter, r *http.Request) {
+	s, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	j := toJSON(s)
+	if j.PageViews == nil {
+		j.PageViews = []pageViewJSON{}
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (a *API) events(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	windows, err := a.Sessions.SessionEvents(r.Context(), id, r.URL.Query().Get("window"))
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if len(windows) == 0 {
+		a.fail(w, store.ErrNotFound)
+		return
+	}
+	merged, err := Merge(windows)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(merged)
+}
+
+// fail maps an error to its HTTP answer: the one place that does.
+func (a *API) fail(w http.ResponseWriter, err error) {
+	status, code, msg := http.StatusInternalServerError, "internal", "something went wrong; see the server log"
+	if errors.Is(err, store.ErrNotFound) {
+		status, code, msg = http.StatusNotFound, "not_found", "no such session"
+	} else {
+		a.Logger.Error("api", "err", err)
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

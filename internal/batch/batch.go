@@ -1,0 +1,51 @@
+// Package batch defines the unit that flows along the data path: one
+// validated request of rrweb events from one window of one session. Ingest
+// makes batches, the durable log keeps them, the processor reads them.
+package batch
+
+import "time"
+
+// Batch is one acknowledged upload. (Session, Window, Seq) identifies it:
+// a client that retries sends the same triple, and it is stored once.
+type Batch struct {
+	Project  int64
+	Session  string
+	Window   string
+	Seq      int64
+	Received time.Time // server clock; event timestamps are the client's
+
+	UserAgent string
+
+	// Events is the JSON array of rrweb events, each exactly as received.
+	Events []byte
+	Count  int   // number of events
+	First  int64 // smallest event timestamp, ms since the epoch
+	Last   int64 // largest event timestamp
+
+	// Pages lists the page loads the batch starts (rrweb Meta events).
+	Pages []Page
+}
+
+// Page is one page load seen in a window: an rrweb Meta event.
+type Page struct {
+	URL       string `json:"url"`
+	Timestamp int64  `json:"ts"`
+	Width     int    `json:"w,omitempty"`
+	Height    int    `json:"h,omitempty"`
+}
+
+// Header is what the log keeps next to a batch's events so that readers
+// which need only its shape (the processor) do not decode the events.
+type Header struct {
+	ID        int64 // position in the log, increasing in commit order
+	Project   int64
+	Session   string
+	Window    string
+	Seq       int64
+	Received  time.Time
+	UserAgent string
+	Count     int
+	First     int64
+	Last      int64
+	Pages     []Page
+}

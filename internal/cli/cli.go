@@ -1,0 +1,201 @@
+// Package cli is Playhead's command line: it parses subcommands and their
+// flags (with environment fallbacks) and runs them.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+// Defaults for the flags every command that touches data shares.
+const (
+	defaultAddr = "127.0.0.1:8080"
+	defaultData = "./data"
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+// Env is what a command may touch: its output streams and environment.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+var commands = []command{
+	{"serve", "run the server: ingest, dashboard, player and demo shop", serve},
+	{"project", "manage projects: playhead project create NAME", project},
+}
+
+// errUsage marks an error whose message already explains the usage.
+var errUsage = errors.New("usage")
+
+// Main runs the command line and returns the process's exit code.
+func Main(args []string) int {
+	env := &Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := Run(ctx, env, args)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(env.Stderr, "playhead:", err)
+		return 1
+	}
+}
+
+// Run runs the command named by args[0].
+func Run(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		usage(env.Stderr)
+		return errUsage
+	}
+	name, rest := args[0], args[1:]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(rest) > 0 {
+			return Run(ctx, env, []string{rest[0], "--help"})
+		}
+		usage(env.Stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(ctx, env, rest)
+		}
+	}
+	fmt.Fprintf(env.Stderr, "playhead: unknown command %q\n\n", name)
+	usage(env.Stderr)
+	return errUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Playhead records what visitors see and do on a website and plays it back.")
+	fmt.Fprintln(w, "\nUsage: playhead COMMAND [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'playhead help COMMAND' for a command's flags.")
+}
+
+// flagSet makes a flag set that prints its usage to env.Stderr and returns
+// errors instead of exiting.
+func flagSet(env *Env, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// envDefault returns the environment variable's value, or def.
+func envDefault(env *Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// parse parses args, turning a bad flag into errUsage (the flag package has
+// already said what is wrong).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func serve(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet(env, "serve", "playhead serve [--addr HOST:PORT] [--data DIR]")
+	addr := fs.String("addr", envDefault(env, "PLAYHEAD_ADDR", defaultAddr), "address to listen on (env PLAYHEAD_ADDR)")
+	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "serve takes no arguments, got %q\n", strings.Join(fs.Args(), " "))
+		return errUsage
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	return server.Run(ctx, server.Config{Addr: *addr, Data: *data}, logger, nil)
+}
+
+// originsFlag collects repeated --origin flags.
+type originsFlag []string
+
+func (o *originsFlag) String() string { return strings.Join(*o, ",") }
+func (o *originsFlag) Set(v string) error {
+	*o = append(*o, v)
+	return nil
+}
+
+func project(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprintln(env.Stdout, "Usage: playhead project create NAME [--data DIR] [--origin URL]...")
+			return nil
+		}
+		fmt.Fprintln(env.Stderr, "Usage: playhead project create NAME [--data DIR] [--origin URL]...")
+		return errUsage
+	}
+	fs := flagSet(env, "project create", "playhead project create NAME [--data DIR] [--origin URL]...")
+	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	var origins originsFlag
+	fs.Var(&origins, "origin", "a page origin allowed to send recordings, like https://shop.example (repeatable; none allows any)")
+	// Accept flags before and after NAME.
+	args = args[1:]
+	var name string
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		name = fs.Arg(0)
+		if err := parse(fs, fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if name == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	for i, o := range origins {
+		n, err := normalizeOrigin(o)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, err)
+			return errUsage
+		}
+		origins[i] = n
+	}
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	p, err := st.CreateProject(ctx, name, origins)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Created project %q (id %d). Its ingest key:\n%s\n", p.Name, p.ID, p.Key)
+	return nil
+}

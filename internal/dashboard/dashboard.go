@@ -1,0 +1,141 @@
+// Package dashboard serves the HTML pages people use: the list of recorded
+// sessions and the player page for one of them. Pages are rendered on the
+// server; only the player needs JavaScript.
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/playhead/playhead/internal/store"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Sessions is the read side of the store that the pages need.
+type Sessions interface {
+	Sessions(ctx context.Context, limit int) ([]store.Session, error)
+	Session(ctx context.Context, id string) (store.Session, error)
+}
+
+// Dashboard serves the pages.
+type Dashboard struct {
+	Sessions Sessions
+	Logger   *slog.Logger
+	// Snippet is shown on the empty list: how to start recording.
+	Snippet string
+
+	pages map[string]*template.Template
+}
+
+// New parses the templates.
+func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, error) {
+	d := &Dashboard{Sessions: sessions, Snippet: snippet, Logger: logger, pages: map[string]*template.Template{}}
+	funcs := template.FuncMap{
+		"duration": formatDuration,
+		"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+		"path":     urlPath,
+	}
+	for _, page := range []string{"sessions", "session", "error"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s template: %w", page, err)
+		}
+		d.pages[page] = t
+	}
+	return d, nil
+}
+
+// Register adds the pages' routes to mux.
+func (d *Dashboard) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", d.list)
+	mux.HandleFunc("GET /sessions/{id}", d.session)
+}
+
+// listLimit caps the list until search and paging arrive.
+const listLimit = 200
+
+func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
+	list, err := d.Sessions.Sessions(r.Context(), listLimit)
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.render(w, http.StatusOK, "sessions", map[string]any{"Sessions": list, "Snippet": d.Snippet})
+}
+
+func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
+	s, err := d.Sessions.Session(r.Context(), r.PathValue("id"))
+	if err != nil {
+		d.fail(w, err)
+		return
+	}
+	d.render(w, http.StatusOK, "session", map[string]any{"Session": s})
+}
+
+func (d *Dashboard) fail(w http.ResponseWriter, err error) {
+	status, msg := http.StatusInternalServerError, "Something went wrong; the server log says more."
+	if errors.Is(err, store.ErrNotFound) {
+		status, msg = http.StatusNotFound, "There is no such session."
+	} else {
+		d.Logger.Error("dashboard", "err", err)
+	}
+	d.render(w, status, "error", map[string]any{"Message": msg})
+}
+
+func (d *Dashboard) render(w http.ResponseWriter, status int, page string, data map[string]any) {
+	var buf bytes.Buffer
+	if err := d.pages[page].Execute(&buf, data); err != nil {
+		d.Logger.Error("render", "page", page, "err", err)
+		http.Error(w, "template error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	// The player's iframe holds recorded pages. It is sandboxed without
+	// scripts, and this policy keeps any script but ours out of the page;
+	// recorded styles, images and fonts may come from anywhere.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; "+
+		"style-src * 'unsafe-inline'; img-src * data: blob:; font-src * data:; media-src * data: blob:; "+
+		"object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}
+
+// urlPath shortens a page URL to what a person scans for: its path.
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
+}

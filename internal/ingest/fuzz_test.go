@@ -1,0 +1,67 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+)
+
+// FuzzDecode feeds the decoder arbitrary bodies, plain and gzip'd. It must
+// never panic, must answer every failure with a 4xx *Error, and whatever it
+// accepts must be valid JSON it can read back.
+func FuzzDecode(f *testing.F) {
+	for _, events := range corpus(f) {
+		f.Add(envelope(events), false)
+		f.Add(gzipBytes(f, envelope(events)), true)
+	}
+	if seeds, err := os.ReadDir("testdata/seeds"); err == nil {
+		for _, s := range seeds {
+			b, err := os.ReadFile("testdata/seeds/" + s.Name())
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b, false)
+		}
+	}
+	f.Add([]byte(`{"key":"k","session":"s","window":"w","seq":0,"events":[{"type":4,"data":{"href":"x"},"timestamp":1795000000000}]}`), false)
+	f.Fuzz(func(t *testing.T, body []byte, gzipped bool) {
+		encoding := ""
+		if gzipped {
+			encoding = "gzip"
+		}
+		raw, err := ReadBody(bytes.NewReader(body), encoding, DefaultLimits)
+		if err != nil {
+			checkRejection(t, err)
+			return
+		}
+		env, err := Decode(raw, testNow, DefaultLimits)
+		if err != nil {
+			checkRejection(t, err)
+			return
+		}
+		b := env.Batch
+		var events []json.RawMessage
+		if err := json.Unmarshal(b.Events, &events); err != nil {
+			t.Fatalf("accepted events are not a JSON array: %v", err)
+		}
+		if len(events) != b.Count || b.Count == 0 || b.First > b.Last {
+			t.Fatalf("batch shape: %d events, count %d, %d..%d", len(events), b.Count, b.First, b.Last)
+		}
+		if !validID(b.Session) || !validID(b.Window) || b.Seq < 0 {
+			t.Fatalf("accepted bad ids: %q %q %d", b.Session, b.Window, b.Seq)
+		}
+	})
+}
+
+func checkRejection(t *testing.T, err error) {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error is not an *Error: %v", err)
+	}
+	if e.Status < 400 || e.Status > 499 || e.Code == "" || e.Message == "" {
+		t.Fatalf("rejection %d %q %q", e.Status, e.Code, e.Message)
+	}
+}

@@ -1,0 +1,130 @@
+// Package process assembles sessions from the durable log: it reads
+// batches in log order and folds what they tell (time span, windows, page
+// loads, browser) into the sessions index. It runs behind ingest, so
+// acknowledging a batch never waits for it.
+package process
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/store"
+	"github.com/playhead/playhead/internal/useragent"
+)
+
+// Log is the durable log, read in order.
+type Log interface {
+	BatchesAfter(ctx context.Context, after int64, limit int) ([]batch.Header, error)
+	// Commits is signalled after new batches are committed.
+	Commits() <-chan struct{}
+}
+
+// Index is where sessions are kept. ApplySessionUpdates must store the
+// updates and the new position atomically.
+type Index interface {
+	Processed(ctx context.Context, name string) (int64, error)
+	ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) error
+}
+
+// name identifies this reader's position in the log.
+const name = "sessions"
+
+// step is how many batches are folded in one transaction.
+const step = 500
+
+// Processor keeps the sessions index up to date with the log.
+type Processor struct {
+	Log    Log
+	Index  Index
+	Logger *slog.Logger
+	// Poll is how often the log is read when no commit was signalled
+	// (another process may write it too).
+	Poll time.Duration
+}
+
+// Run processes the log until ctx is done.
+func (p *Processor) Run(ctx context.Context) error {
+	upto, err := p.Index.Processed(ctx, name)
+	if err != nil {
+		return err
+	}
+	poll := p.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	for {
+		for {
+			next, n, err := p.Step(ctx, upto)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				p.Logger.Error("process log", "err", err)
+				break
+			}
+			upto = next
+			if n < step {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.Log.Commits():
+		case <-ticker.C:
+		}
+	}
+}
+
+// Step folds the batches after position upto into the index and returns
+// the new position and how many batches it read.
+func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
+	hs, err := p.Log.BatchesAfter(ctx, upto, step)
+	if err != nil {
+		return upto, 0, err
+	}
+	if len(hs) == 0 {
+		return upto, 0, nil
+	}
+	updates := make([]store.SessionUpdate, len(hs))
+	for i, h := range hs {
+		updates[i] = Assemble(h)
+	}
+	last := hs[len(hs)-1].ID
+	if err := p.Index.ApplySessionUpdates(ctx, name, last, updates); err != nil {
+		return upto, 0, fmt.Errorf("apply batches %d to %d: %w", hs[0].ID, last, err)
+	}
+	return last, len(hs), nil
+}
+
+// Assemble says what one batch adds to its session.
+func Assemble(h batch.Header) store.SessionUpdate {
+	a := useragent.Parse(h.UserAgent)
+	u := store.SessionUpdate{
+		Project:   h.Project,
+		Session:   h.Session,
+		Window:    h.Window,
+		First:     time.UnixMilli(h.First),
+		Last:      time.UnixMilli(h.Last),
+		Events:    h.Count,
+		UserAgent: h.UserAgent,
+		Browser:   a.Browser,
+		OS:        a.OS,
+		Device:    a.Device,
+	}
+	for _, pg := range h.Pages {
+		u.PageViews = append(u.PageViews, store.PageView{
+			Window: h.Window,
+			URL:    pg.URL,
+			Start:  time.UnixMilli(pg.Timestamp),
+			Width:  pg.Width,
+			Height: pg.Height,
+		})
+	}
+	return u
+}

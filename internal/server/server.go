@@ -1,0 +1,185 @@
+// Package server puts the stages together into the running service: it
+// opens the store, starts the processor, routes HTTP to ingest, the API,
+// the dashboard and the demo shop, and shuts all of it down in order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/playhead/playhead/internal/api"
+	"github.com/playhead/playhead/internal/dashboard"
+	"github.com/playhead/playhead/internal/demo"
+	"github.com/playhead/playhead/internal/ingest"
+	"github.com/playhead/playhead/internal/process"
+	"github.com/playhead/playhead/internal/store"
+	"github.com/playhead/playhead/internal/store/sqlite"
+	"github.com/playhead/playhead/web"
+)
+
+// Config is what `playhead serve` is told.
+type Config struct {
+	Addr string // host:port to listen on
+	Data string // data folder
+}
+
+// shutdownGrace bounds how long in-flight requests may take to finish.
+const shutdownGrace = 30 * time.Second
+
+// Run serves until ctx is cancelled, then finishes in-flight requests,
+// commits what they sent and closes the store. ready, if not nil, is
+// called with the listening address once requests are accepted.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr string)) error {
+	st, err := sqlite.Open(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	demoKey, err := demoProject(ctx, st)
+	if err != nil {
+		return err
+	}
+	handler, err := Handler(st, demoKey, logger)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		logger.Warn("listening beyond this machine; Playhead has no accounts yet, so anyone who can reach it sees every recording", "addr", ln.Addr().String())
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+
+	procCtx, stopProc := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		p := &process.Processor{Log: st, Index: st, Logger: logger}
+		if err := p.Run(procCtx); err != nil {
+			logger.Error("processor stopped", "err", err)
+		}
+	})
+
+	base := "http://" + ln.Addr().String()
+	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		stopProc()
+		wg.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(shutCtx)
+	stopProc()
+	wg.Wait()
+	if cerr := st.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// Handler routes every path of the service.
+func Handler(st *sqlite.Store, demoKey string, logger *slog.Logger) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, logger))
+	(&api.API{Sessions: st, Logger: logger}).Register(mux)
+
+	snippet := demo.Snippet("", demoKey)
+	dash, err := dashboard.New(st, snippet, logger)
+	if err != nil {
+		return nil, err
+	}
+	dash.Register(mux)
+
+	shop, err := demo.New(web.Demo, snippet)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /demo/", http.StripPrefix("/demo", shop))
+
+	mux.HandleFunc("GET /playhead.js", func(w http.ResponseWriter, r *http.Request) {
+		// Sites load the recorder from here: any origin may, and a
+		// new release reaches visitors within the hour.
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		http.ServeFileFS(w, r, web.Build, "playhead.js")
+	})
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(web.Build)))
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	return mux, nil
+}
+
+// demoSetting names the setting that holds the demo project's id.
+const demoSetting = "demo_project"
+
+// demoProject returns the ingest key of the demo shop's project, creating
+// the project on first start.
+func demoProject(ctx context.Context, st *sqlite.Store) (string, error) {
+	v, ok, err := st.Setting(ctx, demoSetting)
+	if err != nil {
+		return "", err
+	}
+	if ok {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("setting %s: %w", demoSetting, err)
+		}
+		p, err := st.ProjectByID(ctx, id)
+		if err == nil {
+			return p.Key, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	p, err := st.CreateProject(ctx, "Demo", nil)
+	if err != nil {
+		return "", err
+	}
+	if err := st.SetSetting(ctx, demoSetting, strconv.FormatInt(p.ID, 10)); err != nil {
+		return "", err
+	}
+	return p.Key, nil
+}

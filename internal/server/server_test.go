@@ -1,0 +1,346 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+const corpusDir = "../../../shared/corpus/"
+
+// start runs the whole service on a loopback port with a fresh data folder
+// and returns its base URL and the data folder.
+func start(t *testing.T) (base, data string) {
+	t.Helper()
+	data = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- Run(ctx, Config{Addr: "127.0.0.1:0", Data: data}, logger, func(a string) { addr <- a })
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return base, data
+}
+
+// createProject adds a project to a data folder that a server is using,
+// as `playhead project create` does.
+func createProject(t *testing.T, data string, origins ...string) string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.CreateProject(context.Background(), "test", origins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Key
+}
+
+type body struct {
+	Key     string            `json:"key"`
+	Session string            `json:"session"`
+	Window  string            `json:"window"`
+	Seq     int               `json:"seq"`
+	Events  []json.RawMessage `json:"events"`
+}
+
+func post(t *testing.T, base string, b any, gzipped bool, header ...string) (int, string) {
+	t.Helper()
+	raw, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gzipped {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(raw)
+		zw.Close()
+		raw = buf.Bytes()
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/ingest", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if gzipped {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+func getJSON(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type sessionJSON struct {
+	ID         string `json:"id"`
+	DurationMS int64  `json:"duration_ms"`
+	Pages      int    `json:"pages"`
+	EntryURL   string `json:"entry_url"`
+	Browser    string `json:"browser"`
+	OS         string `json:"os"`
+	Device     string `json:"device"`
+	Windows    []struct {
+		ID     string `json:"id"`
+		Events int    `json:"events"`
+	} `json:"windows"`
+	PageViews []struct {
+		URL    string `json:"url"`
+		Window string `json:"window"`
+	} `json:"page_views"`
+}
+
+// waitSession polls the API until the session's index shows want events.
+func waitSession(t *testing.T, base, id string, events int) sessionJSON {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var s sessionJSON
+		if getJSON(t, base+"/api/v1/sessions/"+id, &s) == http.StatusOK {
+			n := 0
+			for _, w := range s.Windows {
+				n += w.Events
+			}
+			if n == events {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session %s did not reach %d events: %+v", id, events, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestImportRecording posts PostHog's real two-window recording through
+// the ingest API, one window per window id, and reads it back.
+func TestImportRecording(t *testing.T) {
+	base, data := start(t)
+	key := createProject(t, data)
+
+	f, err := os.Open(corpusDir + "posthog/recording_snapshots.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type window struct {
+		ID     string            `json:"window_id"`
+		Events []json.RawMessage `json:"data"`
+	}
+	var windows []window
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var w window
+		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
+			t.Fatal(err)
+		}
+		windows = append(windows, w)
+	}
+	if len(windows) != 2 {
+		t.Fatalf("corpus has %d windows, want 2", len(windows))
+	}
+	const session = "posthog-import"
+	total := 0
+	ua := "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36"
+	for _, w := range windows {
+		for seq, i := 0, 0; i < len(w.Events); seq, i = seq+1, i+7 {
+			chunk := w.Events[i:min(i+7, len(w.Events))]
+			b := body{Key: key, Session: session, Window: w.ID, Seq: seq, Events: chunk}
+			if status, out := post(t, base, b, seq%2 == 0, "User-Agent", ua); status != http.StatusAccepted {
+				t.Fatalf("window %s seq %d: %d %s", w.ID, seq, status, out)
+			}
+			// A retry of the same batch is stored once.
+			if status, out := post(t, base, b, false); status != http.StatusOK || !strings.Contains(out, `"duplicate":true`) {
+				t.Fatalf("retry of seq %d: %d %s", seq, status, out)
+			}
+			total += len(chunk)
+		}
+	}
+
+	s := waitSession(t, base, session, total)
+	if s.Pages != 2 || len(s.Windows) != 2 || s.EntryURL != "http://localhost:3000/" ||
+		s.Browser != "Chrome 112" || s.OS != "macOS" || s.Device != "desktop" {
+		t.Errorf("session = %+v", s)
+	}
+	if s.DurationMS != 11868 {
+		t.Errorf("duration = %d ms, want 11868 (the corpus README's figure): %+v", s.DurationMS, s)
+	}
+	var list struct{ Sessions []sessionJSON }
+	getJSON(t, base+"/api/v1/sessions", &list)
+	if len(list.Sessions) != 1 || list.Sessions[0].ID != session {
+		t.Errorf("list = %+v", list)
+	}
+
+	// Every event comes back unchanged, in timestamp order: the merged
+	// stream is the corpus's own normalized file.
+	want, err := os.ReadFile(corpusDir + "posthog/recording_snapshots.events.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got json.RawMessage
+	getJSON(t, base+"/api/v1/sessions/"+session+"/events", &got)
+	assertSameEvents(t, "merged", got, want)
+	for _, w := range windows {
+		var one json.RawMessage
+		getJSON(t, base+"/api/v1/sessions/"+session+"/events?window="+w.ID, &one)
+		all, _ := json.Marshal(w.Events)
+		assertSameEvents(t, "window "+w.ID, one, all)
+	}
+	if status := getJSON(t, base+"/api/v1/sessions/nope/events", nil); status != http.StatusNotFound {
+		t.Errorf("events of a missing session: %d", status)
+	}
+}
+
+func assertSameEvents(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	var g, w []any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if len(g) != len(w) {
+		t.Fatalf("%s: %d events, want %d", what, len(g), len(w))
+	}
+	for i := range w {
+		if !reflect.DeepEqual(g[i], w[i]) {
+			t.Fatalf("%s: event %d differs:\n got %.300v\nwant %.300v", what, i, g[i], w[i])
+		}
+	}
+}
+
+func TestIngestAnswers(t *testing.T) {
+	base, data := start(t)
+	key := createProject(t, data)
+	strict := createProject(t, data, "https://shop.example")
+	ts := time.Now().UnixMilli()
+	ev := []json.RawMessage{json.RawMessage(fmt.Sprintf(`{"type":4,"data":{"href":"https://shop.example/"},"timestamp":%d}`, ts))}
+	tests := []struct {
+		name   string
+		body   any
+		header []string
+		status int
+		code   string
+	}{
+		{"stored", body{key, "s1", "w1", 0, ev}, nil, 202, ""},
+		{"repeat", body{key, "s1", "w1", 0, ev}, nil, 200, ""},
+		{"unknown key", body{"ph_nope", "s2", "w1", 0, ev}, nil, 401, "unknown_key"},
+		{"origin allowed", body{strict, "s3", "w1", 0, ev}, []string{"Origin", "https://shop.example"}, 202, ""},
+		{"origin refused", body{strict, "s4", "w1", 0, ev}, []string{"Origin", "https://evil.example"}, 403, "origin_not_allowed"},
+		{"bad id", body{key, "s 5", "w1", 0, ev}, nil, 400, "invalid_session"},
+		{"xml", body{key, "s6", "w1", 0, ev}, []string{"Content-Type", "application/xml"}, 415, "unsupported_media_type"},
+		{"lying encoding", body{key, "s7", "w1", 0, ev}, []string{"Content-Encoding", "gzip"}, 400, "bad_gzip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, out := post(t, base, tt.body, false, tt.header...)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %s", status, tt.status, out)
+			}
+			if tt.code != "" {
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				if err := json.Unmarshal([]byte(out), &e); err != nil || e.Error.Code != tt.code || e.Error.Message == "" {
+					t.Fatalf("body %s, want error code %s", out, tt.code)
+				}
+			}
+		})
+	}
+	// Only the two accepted batches were stored.
+	waitSession(t, base, "s1", 1)
+	waitSession(t, base, "s3", 1)
+	var list struct{ Sessions []sessionJSON }
+	getJSON(t, base+"/api/v1/sessions", &list)
+	if len(list.Sessions) != 2 {
+		t.Errorf("%d sessions stored, want 2: %+v", len(list.Sessions), list.Sessions)
+	}
+
+	// A preflight from any page is answered; the key decides later.
+	req, _ := http.NewRequest("OPTIONS", base+"/api/v1/ingest", nil)
+	req.Header.Set("Origin", "https://shop.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://shop.example" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func TestPages(t *testing.T) {
+	base, _ := start(t)
+	for _, tt := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/", 200, "No sessions recorded yet"},
+		{"/sessions/nope", 404, "no such session"},
+		{"/demo/", 200, `data-key="ph_`},
+		{"/demo/checkout.html", 200, `id="password"`},
+		{"/playhead.js", 200, ""},
+		{"/assets/player.js", 200, ""},
+		{"/healthz", 200, "ok"},
+		{"/readyz", 200, "ok"},
+	} {
+		resp, err := http.Get(base + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.want) {
+			t.Errorf("GET %s: %d, want %d containing %q", tt.path, resp.StatusCode, tt.status, tt.want)
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/store"
+)
+
+// maxGroup bounds how many batches share one commit, so that one fsync
+// never waits behind an unbounded transaction.
+const maxGroup = 256
+
+type appendRequest struct {
+	b      *batch.Batch
+	pages  string
+	events []byte // zstd
+	done   chan appendResult
+}
+
+type appendResult struct {
+	duplicate bool
+	err       error
+}
+
+// Append stores b durably. It returns once the batch is committed and
+// fsynced, together with the other batches that arrived meanwhile (group
+// commit). duplicate reports that (session, window, seq) was already
+// stored, in which case nothing changed.
+func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error) {
+	pages, err := json.Marshal(b.Pages)
+	if err != nil {
+		return false, fmt.Errorf("encode pages: %w", err)
+	}
+	req := &appendRequest{
+		b:      b,
+		pages:  string(pages),
+		events: s.enc.EncodeAll(b.Events, make([]byte, 0, len(b.Events)/4)),
+		done:   make(chan appendResult, 1),
+	}
+	// The read lock orders this send before Close: once Close holds the
+	// lock no append can slip into the queue behind the writer's back.
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return false, store.ErrClosed
+	}
+	select {
+	case s.appends <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return false, ctx.Err()
+	}
+	// Once queued the batch will be committed even if the client goes
+	// away: wait for the outcome regardless of ctx, so that shutdown
+	// drains it and the answer is never a lie.
+	r := <-req.done
+	return r.duplicate, r.err
+}
+
+// writeLoop commits queued appends in groups: whatever queued up while the
+// previous commit was fsyncing goes into the next one.
+func (s *Store) writeLoop() {
+	defer close(s.done)
+	group := make([]*appendRequest, 0, maxGroup)
+	for {
+		var req *appendRequest
+		select {
+		case req = <-s.appends:
+		case <-s.stop:
+			// Close holds off new appends; commit what is still queued.
+			select {
+			case req = <-s.appends:
+			default:
+				return
+			}
+		}
+		group = append(group[:0], req)
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case req := <-s.appends:
+				group = append(group, req)
+			default:
+				break fill
+			}
+		}
+		s.commit(group)
+	}
+}
+
+func (s *Store) commit(group []*appendRequest) {
+	dups, err := s.insertGroup(group)
+	for i, req := range group {
+		if err != nil {
+			req.done <- appendResult{err: err}
+			continue
+		}
+		req.done <- appendResult{duplicate: dups[i]}
+	}
+	if err == nil {
+		select {
+		case s.commits <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
+	// Background context: a commit must not be torn by one client leaving.
+	ctx := context.Background()
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO batches
+		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session, window, seq) DO NOTHING`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	defer stmt.Close()
+	dups := make([]bool, len(group))
+	for i, req := range group {
+		b := req.b
+		res, err := stmt.ExecContext(ctx, b.Project, b.Session, b.Window, b.Seq,
+			b.Received.UnixMilli(), b.UserAgent, b.Count, b.First, b.Last, req.pages, req.events)
+		if err != nil {
+			return nil, fmt.Errorf("insert batch: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, fmt.Errorf("insert batch: %w", err)
+		}
+		dups[i] = n == 0
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return dups, nil
+}
+
+// BatchesAfter returns up to limit batch headers logged after position
+// after, in log order.
+func (s *Store) BatchesAfter(ctx context.Context, after int64, limit int) ([]batch.Header, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, project, session, window, seq, received,
+		agent, count, first_ts, last_ts, pages FROM batches WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	defer rows.Close()
+	var hs []batch.Header
+	for rows.Next() {
+		var (
+			h        batch.Header
+			received int64
+			pages    string
+		)
+		if err := rows.Scan(&h.ID, &h.Project, &h.Session, &h.Window, &h.Seq, &received,
+			&h.UserAgent, &h.Count, &h.First, &h.Last, &pages); err != nil {
+			return nil, fmt.Errorf("read log: %w", err)
+		}
+		h.Received = time.UnixMilli(received)
+		if err := json.Unmarshal([]byte(pages), &h.Pages); err != nil {
+			return nil, fmt.Errorf("read log: batch %d pages: %w", h.ID, err)
+		}
+		hs = append(hs, h)
+	}
+	return hs, rows.Err()
+}
+
+// Processed returns how far the named reader has applied the log.
+func (s *Store) Processed(ctx context.Context, name string) (int64, error) {
+	var upto int64
+	err := s.read.QueryRowContext(ctx, `SELECT upto FROM processed WHERE name = ?`, name).Scan(&upto)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read processed position: %w", err)
+	}
+	return upto, nil
+}

@@ -1,0 +1,103 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; PRAGMA user_version counts the ones
+// done. Append only: never edit one that has shipped.
+var migrations = []string{
+	`CREATE TABLE projects (
+		id      INTEGER PRIMARY KEY,
+		name    TEXT NOT NULL,
+		key     TEXT NOT NULL UNIQUE,
+		origins TEXT NOT NULL DEFAULT '[]',
+		enabled INTEGER NOT NULL DEFAULT 1,
+		created INTEGER NOT NULL
+	);
+	CREATE TABLE settings (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);
+	-- The durable ingest log. id orders batches by commit; the processor
+	-- reads it in that order and keeps its place in 'processed'.
+	CREATE TABLE batches (
+		id       INTEGER PRIMARY KEY,
+		project  INTEGER NOT NULL REFERENCES projects(id),
+		session  TEXT NOT NULL,
+		window   TEXT NOT NULL,
+		seq      INTEGER NOT NULL,
+		received INTEGER NOT NULL,
+		agent    TEXT NOT NULL,
+		count    INTEGER NOT NULL,
+		first_ts INTEGER NOT NULL,
+		last_ts  INTEGER NOT NULL,
+		pages    TEXT NOT NULL,
+		events   BLOB NOT NULL,
+		UNIQUE (session, window, seq)
+	);
+	CREATE TABLE processed (
+		name TEXT PRIMARY KEY,
+		upto INTEGER NOT NULL
+	);
+	CREATE TABLE sessions (
+		id        TEXT PRIMARY KEY,
+		project   INTEGER NOT NULL REFERENCES projects(id),
+		start_ts  INTEGER NOT NULL,
+		end_ts    INTEGER NOT NULL,
+		pages     INTEGER NOT NULL DEFAULT 0,
+		entry_url TEXT NOT NULL DEFAULT '',
+		agent     TEXT NOT NULL DEFAULT '',
+		browser   TEXT NOT NULL DEFAULT '',
+		os        TEXT NOT NULL DEFAULT '',
+		device    TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX sessions_start ON sessions (start_ts DESC);
+	CREATE TABLE windows (
+		session  TEXT NOT NULL REFERENCES sessions(id),
+		id       TEXT NOT NULL,
+		start_ts INTEGER NOT NULL,
+		end_ts   INTEGER NOT NULL,
+		events   INTEGER NOT NULL,
+		PRIMARY KEY (session, id)
+	);
+	CREATE TABLE page_views (
+		session TEXT NOT NULL REFERENCES sessions(id),
+		window  TEXT NOT NULL,
+		ts      INTEGER NOT NULL,
+		url     TEXT NOT NULL,
+		width   INTEGER NOT NULL,
+		height  INTEGER NOT NULL,
+		PRIMARY KEY (session, window, ts, url)
+	);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

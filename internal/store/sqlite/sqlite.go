@@ -1,0 +1,130 @@
+// Package sqlite is the embedded store: one SQLite database in WAL mode
+// holds the durable ingest log, the recordings (zstd-compressed batches)
+// and the sessions index. It is Playhead's default backend.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database's name inside the data folder.
+const FileName = "playhead.db"
+
+// Store is the SQLite backend. Writes go through one connection (SQLite has
+// one writer anyway); reads use a pool of their own so that a long read
+// never holds up an acknowledgement.
+type Store struct {
+	write *sql.DB
+	read  *sql.DB
+
+	enc *zstd.Encoder
+	dec *zstd.Decoder
+
+	appends chan *appendRequest
+	mu      sync.RWMutex // guards closed against sends to appends
+	closed  bool
+	stop    chan struct{} // closed by Close: the writer drains and exits
+	done    chan struct{} // closed when the writer has drained
+
+	commits chan struct{} // signalled after each commit of new batches
+}
+
+// Open opens (creating and migrating if needed) the store in dir.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	write, err := openDB(path, 1, "immediate")
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := openDB(path, 8, "deferred")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	s := &Store{
+		write:   write,
+		read:    read,
+		enc:     enc,
+		dec:     dec,
+		appends: make(chan *appendRequest, 1024),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		commits: make(chan struct{}, 1),
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// openDB opens a pool on path. synchronous=FULL makes every commit fsync
+// the WAL: an acknowledged batch survives a crash or a power cut. Writers
+// take the lock when they begin (txlock immediate) so that two processes
+// never deadlock upgrading a read; readers never take it.
+func openDB(path string, conns int, txlock string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		"synchronous(FULL)",
+		"busy_timeout(10000)",
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", txlock)
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// Close stops taking appends, waits for those already taken to commit, and
+// closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	<-s.done
+	s.enc.Close()
+	s.dec.Close()
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Ping tells whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read.PingContext(ctx)
+}
+
+// Commits is signalled (without blocking, coalesced) after each commit that
+// added batches to the log, so that the processor need not poll hard.
+func (s *Store) Commits() <-chan struct{} { return s.commits }

@@ -1,0 +1,85 @@
+// Package store defines what Playhead keeps: projects, the sessions index
+// and the recordings themselves. Backends live in subpackages (sqlite, …);
+// the stages that use a store declare the small interface they need.
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound means the thing asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrClosed means the store is shutting down and takes no more writes.
+	ErrClosed = errors.New("store closed")
+)
+
+// Project is one site that sends recordings.
+type Project struct {
+	ID      int64
+	Name    string
+	Key     string   // public ingest key, embedded in the snippet
+	Origins []string // allowed page origins; empty allows any
+	Enabled bool
+	Created time.Time
+}
+
+// Session is one visitor in one browser across pages and tabs of a site.
+type Session struct {
+	ID        string
+	Project   int64
+	Start     time.Time
+	End       time.Time
+	Pages     int
+	EntryURL  string
+	UserAgent string
+	Browser   string
+	OS        string
+	Device    string
+	Windows   []Window
+	PageViews []PageView // filled only when one session is asked for
+}
+
+// Duration is how long the session lasted, first event to last.
+func (s *Session) Duration() time.Duration { return s.End.Sub(s.Start) }
+
+// Window is one tab of a session.
+type Window struct {
+	ID     string
+	Start  time.Time
+	End    time.Time
+	Events int
+}
+
+// PageView is one page load in a window.
+type PageView struct {
+	Window string
+	URL    string
+	Start  time.Time
+	Width  int
+	Height int
+}
+
+// SessionUpdate is what the processor learned about a session from one
+// batch; the store folds it into the index.
+type SessionUpdate struct {
+	Project   int64
+	Session   string
+	Window    string
+	First     time.Time
+	Last      time.Time
+	Events    int
+	PageViews []PageView
+	UserAgent string
+	Browser   string
+	OS        string
+	Device    string
+}
+
+// WindowEvents is the stored events of one window, in upload order: each
+// element is a JSON array of rrweb events.
+type WindowEvents struct {
+	Window  string
+	Batches [][]byte
+}

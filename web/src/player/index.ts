@@ -1,0 +1,36 @@
+// Session player for the dashboard page /sessions/{id}. The server renders
+// <div id="player" data-session="{id}"></div> and loads this script.
+import "@rrweb/replay/dist/style.css";
+import "./player.css";
+import { Player } from "./player";
+import type { Replayer } from "@rrweb/replay";
+
+export interface PlayheadPlayerApi {
+  readonly replayer: Replayer | null;
+  play(): void;
+  pause(): void;
+  seek(ms: number): void;
+  setSpeed(n: number): void;
+}
+
+declare global {
+  interface Window {
+    playheadPlayer?: PlayheadPlayerApi;
+  }
+}
+
+const root = document.getElementById("player");
+const id = root?.dataset.session;
+if (root && id) {
+  const player = new Player(root, id);
+  window.playheadPlayer = {
+    get replayer() {
+      return player.replayer;
+    },
+    play: () => player.play(),
+    pause: () => player.pause(),
+    seek: (ms) => player.seek(ms),
+    setSpeed: (n) => player.setSpeed(n),
+  };
+  void player.load();
+}
