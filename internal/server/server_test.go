@@ -232,6 +232,21 @@ func TestImportRecording(t *testing.T) {
 		all, _ := json.Marshal(w.Events)
 		assertSameEvents(t, "window "+w.ID, one, all)
 	}
+	// The dashboard lists it and has a player page for it.
+	for path, want := range map[string]string{
+		"/":                    `href="/sessions/` + session + `"`,
+		"/sessions/" + session: `data-session="` + session + `"`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), want) {
+			t.Errorf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, page)
+		}
+	}
 	if status := getJSON(t, base+"/api/v1/sessions/nope/events", nil); status != http.StatusNotFound {
 		t.Errorf("events of a missing session: %d", status)
 	}

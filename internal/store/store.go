@@ -42,7 +42,7 @@ type Session struct {
 }
 
 // Duration is how long the session lasted, first event to last.
-func (s *Session) Duration() time.Duration { return s.End.Sub(s.Start) }
+func (s Session) Duration() time.Duration { return s.End.Sub(s.Start) }
 
 // Window is one tab of a session.
 type Window struct {

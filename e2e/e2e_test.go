@@ -1,0 +1,329 @@
+// Package e2e drives the real recorder and the real player in Debian's
+// Chromium against a running Playhead: what a visitor does on the demo
+// shop must be what the dashboard plays back.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+// artifacts is where screenshots go, for people to look at.
+var artifacts = func() string {
+	if d := os.Getenv("PLAYHEAD_ARTIFACTS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "artifacts")
+}()
+
+func startServer(t *testing.T) (base, data string) {
+	t.Helper()
+	data = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- server.Run(ctx, server.Config{Addr: "127.0.0.1:0", Data: data}, logger, func(a string) { addr <- a })
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return base, data
+}
+
+// browser starts Debian's Chromium, headless, with a fresh profile.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := "/usr/bin/chromium"
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("Debian's chromium is needed for the browser tests (make deps installs it): %v", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // as root
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %q: %v", js, err)
+	}
+	return v
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(artifacts, name)
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+type session struct {
+	ID      string `json:"id"`
+	Pages   int    `json:"pages"`
+	Browser string `json:"browser"`
+	OS      string `json:"os"`
+	Device  string `json:"device"`
+	Windows []struct {
+		ID string `json:"id"`
+	} `json:"windows"`
+	PageViews []struct {
+		URL string `json:"url"`
+	} `json:"page_views"`
+}
+
+func sessions(t *testing.T, base string) []session {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Sessions []session }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Sessions
+}
+
+// waitFor polls cond until it holds or ten seconds pass.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// play opens the player page of a session, plays it at 8x to the end and
+// returns the replayed document's text.
+func play(t *testing.T, ctx context.Context, base, id string) {
+	t.Helper()
+	do(t, ctx, "open the player",
+		chromedp.Navigate(base+"/sessions/"+id),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
+	)
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.setSpeed(8); window.playheadPlayer.play()`)
+	state, err := chromedp.Run(ctx, chromedp.Poll[string](
+		`(() => { const s = document.querySelector('#player').dataset.state; return s === 'ended' || s === 'error' ? s : false })()`,
+		chromedp.WithPollingTimeout(60*time.Second)))
+	if err != nil || state != "ended" {
+		screenshot(t, ctx, "player-failed.png")
+		msg := eval[string](t, ctx, `document.querySelector('#player').innerText`)
+		t.Fatalf("the player did not play to the end: state %q, err %v, text %q", state, err, msg)
+	}
+}
+
+// replayed evaluates js against the document inside the player's iframe.
+func replayed[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	return eval[T](t, ctx, `(() => { const doc = document.querySelector('#player iframe').contentDocument; return `+js+` })()`)
+}
+
+func TestRecordAndReplayDemoShop(t *testing.T) {
+	base, _ := startServer(t)
+	ctx := browser(t)
+
+	const name, password = "Ada Lovelace", "correct horse battery"
+	// Page one: a product; adding it to the cart changes the DOM.
+	do(t, ctx, "open a product",
+		chromedp.Navigate(base+"/demo/product.html?id=2"),
+		chromedp.WaitVisible(chromedp.ID("add-to-cart")),
+	)
+	waitFor(t, "the recorder", func() bool { return eval[bool](t, ctx, `!!(window.playhead && window.playhead.sessionId)`) })
+	do(t, ctx, "add to cart", chromedp.Click(chromedp.ID("add-to-cart")))
+	eval[chromedp.Void](t, ctx, `window.playhead.flush()`)
+	first := eval[string](t, ctx, `window.playhead.sessionId`)
+
+	// Page two: the checkout, reached by a link; fill it in and order.
+	do(t, ctx, "go to the checkout",
+		chromedp.Click(chromedp.CSS("a.cart")),
+		chromedp.WaitVisible(chromedp.ID("checkout-form")),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.SetValue(chromedp.ID("country"), "gb"),
+		chromedp.Click(chromedp.ID("apply-coupon")),
+		chromedp.Click(chromedp.ID("place-order")),
+		chromedp.WaitVisible(chromedp.ID("confirmation")),
+	)
+	if id := eval[string](t, ctx, `window.playhead.sessionId`); id != first {
+		t.Fatalf("the second page started session %s; the first page had %s", id, first)
+	}
+	eval[chromedp.Void](t, ctx, `window.playhead.flush()`)
+	screenshot(t, ctx, "demo-checkout.png")
+
+	var s session
+	waitFor(t, "the session with two pages", func() bool {
+		list := sessions(t, base)
+		if len(list) != 1 {
+			return false
+		}
+		s = list[0]
+		return s.Pages == 2
+	})
+	if s.ID != first || len(s.Windows) != 1 || s.OS != "Linux" || !strings.Contains(s.Browser, "Chrome") {
+		t.Errorf("session = %+v", s)
+	}
+
+	// The dashboard lists it.
+	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
+	if rows := eval[int](t, ctx, `document.querySelectorAll('table.sessions tbody tr').length`); rows != 1 {
+		t.Errorf("dashboard lists %d sessions, want 1", rows)
+	}
+
+	play(t, ctx, base, s.ID)
+	screenshot(t, ctx, "player.png")
+
+	// What the replay shows is the second page after the order.
+	if !replayed[bool](t, ctx, `!!doc.querySelector('#checkout-form')`) {
+		t.Error("the replay does not end on the checkout page")
+	}
+	if text := replayed[string](t, ctx, `doc.querySelector('#confirmation').textContent`); !strings.Contains(text, "Thank you") {
+		t.Errorf("confirmation in the replay = %q", text)
+	}
+	if hidden := replayed[bool](t, ctx, `doc.querySelector('#confirmation').hasAttribute('hidden')`); hidden {
+		t.Error("the replay still hides the confirmation that the visitor saw")
+	}
+	// Placing the order hid the form and emptied the cart.
+	if hidden := replayed[bool](t, ctx, `doc.querySelector('#checkout-form').hasAttribute('hidden')`); !hidden {
+		t.Error("the replay still shows the form that the order hid")
+	}
+	if count := replayed[string](t, ctx, `doc.querySelector('#cart-count').textContent`); count != "0" {
+		t.Errorf("cart count in the replay = %q, want 0 after the order", count)
+	}
+	// Inputs are masked: the replay has as many characters, none typed.
+	for _, f := range []struct{ id, typed string }{{"name", name}, {"password", password}, {"email", "ada@example.com"}} {
+		v := replayed[string](t, ctx, fmt.Sprintf(`doc.getElementById(%q).value`, f.id))
+		if v == f.typed || strings.Trim(v, "*") != "" || len(v) != len(f.typed) {
+			t.Errorf("#%s replays as %q, want %d asterisks", f.id, v, len(f.typed))
+		}
+	}
+	// The recorded page never runs script in the dashboard's origin.
+	if sandbox := eval[string](t, ctx, `document.querySelector('#player iframe').getAttribute('sandbox')`); strings.Contains(sandbox, "allow-scripts") {
+		t.Errorf("replay iframe sandbox = %q", sandbox)
+	}
+	// Nothing typed reached the server either.
+	resp, err := http.Get(base + "/api/v1/sessions/" + s.ID + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, secret := range []string{name, password, "ada@example.com"} {
+		if bytes.Contains(events, []byte(secret)) {
+			t.Errorf("the stored events contain %q", secret)
+		}
+	}
+}
+
+// TestReplayImportedRecording posts PostHog's real two-window recording
+// through the ingest API and plays it to the end in the player.
+func TestReplayImportedRecording(t *testing.T) {
+	base, data := startServer(t)
+	st, err := sqlite.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.CreateProject(context.Background(), "import", nil)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("../../shared/corpus/posthog/recording_snapshots.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var w struct {
+			ID     string            `json:"window_id"`
+			Events []json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "imported", "window": w.ID, "seq": 0, "events": w.Events})
+		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("import window %s: %s", w.ID, resp.Status)
+		}
+	}
+	waitFor(t, "the imported session", func() bool {
+		list := sessions(t, base)
+		return len(list) == 1 && len(list[0].Windows) == 2
+	})
+	ctx := browser(t)
+	play(t, ctx, base, "imported")
+	screenshot(t, ctx, "player-imported.png")
+	if text := replayed[string](t, ctx, `doc.body ? doc.body.textContent : ''`); !strings.Contains(text, "PostHog React") {
+		t.Errorf("the replay of the imported recording shows %q", text)
+	}
+}
