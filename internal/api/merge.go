@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/playhead/playhead/internal/batch"
 	"github.com/playhead/playhead/internal/store"
 )
 
-// Merge joins the stored batches of one or more windows into one JSON array
+// Merge joins the stored (compressed) batches of one or more windows into one JSON array
 // of events ordered by timestamp. Events with equal timestamps keep their
 // upload order, so a Meta event stays ahead of its FullSnapshot.
 func Merge(windows []store.WindowEvents) ([]byte, error) {
@@ -20,7 +21,11 @@ func Merge(windows []store.WindowEvents) ([]byte, error) {
 	var all []event
 	size := 2
 	for _, w := range windows {
-		for _, b := range w.Batches {
+		for _, blob := range w.Batches {
+			b, err := batch.Decompress(blob)
+			if err != nil {
+				return nil, fmt.Errorf("stored batch of window %s: %w", w.Window, err)
+			}
 			var raws []json.RawMessage
 			if err := json.Unmarshal(b, &raws); err != nil {
 				return nil, fmt.Errorf("stored batch of window %s: %w", w.Window, err)

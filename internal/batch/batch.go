@@ -16,7 +16,8 @@ type Batch struct {
 
 	UserAgent string
 
-	// Events is the JSON array of rrweb events, each exactly as received.
+	// Events is the JSON array of rrweb events, each exactly as received,
+	// compressed with Compress.
 	Events []byte
 	Count  int   // number of events
 	First  int64 // smallest event timestamp, ms since the epoch

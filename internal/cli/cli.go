@@ -18,7 +18,7 @@ import (
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
-// Defaults for the flags every command that touches data shares.
+// Where a server listens and keeps its data unless told otherwise.
 const (
 	defaultAddr = "127.0.0.1:8080"
 	defaultData = "./data"
@@ -127,9 +127,28 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 func serve(ctx context.Context, env *Env, args []string) error {
-	fs := flagSet(env, "serve", "playhead serve [--addr HOST:PORT] [--data DIR]")
-	addr := fs.String("addr", envDefault(env, "PLAYHEAD_ADDR", defaultAddr), "address to listen on (env PLAYHEAD_ADDR)")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	fs := flagSet(env, "serve", "playhead serve [--addr HOST:PORT] [--data DIR] [--ingest-… limits]")
+	cfg := server.DefaultConfig()
+	cfg.Addr, cfg.Data = defaultAddr, defaultData
+	in := &cfg.Ingest
+	f := &envFlags{fs: fs, env: env}
+	f.add(stringValue{&cfg.Addr}, "addr", "address to listen on")
+	f.add(stringValue{&cfg.Data}, "data", "data folder")
+	f.add(size{&in.MaxBody}, "ingest-max-body", "largest ingest body on the wire")
+	f.add(size{&in.MaxDecoded}, "ingest-max-json", "largest ingest body after decompression")
+	f.add(intValue{&in.MaxEvents}, "ingest-max-events", "most events in one batch")
+	f.add(intValue{&in.MaxDepth}, "ingest-max-depth", "deepest nesting of JSON in a batch")
+	f.add(durationValue{&in.ReadTimeout}, "ingest-read-timeout", "time a client has to send a whole body")
+	f.add(floatValue{&in.RateProject.Per}, "ingest-rate-project", "batches a second per project, 0 for no limit")
+	f.add(intValue{&in.RateProject.Burst}, "ingest-burst-project", "batches a project may send at once above its rate")
+	f.add(floatValue{&in.RateClient.Per}, "ingest-rate-ip", "requests a second per client address, 0 for no limit")
+	f.add(intValue{&in.RateClient.Burst}, "ingest-burst-ip", "requests a client address may send at once above its rate")
+	f.add(intValue{&in.MaxInFlight}, "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
+	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
+	if f.err != nil {
+		fmt.Fprintln(env.Stderr, f.err)
+		return errUsage
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -138,7 +157,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	return server.Run(ctx, server.Config{Addr: *addr, Data: *data}, logger, nil)
+	return server.Run(ctx, cfg, logger, nil)
 }
 
 // originsFlag collects repeated --origin flags.

@@ -13,6 +13,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
@@ -24,6 +25,7 @@ type Limits struct {
 	MaxBody      int64         // bytes on the wire, compressed or not
 	MaxDecoded   int64         // bytes of JSON after decompression
 	MaxEvents    int           // events in one batch
+	MaxDepth     int           // nesting of JSON objects and arrays
 	MaxSkew      time.Duration // how far past the server's clock an event may be
 	MinTimestamp int64         // ms since the epoch; older is absurd
 }
@@ -31,9 +33,10 @@ type Limits struct {
 // DefaultLimits are generous for real recorders (a FullSnapshot of a heavy
 // page with inlined CSS is a few MB) and small enough to keep memory bounded.
 var DefaultLimits = Limits{
-	MaxBody:      2 << 20,
+	MaxBody:      1 << 20,
 	MaxDecoded:   16 << 20,
 	MaxEvents:    10_000,
+	MaxDepth:     1000,
 	MaxSkew:      48 * time.Hour,
 	MinTimestamp: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
 }
@@ -61,23 +64,9 @@ type Envelope struct {
 
 // rrweb event types (rrweb's EventType enum).
 const (
-	eventMeta   = 4
-	maxEventype = 6 // Plugin
+	eventMeta    = 4
+	maxEventType = 6 // Plugin
 )
-
-type wireEnvelope struct {
-	Key     *string           `json:"key"`
-	Session *string           `json:"session"`
-	Window  *string           `json:"window"`
-	Seq     json.RawMessage   `json:"seq"`
-	Events  []json.RawMessage `json:"events"`
-}
-
-type wireEvent struct {
-	Type      json.RawMessage `json:"type"`
-	Timestamp json.RawMessage `json:"timestamp"`
-	Data      json.RawMessage `json:"data"`
-}
 
 type wireMeta struct {
 	Href   string  `json:"href"`
@@ -85,128 +74,301 @@ type wireMeta struct {
 	Height float64 `json:"height"`
 }
 
-// ReadBody reads a request body within the limits, undoing gzip when the
-// request says so.
-func ReadBody(r io.Reader, encoding string, lim Limits) ([]byte, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, lim.MaxBody+1))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the body is over %d bytes", lim.MaxBody)
-		}
-		return nil, reject(http.StatusBadRequest, "body_unreadable", "the body could not be read: %v", err)
-	}
-	if int64(len(raw)) > lim.MaxBody {
-		return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the body is over %d bytes", lim.MaxBody)
-	}
+// readAll reads r to its end; the caller bounds r.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, min(limit, 64<<10)))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+var gzipReaders sync.Pool
+
+// Decompress undoes a body's Content-Encoding, within the limits: it stops
+// at MaxDecoded, so a gzip bomb costs no more than that.
+func Decompress(body []byte, encoding string, lim Limits) ([]byte, error) {
 	switch encoding {
 	case "", "identity":
-		if int64(len(raw)) > lim.MaxDecoded {
+		if int64(len(body)) > lim.MaxDecoded {
 			return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the JSON is over %d bytes", lim.MaxDecoded)
 		}
-		return raw, nil
+		return body, nil
 	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, reject(http.StatusBadRequest, "bad_gzip", "Content-Encoding is gzip but the body is not gzip: %v", err)
-		}
-		// Stop at the limit: a gzip bomb costs no more than MaxDecoded.
-		out, err := io.ReadAll(io.LimitReader(zr, lim.MaxDecoded+1))
-		if err != nil {
-			return nil, reject(http.StatusBadRequest, "bad_gzip", "the gzip body is damaged or truncated: %v", err)
-		}
-		if int64(len(out)) > lim.MaxDecoded {
-			return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the decompressed JSON is over %d bytes", lim.MaxDecoded)
-		}
-		return out, nil
 	default:
 		return nil, reject(http.StatusUnsupportedMediaType, "unsupported_encoding", "Content-Encoding %q is not supported; send gzip or no encoding", encoding)
 	}
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(body))
+	} else {
+		err = zr.Reset(bytes.NewReader(body))
+	}
+	if err != nil {
+		return nil, reject(http.StatusBadRequest, "bad_gzip", "Content-Encoding is gzip but the body is not gzip: %v", err)
+	}
+	defer gzipReaders.Put(zr)
+	// rrweb JSON compresses about eight to one.
+	buf := bytes.NewBuffer(make([]byte, 0, min(int64(len(body))*8, lim.MaxDecoded+1)))
+	_, err = buf.ReadFrom(io.LimitReader(zr, lim.MaxDecoded+1))
+	if err != nil {
+		return nil, reject(http.StatusBadRequest, "bad_gzip", "the gzip body is damaged or truncated: %v", err)
+	}
+	if int64(buf.Len()) > lim.MaxDecoded {
+		return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the decompressed JSON is over %d bytes", lim.MaxDecoded)
+	}
+	return buf.Bytes(), nil
 }
 
 // Decode parses and validates a JSON body. now is the server's clock, used
 // only to refuse absurd timestamps.
 func Decode(body []byte, now time.Time, lim Limits) (*Envelope, error) {
-	var w wireEnvelope
-	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, jsonError("the body", err)
+	d := &decoder{
+		s:     scanner{data: body, maxDepth: lim.MaxDepth},
+		lim:   lim,
+		maxTS: now.Add(lim.MaxSkew).UnixMilli(),
 	}
-	if w.Key == nil || *w.Key == "" {
-		return nil, reject(http.StatusBadRequest, "missing_key", `"key" is required: the project's ingest key`)
+	if err := d.envelope(); err != nil {
+		return nil, err
+	}
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	env := &Envelope{Key: *d.key}
+	b := &env.Batch
+	b.Session, b.Window, b.Seq = *d.session, *d.window, d.seq
+	b.Count = len(d.events)
+	b.First, b.Last = math.MaxInt64, math.MinInt64
+	size := 1
+	for _, e := range d.events {
+		b.First, b.Last = min(b.First, e.ts), max(b.Last, e.ts)
+		size += e.end - e.start + 1
+	}
+	for _, e := range d.metas {
+		var m wireMeta
+		if err := json.Unmarshal(body[e.dataStart:e.dataEnd], &m); err != nil {
+			return nil, jsonError(fmt.Sprintf("event %d (Meta) data", e.index), err)
+		}
+		b.Pages = append(b.Pages, batch.Page{URL: m.Href, Timestamp: e.ts, Width: int(m.Width), Height: int(m.Height)})
+	}
+	events := make([]byte, 0, size)
+	events = append(events, '[')
+	for i, e := range d.events {
+		if i > 0 {
+			events = append(events, ',')
+		}
+		events = append(events, body[e.start:e.end]...)
+	}
+	b.Events = batch.Compress(append(events, ']'))
+	return env, nil
+}
+
+// decoder reads the envelope with the scanner, keeping the spans of the
+// events so that they are stored exactly as sent.
+type decoder struct {
+	s     scanner
+	lim   Limits
+	maxTS int64
+
+	key, session, window *string
+	seq                  int64
+	seqSeen              bool
+	eventsSeen           bool
+	events               []eventSpan
+	metas                []eventSpan
+}
+
+type eventSpan struct {
+	index              int
+	start, end         int // the event object
+	dataStart, dataEnd int // its data object
+	typ, ts            int64
+}
+
+func (d *decoder) envelope() error {
+	s := &d.s
+	if s.peek() != '{' {
+		if err := s.value(); err != nil {
+			return syntaxReject("the body", err)
+		}
+		return reject(http.StatusBadRequest, "invalid_type", "the body must be a JSON object")
+	}
+	err := s.object(func(k []byte, escaped bool) error {
+		switch key(k, escaped) {
+		case "key":
+			return d.stringField("key", &d.key)
+		case "session":
+			return d.stringField("session", &d.session)
+		case "window":
+			return d.stringField("window", &d.window)
+		case "seq":
+			d.seqSeen = true
+			n, err := d.wholeNumber()
+			if err != nil || n < 0 || n > math.MaxInt32 {
+				return reject(http.StatusBadRequest, "invalid_seq", `"seq" must be a whole number from 0 to %d`, math.MaxInt32)
+			}
+			d.seq = n
+			return nil
+		case "events":
+			return d.eventList()
+		default:
+			return s.value()
+		}
+	})
+	if err == nil {
+		err = s.end()
+	}
+	return syntaxReject("the body", err)
+}
+
+// key returns an object key's text; keys with escapes are rare enough to
+// decode the slow way.
+func key(k []byte, escaped bool) string {
+	if !escaped {
+		return string(k)
+	}
+	var out string
+	if json.Unmarshal([]byte(`"`+string(k)+`"`), &out) != nil {
+		return ""
+	}
+	return out
+}
+
+func (d *decoder) stringField(name string, dst **string) error {
+	if d.s.peek() != '"' {
+		return reject(http.StatusBadRequest, "invalid_type", "%q must be a string", name)
+	}
+	start, end, err := d.s.str()
+	if err != nil {
+		return err
+	}
+	v := key(d.s.data[start+1:end-1], hasEscape(d.s.data[start+1:end-1]))
+	*dst = &v
+	return nil
+}
+
+func (d *decoder) wholeNumber() (int64, error) {
+	if c := d.s.peek(); c != '-' && (c < '0' || c > '9') {
+		if err := d.s.value(); err != nil {
+			return 0, err
+		}
+		return 0, errors.New("not a number")
+	}
+	n, err := d.s.number()
+	if err != nil {
+		return 0, err
+	}
+	return wholeNumber(n)
+}
+
+func (d *decoder) eventList() error {
+	s := &d.s
+	if s.peek() != '[' {
+		return reject(http.StatusBadRequest, "invalid_type", `"events" must be an array of rrweb events`)
+	}
+	d.eventsSeen = true
+	d.events, d.metas = d.events[:0], d.metas[:0]
+	return s.array(func() error {
+		i := len(d.events)
+		if i >= d.lim.MaxEvents {
+			return reject(http.StatusRequestEntityTooLarge, "too_many_events", "more than %d events in one batch; send smaller batches", d.lim.MaxEvents)
+		}
+		if s.peek() != '{' {
+			return reject(http.StatusBadRequest, "invalid_type", "event %d must be an object", i)
+		}
+		e := eventSpan{index: i, start: s.pos, typ: -1, ts: -1, dataStart: -1}
+		err := s.object(func(k []byte, escaped bool) error {
+			switch key(k, escaped) {
+			case "type":
+				n, err := d.wholeNumber()
+				if err != nil || n < 0 || n > maxEventType {
+					return reject(http.StatusBadRequest, "invalid_event", "event %d: \"type\" must be an rrweb event type, 0 to %d", i, maxEventType)
+				}
+				e.typ = n
+			case "timestamp":
+				n, err := d.wholeNumber()
+				if err != nil {
+					return reject(http.StatusBadRequest, "invalid_event", "event %d: \"timestamp\" must be a number of milliseconds since 1970", i)
+				}
+				if n < d.lim.MinTimestamp || n > d.maxTS {
+					return reject(http.StatusBadRequest, "invalid_timestamp", "event %d: timestamp %d is not a plausible time (ms since 1970)", i, n)
+				}
+				e.ts = n
+			case "data":
+				if s.peek() != '{' {
+					return reject(http.StatusBadRequest, "invalid_event", "event %d: \"data\" must be an object", i)
+				}
+				e.dataStart = s.pos
+				if err := s.value(); err != nil {
+					return err
+				}
+				e.dataEnd = s.pos
+			default:
+				return s.value()
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		e.end = s.pos
+		switch {
+		case e.typ < 0:
+			return reject(http.StatusBadRequest, "invalid_event", "event %d has no \"type\"", i)
+		case e.ts < 0:
+			return reject(http.StatusBadRequest, "invalid_event", "event %d has no \"timestamp\"", i)
+		case e.dataStart < 0:
+			return reject(http.StatusBadRequest, "invalid_event", "event %d has no \"data\" object", i)
+		}
+		d.events = append(d.events, e)
+		if e.typ == eventMeta {
+			d.metas = append(d.metas, e)
+		}
+		return nil
+	})
+}
+
+// check validates what the envelope said, once it is read whole.
+func (d *decoder) check() error {
+	if d.key == nil || *d.key == "" {
+		return reject(http.StatusBadRequest, "missing_key", `"key" is required: the project's ingest key`)
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"session", w.Session}, {"window", w.Window}} {
+	}{{"session", d.session}, {"window", d.window}} {
 		if f.v == nil {
-			return nil, reject(http.StatusBadRequest, "missing_"+f.name, "%q is required", f.name)
+			return reject(http.StatusBadRequest, "missing_"+f.name, "%q is required", f.name)
 		}
 		if !validID(*f.v) {
-			return nil, reject(http.StatusBadRequest, "invalid_"+f.name, "%q must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", f.name)
+			return reject(http.StatusBadRequest, "invalid_"+f.name, "%q must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -", f.name)
 		}
 	}
-	if w.Seq == nil {
-		return nil, reject(http.StatusBadRequest, "missing_seq", `"seq" is required: the window's batch number, from 0`)
+	if !d.seqSeen {
+		return reject(http.StatusBadRequest, "missing_seq", `"seq" is required: the window's batch number, from 0`)
 	}
-	seq, err := wholeNumber(w.Seq)
-	if err != nil || seq < 0 || seq > math.MaxInt32 {
-		return nil, reject(http.StatusBadRequest, "invalid_seq", `"seq" must be a whole number from 0 to %d`, math.MaxInt32)
+	if !d.eventsSeen {
+		return reject(http.StatusBadRequest, "missing_events", `"events" is required: an array of rrweb events`)
 	}
-	if w.Events == nil {
-		return nil, reject(http.StatusBadRequest, "missing_events", `"events" is required: an array of rrweb events`)
+	if len(d.events) == 0 {
+		return reject(http.StatusBadRequest, "no_events", `"events" is empty: send batches with at least one event`)
 	}
-	if len(w.Events) == 0 {
-		return nil, reject(http.StatusBadRequest, "no_events", `"events" is empty: send batches with at least one event`)
+	return nil
+}
+
+// syntaxReject turns a scanner error into the answer to send; rejections
+// pass through.
+func syntaxReject(what string, err error) error {
+	var depth errDepth
+	var syntax *syntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &depth):
+		return reject(http.StatusBadRequest, "too_deep", "%s: %v", what, err)
+	case errors.As(err, &syntax):
+		return reject(http.StatusBadRequest, "invalid_json", "%s is not valid JSON: %v", what, err)
 	}
-	if len(w.Events) > lim.MaxEvents {
-		return nil, reject(http.StatusRequestEntityTooLarge, "too_many_events", "%d events in one batch; the limit is %d", len(w.Events), lim.MaxEvents)
-	}
-	env := &Envelope{Key: *w.Key}
-	b := &env.Batch
-	b.Session, b.Window, b.Seq = *w.Session, *w.Window, seq
-	b.Count = len(w.Events)
-	b.First, b.Last = math.MaxInt64, math.MinInt64
-	maxTS := now.Add(lim.MaxSkew).UnixMilli()
-	size := 2 + len(w.Events) - 1
-	for i, raw := range w.Events {
-		var e wireEvent
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, jsonError(fmt.Sprintf("event %d", i), err)
-		}
-		typ, err := wholeNumber(e.Type)
-		if err != nil || typ < 0 || typ > maxEventype {
-			return nil, reject(http.StatusBadRequest, "invalid_event", "event %d: \"type\" must be an rrweb event type, 0 to %d", i, maxEventype)
-		}
-		ts, err := wholeNumber(e.Timestamp)
-		if err != nil {
-			return nil, reject(http.StatusBadRequest, "invalid_event", "event %d: \"timestamp\" must be a number of milliseconds since 1970", i)
-		}
-		if ts < lim.MinTimestamp || ts > maxTS {
-			return nil, reject(http.StatusBadRequest, "invalid_timestamp", "event %d: timestamp %d is not a plausible time (ms since 1970)", i, ts)
-		}
-		if len(e.Data) == 0 || e.Data[0] != '{' {
-			return nil, reject(http.StatusBadRequest, "invalid_event", "event %d: \"data\" must be an object", i)
-		}
-		if typ == eventMeta {
-			var m wireMeta
-			if err := json.Unmarshal(e.Data, &m); err != nil {
-				return nil, jsonError(fmt.Sprintf("event %d (Meta) data", i), err)
-			}
-			b.Pages = append(b.Pages, batch.Page{URL: m.Href, Timestamp: ts, Width: int(m.Width), Height: int(m.Height)})
-		}
-		b.First, b.Last = min(b.First, ts), max(b.Last, ts)
-		size += len(raw)
-	}
-	events := make([]byte, 0, size)
-	events = append(events, '[')
-	for i, raw := range w.Events {
-		if i > 0 {
-			events = append(events, ',')
-		}
-		events = append(events, raw...)
-	}
-	b.Events = append(events, ']')
-	return env, nil
+	return err
 }
 
 // wholeNumber reads a JSON number that must be a whole number. rrweb

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/playhead/playhead/internal/batch"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -70,8 +72,8 @@ func TestDecode(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Decode: %v", err)
 				}
-				if !json.Valid(env.Batch.Events) {
-					t.Fatalf("events are not valid JSON: %s", env.Batch.Events)
+				if events := decompress(t, env.Batch.Events); !json.Valid(events) {
+					t.Fatalf("events are not valid JSON: %s", events)
 				}
 				return
 			}
@@ -102,8 +104,8 @@ func TestDecodeKeepsEventsAndReadsPages(t *testing.T) {
 	if b.Seq != 7 || b.Count != 3 || b.First != 1795000000000 || b.Last != 1795000000900 {
 		t.Errorf("batch = seq %d, %d events, %d..%d", b.Seq, b.Count, b.First, b.Last)
 	}
-	if string(b.Events) != events {
-		t.Errorf("events changed:\n got %s\nwant %s", b.Events, events)
+	if got := decompress(t, b.Events); string(got) != events {
+		t.Errorf("events changed:\n got %s\nwant %s", got, events)
 	}
 	if len(b.Pages) != 2 || b.Pages[1].URL != "https://shop.example/b" || b.Pages[0].Width != 390 {
 		t.Errorf("pages = %+v", b.Pages)
@@ -122,6 +124,15 @@ func TestDecodeLimits(t *testing.T) {
 	}
 }
 
+func decompress(t testing.TB, blob []byte) []byte {
+	t.Helper()
+	b, err := batch.Decompress(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func gzipBytes(t testing.TB, b []byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
@@ -133,14 +144,10 @@ func gzipBytes(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func TestReadBody(t *testing.T) {
+func TestDecompress(t *testing.T) {
 	lim := DefaultLimits
-	lim.MaxBody = 1000
 	lim.MaxDecoded = 10_000
 	bomb := gzipBytes(t, bytes.Repeat([]byte{' '}, 1<<20)) // 1 MiB of spaces in ~1 KB
-	if len(bomb) > int(lim.MaxBody) {
-		lim.MaxBody = int64(len(bomb))
-	}
 	good := gzipBytes(t, []byte(`{"a":1}`))
 	tests := []struct {
 		name     string
@@ -152,7 +159,7 @@ func TestReadBody(t *testing.T) {
 		{"plain", []byte(`{}`), "", 0, ""},
 		{"identity", []byte(`{}`), "identity", 0, ""},
 		{"gzip", good, "gzip", 0, ""},
-		{"too large", bytes.Repeat([]byte{'x'}, int(lim.MaxBody)+1), "", 413, "body_too_large"},
+		{"too large", bytes.Repeat([]byte{'x'}, int(lim.MaxDecoded)+1), "", 413, "body_too_large"},
 		{"gzip bomb", bomb, "gzip", 413, "body_too_large"},
 		{"says gzip, is not", []byte(`{"a":1}`), "gzip", 400, "bad_gzip"},
 		{"truncated gzip", good[:len(good)-6], "gzip", 400, "bad_gzip"},
@@ -160,7 +167,7 @@ func TestReadBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ReadBody(bytes.NewReader(tt.body), tt.encoding, lim)
+			_, err := Decompress(tt.body, tt.encoding, lim)
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -169,7 +176,7 @@ func TestReadBody(t *testing.T) {
 			}
 			var e *Error
 			if !errors.As(err, &e) || e.Status != tt.status || e.Code != tt.code {
-				t.Fatalf("ReadBody = %v, want %d %s", err, tt.status, tt.code)
+				t.Fatalf("Decompress = %v, want %d %s", err, tt.status, tt.code)
 			}
 		})
 	}
@@ -210,7 +217,7 @@ func TestDecodeCorpus(t *testing.T) {
 				}
 				var in, out []json.RawMessage
 				json.Unmarshal(events, &in)
-				json.Unmarshal(env.Batch.Events, &out)
+				json.Unmarshal(decompress(t, env.Batch.Events), &out)
 				if len(in) != len(out) {
 					t.Fatalf("%d events in, %d out", len(in), len(out))
 				}

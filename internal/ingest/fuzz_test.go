@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -31,7 +30,7 @@ func FuzzDecode(f *testing.F) {
 		if gzipped {
 			encoding = "gzip"
 		}
-		raw, err := ReadBody(bytes.NewReader(body), encoding, DefaultLimits)
+		raw, err := Decompress(body, encoding, DefaultLimits)
 		if err != nil {
 			checkRejection(t, err)
 			return
@@ -43,7 +42,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		b := env.Batch
 		var events []json.RawMessage
-		if err := json.Unmarshal(b.Events, &events); err != nil {
+		if err := json.Unmarshal(decompress(t, b.Events), &events); err != nil {
 			t.Fatalf("accepted events are not a JSON array: %v", err)
 		}
 		if len(events) != b.Count || b.Count == 0 || b.First > b.Last {

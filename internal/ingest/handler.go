@@ -4,11 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/playhead/playhead/internal/batch"
 	"github.com/playhead/playhead/internal/store"
@@ -16,7 +24,8 @@ import (
 
 // Log is the durable log that batches are appended to. Append returns only
 // once the batch is on disk; duplicate reports a (session, window, seq)
-// that was stored before.
+// that was stored before. It answers store.ErrBusy rather than queue
+// without bound, and store.ErrClosed while shutting down.
 type Log interface {
 	Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error)
 }
@@ -26,89 +35,219 @@ type Projects interface {
 	ProjectByKey(ctx context.Context, key string) (store.Project, error)
 }
 
-// Handler serves POST /api/v1/ingest.
-type Handler struct {
-	Log      Log
-	Projects Projects
-	Limits   Limits
-	Logger   *slog.Logger
-	Now      func() time.Time
+// Config holds every limit of the ingest endpoint; docs/api.md lists them.
+type Config struct {
+	Limits
+	RateProject Rate          // batches per project
+	RateClient  Rate          // requests per client address
+	MaxInFlight int           // requests handled at once; more get 503
+	Decoders    int           // bodies decoded at once (CPU-bound work)
+	ReadTimeout time.Duration // the whole body must arrive within this
 }
 
-// NewHandler returns a handler with the default limits.
-func NewHandler(log Log, projects Projects, logger *slog.Logger) *Handler {
-	return &Handler{Log: log, Projects: projects, Limits: DefaultLimits, Logger: logger, Now: time.Now}
+// DefaultConfig suits one server on small hardware. A visitor's recorder
+// sends a batch every few seconds, so 50 a second from one address leaves
+// room for a busy office behind one NAT.
+var DefaultConfig = Config{
+	Limits:      DefaultLimits,
+	RateProject: Rate{Per: 10_000, Burst: 20_000},
+	RateClient:  Rate{Per: 50, Burst: 200},
+	MaxInFlight: 512,
+	Decoders:    2 * runtime.GOMAXPROCS(0),
+	ReadTimeout: 10 * time.Second,
+}
+
+// Handler serves POST /api/v1/ingest.
+type Handler struct {
+	log      Log
+	projects projectCache
+	cfg      Config
+	logger   *slog.Logger
+	now      func() time.Time
+
+	inFlight   atomic.Int64
+	decoders   chan struct{}
+	perProject *limiters[int64]
+	perClient  *limiters[string]
+	metrics    *metrics
+}
+
+// NewHandler returns the ingest handler. reg, if not nil, gets its metrics.
+func NewHandler(log Log, projects Projects, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Handler {
+	return &Handler{
+		log:        log,
+		projects:   projectCache{source: projects, entries: map[string]projectEntry{}},
+		cfg:        cfg,
+		logger:     logger,
+		now:        time.Now,
+		decoders:   make(chan struct{}, max(cfg.Decoders, 1)),
+		perProject: newLimiters[int64](cfg.RateProject),
+		perClient:  newLimiters[string](cfg.RateClient),
+		metrics:    newMetrics(reg),
+	}
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.now()
 	allowCORS(w, r)
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		writeError(w, reject(http.StatusMethodNotAllowed, "method_not_allowed", "use POST"))
-		return
-	}
-	duplicate, err := h.ingest(w, r)
+	h.metrics.inFlight.Inc()
+	defer h.metrics.inFlight.Dec()
+	b, duplicate, err := h.ingest(w, r, start)
 	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			if errors.Is(err, store.ErrClosed) {
-				e = reject(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry shortly")
-				w.Header().Set("Retry-After", "5")
-			} else {
-				h.Logger.Error("ingest", "err", err)
-				e = reject(http.StatusInternalServerError, "internal", "the batch could not be stored; retry")
-			}
+		h.fail(w, r, err)
+	} else {
+		result, status := "accepted", http.StatusAccepted
+		if duplicate {
+			result, status = "duplicate", http.StatusOK
 		}
-		writeError(w, e)
-		return
+		h.metrics.batches.WithLabelValues(result).Inc()
+		h.metrics.bytes.WithLabelValues("wire").Add(float64(b.wireSize))
+		h.metrics.bytes.WithLabelValues("json").Add(float64(b.jsonSize))
+		writeJSON(w, status, map[string]bool{"stored": true, "duplicate": duplicate})
 	}
-	status := http.StatusAccepted
-	if duplicate {
-		status = http.StatusOK
-	}
-	writeJSON(w, status, map[string]bool{"stored": true, "duplicate": duplicate})
+	h.metrics.seconds.Observe(time.Since(start).Seconds())
 }
 
-func (h *Handler) ingest(w http.ResponseWriter, r *http.Request) (duplicate bool, err error) {
+// sizes of an accepted batch, for the metrics.
+type sizes struct{ wireSize, jsonSize int }
+
+func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) (sizes, bool, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		return sizes{}, false, reject(http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
+	}
+	if ok, wait := h.perClient.allow(clientAddr(r), now); !ok {
+		return sizes{}, false, tooMany(w, wait, "rate_limited", "too many requests from this address")
+	}
+	if n := h.inFlight.Add(1); n > int64(h.cfg.MaxInFlight) {
+		h.inFlight.Add(-1)
+		return sizes{}, false, busy(w, "overloaded", "the server has too many requests in hand")
+	}
+	defer h.inFlight.Add(-1)
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		// text/plain is what navigator.sendBeacon sends a string as.
 		if err != nil || (mt != "application/json" && mt != "text/plain") {
-			return false, reject(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
+			return sizes{}, false, reject(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
 		}
 	}
-	lim := h.Limits
-	body, err := ReadBody(http.MaxBytesReader(w, r.Body, lim.MaxBody), r.Header.Get("Content-Encoding"), lim)
+
+	// A client gets ReadTimeout to send its whole body, however slowly
+	// it trickles; the body is read before a decoder slot is taken so a
+	// slow client holds memory but no CPU slot.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(now.Add(h.cfg.ReadTimeout))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), h.cfg.MaxBody)
+	rc.SetReadDeadline(time.Time{})
 	if err != nil {
-		return false, err
+		return sizes{}, false, err
 	}
-	now := h.Now()
-	env, err := Decode(body, now, lim)
+
+	select {
+	case h.decoders <- struct{}{}:
+	case <-r.Context().Done():
+		return sizes{}, false, r.Context().Err()
+	}
+	env, jsonSize, err := h.decode(body, r.Header.Get("Content-Encoding"), now)
+	<-h.decoders
 	if err != nil {
-		return false, err
+		return sizes{}, false, err
 	}
-	p, err := h.Projects.ProjectByKey(r.Context(), env.Key)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, reject(http.StatusUnauthorized, "unknown_key", "no project has this ingest key; check the data-key of the snippet")
-	}
+
+	p, found, err := h.projects.get(r.Context(), env.Key, now)
 	if err != nil {
-		return false, err
+		return sizes{}, false, err
+	}
+	if !found {
+		return sizes{}, false, reject(http.StatusUnauthorized, "unknown_key", "no project has this ingest key; check the data-key of the snippet")
 	}
 	if !p.Enabled {
-		return false, reject(http.StatusForbidden, "project_disabled", "recording is switched off for this project")
+		return sizes{}, false, reject(http.StatusForbidden, "project_disabled", "recording is switched off for this project")
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && len(p.Origins) > 0 && !slices.Contains(p.Origins, origin) {
-		return false, reject(http.StatusForbidden, "origin_not_allowed", "origin %s may not send to this project; add it to the project's origins", origin)
+		return sizes{}, false, reject(http.StatusForbidden, "origin_not_allowed", "origin %s may not send to this project; add it to the project's origins", origin)
+	}
+	if ok, wait := h.perProject.allow(p.ID, now); !ok {
+		return sizes{}, false, tooMany(w, wait, "project_rate_limited", "this project sends more batches than its limit")
 	}
 	b := &env.Batch
 	b.Project = p.ID
 	b.Received = now
 	b.UserAgent = r.Header.Get("User-Agent")
-	return h.Log.Append(r.Context(), b)
+	dup, err := h.log.Append(r.Context(), b)
+	return sizes{len(body), jsonSize}, dup, err
+}
+
+func (h *Handler) decode(body []byte, encoding string, now time.Time) (*Envelope, int, error) {
+	raw, err := Decompress(body, encoding, h.cfg.Limits)
+	if err != nil {
+		return nil, 0, err
+	}
+	env, err := Decode(raw, now, h.cfg.Limits)
+	return env, len(raw), err
+}
+
+// fail answers an error: a rejection as it says, anything else as the
+// server's own trouble.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+	case errors.Is(err, store.ErrBusy):
+		e = busy(w, "overloaded", "the server is behind on writing")
+	case errors.Is(err, store.ErrClosed):
+		e = busy(w, "shutting_down", "the server is shutting down")
+	case errors.Is(err, context.Canceled):
+		e = reject(499, "client_gone", "the client went away") // nobody reads it
+	default:
+		h.logger.Error("ingest", "request_id", r.Header.Get("X-Request-Id"), "err", err)
+		e = reject(http.StatusInternalServerError, "internal", "the batch could not be stored; retry")
+	}
+	h.metrics.rejections.WithLabelValues(e.Code).Inc()
+	writeError(w, e)
+}
+
+func tooMany(w http.ResponseWriter, wait time.Duration, code, msg string) *Error {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+	return reject(http.StatusTooManyRequests, code, "%s; retry after the time in Retry-After", msg)
+}
+
+func busy(w http.ResponseWriter, code, msg string) *Error {
+	w.Header().Set("Retry-After", "1")
+	return reject(http.StatusServiceUnavailable, code, "%s; retry after the time in Retry-After", msg)
+}
+
+// readBody reads a body of at most limit bytes.
+func readBody(r io.Reader, limit int64) ([]byte, error) {
+	body, err := readAll(r, limit)
+	var mbe *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &mbe):
+		return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the body is over %d bytes", limit)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, reject(http.StatusRequestTimeout, "body_timeout", "the body did not arrive in time")
+	default:
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, reject(http.StatusRequestTimeout, "body_timeout", "the body did not arrive in time")
+		}
+		return nil, reject(http.StatusBadRequest, "body_unreadable", "the body could not be read: %v", err)
+	}
+}
+
+// clientAddr is the address a request came from, without the port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // allowCORS lets recorders on any site post. Which origins a project
@@ -122,6 +261,7 @@ func allowCORS(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Add("Vary", "Origin")
 	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Expose-Headers", "Retry-After")
 	if r.Method == http.MethodOptions {
 		h.Set("Access-Control-Allow-Methods", "POST, OPTIONS")
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Content-Encoding")

@@ -29,8 +29,8 @@ type Index interface {
 	ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) error
 }
 
-// name identifies this reader's position in the log.
-const name = "sessions"
+// Name identifies the processor's position in the log.
+const Name = "sessions"
 
 // step is how many batches are folded in one transaction.
 const step = 500
@@ -47,7 +47,7 @@ type Processor struct {
 
 // Run processes the log until ctx is done.
 func (p *Processor) Run(ctx context.Context) error {
-	upto, err := p.Index.Processed(ctx, name)
+	upto, err := p.Index.Processed(ctx, Name)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
 		updates[i] = Assemble(h)
 	}
 	last := hs[len(hs)-1].ID
-	if err := p.Index.ApplySessionUpdates(ctx, name, last, updates); err != nil {
+	if err := p.Index.ApplySessionUpdates(ctx, Name, last, updates); err != nil {
 		return upto, 0, fmt.Errorf("apply batches %d to %d: %w", hs[0].ID, last, err)
 	}
 	return last, len(hs), nil

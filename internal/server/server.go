@@ -14,6 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
@@ -26,8 +30,19 @@ import (
 
 // Config is what `playhead serve` is told.
 type Config struct {
-	Addr string // host:port to listen on
-	Data string // data folder
+	Addr   string        // host:port to listen on
+	Data   string        // data folder
+	Ingest ingest.Config // limits of the ingest endpoint
+	// MaxQueued bounds the bytes of batches waiting for a commit.
+	MaxQueued int64
+}
+
+// DefaultConfig has the default limits; Addr and Data are left to the caller.
+func DefaultConfig() Config {
+	return Config{
+		Ingest:    ingest.DefaultConfig,
+		MaxQueued: sqlite.DefaultMaxQueued,
+	}
 }
 
 // shutdownGrace bounds how long in-flight requests may take to finish.
@@ -37,17 +52,26 @@ const shutdownGrace = 30 * time.Second
 // commits what they sent and closes the store. ready, if not nil, is
 // called with the listening address once requests are accepted.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr string)) error {
+	if cfg.Ingest == (ingest.Config{}) {
+		cfg.Ingest = ingest.DefaultConfig
+	}
 	st, err := sqlite.Open(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if cfg.MaxQueued > 0 {
+		st.SetMaxQueued(cfg.MaxQueued)
+	}
+	if err := reportRecovery(ctx, st, logger); err != nil {
+		return err
+	}
 
 	demoKey, err := demoProject(ctx, st)
 	if err != nil {
 		return err
 	}
-	handler, err := Handler(st, demoKey, logger)
+	handler, err := Handler(st, cfg.Ingest, demoKey, logger)
 	if err != nil {
 		return err
 	}
@@ -62,10 +86,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+		// Ingest sets its own body deadline, to answer 408 rather than
+		// drop the connection.
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 
 	procCtx, stopProc := context.WithCancel(context.Background())
@@ -109,9 +134,14 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 }
 
 // Handler routes every path of the service.
-func Handler(st *sqlite.Store, demoKey string, logger *slog.Logger) (http.Handler, error) {
+func Handler(st *sqlite.Store, ingestCfg ingest.Config, demoKey string, logger *slog.Logger) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(st.Collectors()...)
+
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, logger))
+	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, ingestCfg, logger, reg))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.API{Sessions: st, Logger: logger}).Register(mux)
 
 	snippet := demo.Snippet("", demoKey)
@@ -146,9 +176,26 @@ func Handler(st *sqlite.Store, demoKey string, logger *slog.Logger) (http.Handle
 			http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
+		if st.Overloaded() {
+			http.Error(w, "overloaded: the commit queue is nearly full", http.StatusServiceUnavailable)
+			return
+		}
 		w.Write([]byte("ok\n"))
 	})
-	return mux, nil
+	return withRequestID(mux, logger), nil
+}
+
+// reportRecovery reports what a start found in the data folder. SQLite has already
+// rolled its WAL forward or back: every committed batch is there, nothing
+// half-written is. What remains is the processor's backlog, which it works
+// off in the background.
+func reportRecovery(ctx context.Context, st *sqlite.Store, logger *slog.Logger) error {
+	stats, err := st.LogStats(ctx, process.Name)
+	if err != nil {
+		return err
+	}
+	logger.Info("data folder opened", "batches", stats.Batches, "sessions_indexed_up_to", stats.Processed, "batches_to_index", stats.Batches-stats.ProcessedCount)
+	return nil
 }
 
 // demoSetting names the setting that holds the demo project's id.

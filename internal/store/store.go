@@ -13,6 +13,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrClosed means the store is shutting down and takes no more writes.
 	ErrClosed = errors.New("store closed")
+	// ErrBusy means writes are queued up to the limit: the caller should
+	// ask its client to come back shortly rather than wait in memory.
+	ErrBusy = errors.New("store busy")
 )
 
 // Project is one site that sends recordings.
@@ -78,7 +81,7 @@ type SessionUpdate struct {
 }
 
 // WindowEvents is the stored events of one window, in upload order: each
-// element is a JSON array of rrweb events.
+// element is a JSON array of rrweb events as batch.Compress stored it.
 type WindowEvents struct {
 	Window  string
 	Batches [][]byte

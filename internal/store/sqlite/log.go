@@ -16,10 +16,10 @@ import (
 const maxGroup = 256
 
 type appendRequest struct {
-	b      *batch.Batch
-	pages  string
-	events []byte // zstd
-	done   chan appendResult
+	b     *batch.Batch
+	pages string
+	size  int64 // bytes counted in Store.queued
+	done  chan appendResult
 }
 
 type appendResult struct {
@@ -37,16 +37,21 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 		return false, fmt.Errorf("encode pages: %w", err)
 	}
 	req := &appendRequest{
-		b:      b,
-		pages:  string(pages),
-		events: s.enc.EncodeAll(b.Events, make([]byte, 0, len(b.Events)/4)),
-		done:   make(chan appendResult, 1),
+		b:     b,
+		pages: string(pages),
+		size:  int64(len(b.Events)),
+		done:  make(chan appendResult, 1),
+	}
+	if s.queued.Add(req.size) > s.maxQueued.Load() {
+		s.queued.Add(-req.size)
+		return false, store.ErrBusy
 	}
 	// The read lock orders this send before Close: once Close holds the
 	// lock no append can slip into the queue behind the writer's back.
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
+		s.queued.Add(-req.size)
 		return false, store.ErrClosed
 	}
 	select {
@@ -54,6 +59,7 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 		s.mu.RUnlock()
 	case <-ctx.Done():
 		s.mu.RUnlock()
+		s.queued.Add(-req.size)
 		return false, ctx.Err()
 	}
 	// Once queued the batch will be committed even if the client goes
@@ -95,8 +101,12 @@ func (s *Store) writeLoop() {
 }
 
 func (s *Store) commit(group []*appendRequest) {
+	start := time.Now()
 	dups, err := s.insertGroup(group)
+	s.metrics.commitSeconds.Observe(time.Since(start).Seconds())
+	s.metrics.commitBatches.Observe(float64(len(group)))
 	for i, req := range group {
+		s.queued.Add(-req.size)
 		if err != nil {
 			req.done <- appendResult{err: err}
 			continue
@@ -131,7 +141,7 @@ func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
 	for i, req := range group {
 		b := req.b
 		res, err := stmt.ExecContext(ctx, b.Project, b.Session, b.Window, b.Seq,
-			b.Received.UnixMilli(), b.UserAgent, b.Count, b.First, b.Last, req.pages, req.events)
+			b.Received.UnixMilli(), b.UserAgent, b.Count, b.First, b.Last, req.pages, b.Events)
 		if err != nil {
 			return nil, fmt.Errorf("insert batch: %w", err)
 		}
@@ -187,4 +197,25 @@ func (s *Store) Processed(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("read processed position: %w", err)
 	}
 	return upto, nil
+}
+
+// LogStats says how much the log holds and how far the processor is.
+type LogStats struct {
+	Batches        int64 // batches in the log
+	Processed      int64 // log position the sessions index is up to
+	ProcessedCount int64 // batches at or before that position
+}
+
+// LogStats reads the log's size and how far the reader called name is.
+func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
+	var st LogStats
+	err := s.read.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM batches),
+		coalesce((SELECT upto FROM processed WHERE name = ?1), 0),
+		(SELECT count(*) FROM batches WHERE id <= coalesce((SELECT upto FROM processed WHERE name = ?1), 0))`, name).
+		Scan(&st.Batches, &st.Processed, &st.ProcessedCount)
+	if err != nil {
+		return LogStats{}, fmt.Errorf("read log stats: %w", err)
+	}
+	return st, nil
 }

@@ -212,8 +212,8 @@ func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
 	return sess, prows.Err()
 }
 
-// SessionEvents returns the stored events of a session, window by window
-// in upload order; window, when not empty, picks one. It reads the log
+// SessionEvents returns the stored batches of a session, window by window
+// in upload order, in their compressed form; window, when not empty, picks one. It reads the log
 // itself, so it includes batches the index has not caught up with yet.
 func (s *Store) SessionEvents(ctx context.Context, session, window string) ([]store.WindowEvents, error) {
 	q := `SELECT window, events FROM batches WHERE session = ?`
@@ -236,15 +236,11 @@ func (s *Store) SessionEvents(ctx context.Context, session, window string) ([]st
 		if err := rows.Scan(&w, &blob); err != nil {
 			return nil, fmt.Errorf("read events of %s: %w", session, err)
 		}
-		events, err := s.dec.DecodeAll(blob, nil)
-		if err != nil {
-			return nil, fmt.Errorf("decompress events of %s/%s: %w", session, w, err)
-		}
 		if len(out) == 0 || out[len(out)-1].Window != w {
 			out = append(out, store.WindowEvents{Window: w})
 		}
 		last := &out[len(out)-1]
-		last.Batches = append(last.Batches, events)
+		last.Batches = append(last.Batches, blob)
 	}
 	return out, rows.Err()
 }

@@ -1,6 +1,7 @@
 // Package sqlite is the embedded store: one SQLite database in WAL mode
-// holds the durable ingest log, the recordings (zstd-compressed batches)
-// and the sessions index. It is Playhead's default backend.
+// holds the durable ingest log, the recordings (its compressed batches, as
+// ingest made them) and the sessions index. It is Playhead's default
+// backend.
 package sqlite
 
 import (
@@ -12,8 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
-	"github.com/klauspost/compress/zstd"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -27,9 +28,6 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 
-	enc *zstd.Encoder
-	dec *zstd.Decoder
-
 	appends chan *appendRequest
 	mu      sync.RWMutex // guards closed against sends to appends
 	closed  bool
@@ -37,7 +35,14 @@ type Store struct {
 	done    chan struct{} // closed when the writer has drained
 
 	commits chan struct{} // signalled after each commit of new batches
+
+	queued    atomic.Int64 // bytes of batches waiting for a commit
+	maxQueued atomic.Int64
+	metrics   metrics
 }
+
+// DefaultMaxQueued bounds the bytes of batches waiting to be committed.
+const DefaultMaxQueued = 64 << 20
 
 // Open opens (creating and migrating if needed) the store in dir.
 func Open(ctx context.Context, dir string) (*Store, error) {
@@ -58,24 +63,16 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		return nil, fmt.Errorf("zstd encoder: %w", err)
-	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(1<<30))
-	if err != nil {
-		return nil, fmt.Errorf("zstd decoder: %w", err)
-	}
 	s := &Store{
 		write:   write,
 		read:    read,
-		enc:     enc,
-		dec:     dec,
 		appends: make(chan *appendRequest, 1024),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		commits: make(chan struct{}, 1),
+		metrics: newMetrics(),
 	}
+	s.maxQueued.Store(DefaultMaxQueued)
 	go s.writeLoop()
 	return s, nil
 }
@@ -115,8 +112,6 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	s.enc.Close()
-	s.dec.Close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
@@ -128,3 +123,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Commits is signalled (without blocking, coalesced) after each commit that
 // added batches to the log, so that the processor need not poll hard.
 func (s *Store) Commits() <-chan struct{} { return s.commits }
+
+// SetMaxQueued sets how many bytes of batches may wait for a commit before
+// Append answers store.ErrBusy.
+func (s *Store) SetMaxQueued(bytes int64) { s.maxQueued.Store(bytes) }
+
+// Overloaded tells whether the commit queue is over three quarters full.
+func (s *Store) Overloaded() bool { return s.queued.Load()*4 > s.maxQueued.Load()*3 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,7 +28,7 @@ func newBatch(project int64, session, window string, seq int64, ts int64) *batch
 	events := fmt.Sprintf(`[{"type":3,"data":{"source":1,"seq":%d},"timestamp":%d}]`, seq, ts)
 	return &batch.Batch{
 		Project: project, Session: session, Window: window, Seq: seq,
-		Received: time.Now(), Events: []byte(events), Count: 1, First: ts, Last: ts,
+		Received: time.Now(), Events: batch.Compress([]byte(events)), Count: 1, First: ts, Last: ts,
 	}
 }
 
@@ -84,8 +85,8 @@ func TestAppendIsIdempotentUnderConcurrency(t *testing.T) {
 	}
 	for i, b := range windows[0].Batches {
 		want := newBatch(p.ID, "s1", "w1", int64(i), 1795000000000+int64(i)).Events
-		if string(b) != string(want) {
-			t.Errorf("batch %d reads back as %s, want %s", i, b, want)
+		if !bytes.Equal(b, want) {
+			t.Errorf("batch %d reads back changed", i)
 		}
 	}
 }

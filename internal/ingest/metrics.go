@@ -1,0 +1,41 @@
+package ingest
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	batches    *prometheus.CounterVec
+	bytes      *prometheus.CounterVec
+	rejections *prometheus.CounterVec
+	seconds    prometheus.Histogram
+	inFlight   prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "playhead_ingest_batches_total",
+			Help: "Batches stored (result=accepted) or recognised as repeats (result=duplicate).",
+		}, []string{"result"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "playhead_ingest_bytes_total",
+			Help: "Bytes of accepted batches: as sent (kind=wire) and as event JSON (kind=json).",
+		}, []string{"kind"}),
+		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "playhead_ingest_rejections_total",
+			Help: "Requests refused, by error code.",
+		}, []string{"code"}),
+		seconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "playhead_ingest_request_seconds",
+			Help:    "Time from a request's arrival to its answer.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "playhead_ingest_requests_in_flight",
+			Help: "Ingest requests being handled.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.batches, m.bytes, m.rejections, m.seconds, m.inFlight)
+	}
+	return m
+}
