@@ -31,13 +31,20 @@ deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 test: web deps
+	cd web && npm test --silent
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=10s
 
+# Every fuzz target of a decoder of outside input, one after another (go
+# test fuzzes one target at a time).
 FUZZTIME ?= 30s
+FUZZ_TARGETS := FuzzDecode FuzzScanner
 fuzz: web
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/ingest
+	@for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) ./internal/ingest || exit 1; \
+	done
 
 bench: web
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -119,11 +119,12 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 type session struct {
-	ID      string `json:"id"`
-	Pages   int    `json:"pages"`
-	Browser string `json:"browser"`
-	OS      string `json:"os"`
-	Device  string `json:"device"`
+	ID      string    `json:"id"`
+	Start   time.Time `json:"start"`
+	Pages   int       `json:"pages"`
+	Browser string    `json:"browser"`
+	OS      string    `json:"os"`
+	Device  string    `json:"device"`
 	Windows []struct {
 		ID string `json:"id"`
 	} `json:"windows"`
@@ -205,6 +206,11 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.SetValue(chromedp.ID("country"), "gb"),
 		chromedp.Click(chromedp.ID("apply-coupon")),
+	)
+	// The replay is checked at this moment too: the form filled in.
+	filled := eval[float64](t, ctx, `new Promise(r => setTimeout(() => r(Date.now()), 600))`)
+	time.Sleep(600 * time.Millisecond)
+	do(t, ctx, "place the order",
 		chromedp.Click(chromedp.ID("place-order")),
 		chromedp.WaitVisible(chromedp.ID("confirmation")),
 	)
@@ -264,6 +270,21 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	if sandbox := eval[string](t, ctx, `document.querySelector('#player iframe').getAttribute('sandbox')`); strings.Contains(sandbox, "allow-scripts") {
 		t.Errorf("replay iframe sandbox = %q", sandbox)
 	}
+	// Back to the moment the form was filled in: every field shows as
+	// many asterisks as characters were typed, never the text.
+	offset := int64(filled) - s.Start.UnixMilli()
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, offset))
+	waitFor(t, "the seek", func() bool {
+		return replayed[bool](t, ctx, `!!doc.querySelector('#checkout-form') && !doc.querySelector('#checkout-form').hasAttribute('hidden')`)
+	})
+	for _, f := range []struct{ id, typed string }{{"name", name}, {"password", password}, {"email", "ada@example.com"}} {
+		v := replayed[string](t, ctx, fmt.Sprintf(`doc.getElementById(%q).value`, f.id))
+		if strings.Trim(v, "*") != "" || len(v) != len(f.typed) {
+			t.Errorf("#%s replays as %q while filled in, want %d asterisks", f.id, v, len(f.typed))
+		}
+	}
+	screenshot(t, ctx, "player-form.png")
+
 	// Nothing typed reached the server either.
 	resp, err := http.Get(base + "/api/v1/sessions/" + s.ID + "/events")
 	if err != nil {

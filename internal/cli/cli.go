@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
@@ -169,34 +170,57 @@ func (o *originsFlag) Set(v string) error {
 	return nil
 }
 
+const projectUsage = `Usage:
+  playhead project create NAME [--data DIR] [--origin URL]...
+  playhead project disable KEY [--data DIR]
+  playhead project enable KEY [--data DIR]`
+
 func project(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(env.Stdout, "Usage: playhead project create NAME [--data DIR] [--origin URL]...")
-			return nil
-		}
-		fmt.Fprintln(env.Stderr, "Usage: playhead project create NAME [--data DIR] [--origin URL]...")
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, projectUsage)
 		return errUsage
 	}
+	switch args[0] {
+	case "create":
+		return projectCreate(ctx, env, args[1:])
+	case "disable", "enable":
+		return projectSwitch(ctx, env, args[0], args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stdout, projectUsage)
+		return nil
+	}
+	fmt.Fprintf(env.Stderr, "playhead project: unknown command %q\n%s\n", args[0], projectUsage)
+	return errUsage
+}
+
+// parseWithName parses flags given before or after one positional NAME.
+func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
+	if err := parse(fs, args); err != nil {
+		return "", err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return "", errUsage
+	}
+	name := fs.Arg(0)
+	if err := parse(fs, fs.Args()[1:]); err != nil {
+		return "", err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return "", errUsage
+	}
+	return name, nil
+}
+
+func projectCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project create", "playhead project create NAME [--data DIR] [--origin URL]...")
 	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
 	var origins originsFlag
 	fs.Var(&origins, "origin", "a page origin allowed to send recordings, like https://shop.example (repeatable; none allows any)")
-	// Accept flags before and after NAME.
-	args = args[1:]
-	var name string
-	if err := parse(fs, args); err != nil {
+	name, err := parseWithName(fs, args)
+	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		name = fs.Arg(0)
-		if err := parse(fs, fs.Args()[1:]); err != nil {
-			return err
-		}
-	}
-	if name == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errUsage
 	}
 	for i, o := range origins {
 		n, err := normalizeOrigin(o)
@@ -216,5 +240,28 @@ func project(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created project %q (id %d). Its ingest key:\n%s\n", p.Name, p.ID, p.Key)
+	return nil
+}
+
+func projectSwitch(ctx context.Context, env *Env, verb string, args []string) error {
+	fs := flagSet(env, "project "+verb, "playhead project "+verb+" KEY [--data DIR]")
+	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	key, err := parseWithName(fs, args)
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.SetProjectEnabled(ctx, key, verb == "enable"); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no project has the key %q", key)
+		}
+		return err
+	}
+	// Running servers notice within their project cache's lifetime.
+	fmt.Fprintf(env.Stdout, "Recording is %sd for the project; running servers follow within 10 seconds.\n", verb)
 	return nil
 }

@@ -142,10 +142,13 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(now.Add(h.cfg.ReadTimeout))
 	body, err := readBody(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), h.cfg.MaxBody)
-	rc.SetReadDeadline(time.Time{})
 	if err != nil {
+		// What is left of the body is of no use: close rather than read
+		// it to keep the connection.
+		w.Header().Set("Connection", "close")
 		return sizes{}, false, err
 	}
+	rc.SetReadDeadline(time.Time{})
 
 	select {
 	case h.decoders <- struct{}{}:

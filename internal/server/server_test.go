@@ -16,22 +16,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 const corpusDir = "../../../shared/corpus/"
 
 // start runs the whole service on a loopback port with a fresh data folder
-// and returns its base URL and the data folder.
-func start(t *testing.T) (base, data string) {
+// and returns its base URL and the data folder. configure, if given, changes
+// the default configuration.
+func start(t *testing.T, configure ...func(*Config)) (base, data string) {
 	t.Helper()
 	data = t.TempDir()
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	for _, c := range configure {
+		c(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	go func() {
-		done <- Run(ctx, Config{Addr: "127.0.0.1:0", Data: data}, logger, func(a string) { addr <- a })
+		done <- Run(ctx, cfg, logger, func(a string) { addr <- a })
 	}()
 	select {
 	case a := <-addr:
@@ -359,3 +366,5 @@ func TestPages(t *testing.T) {
 		}
 	}
 }
+
+func ingestRate(per float64, burst int) ingest.Rate { return ingest.Rate{Per: per, Burst: burst} }

@@ -96,3 +96,15 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
+
+// SetProjectEnabled switches recording for the project with key on or off.
+func (s *Store) SetProjectEnabled(ctx context.Context, key string, enabled bool) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE projects SET enabled = ? WHERE key = ?`, enabled, key)
+	if err != nil {
+		return fmt.Errorf("switch project: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

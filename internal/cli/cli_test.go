@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+func run(t *testing.T, environ map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return environ[k] }}
+	err = Run(context.Background(), env, args)
+	return out.String(), errOut.String(), err
+}
+
+func TestProjectCreatePrintsKeyLast(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, nil, "project", "create", "Shop", "--data", dir, "--origin", "https://Shop.example/", "--origin", "http://localhost:3000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	key := lines[len(lines)-1]
+	st, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.ProjectByKey(context.Background(), key)
+	if err != nil {
+		t.Fatalf("the last line %q is not the project's key: %v", key, err)
+	}
+	if p.Name != "Shop" || strings.Join(p.Origins, " ") != "https://shop.example http://localhost:3000" {
+		t.Errorf("project = %+v", p)
+	}
+
+	// PLAYHEAD_DATA stands in for --data; flags may follow NAME or not.
+	if _, _, err := run(t, map[string]string{"PLAYHEAD_DATA": dir}, "project", "create", "--origin", "https://b.example", "Blog"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, nil, "project", "disable", key, "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := st.ProjectByKey(context.Background(), key); p.Enabled {
+		t.Error("project still enabled after disable")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"nonsense"},
+		{"project"},
+		{"project", "create"},
+		{"project", "create", "a", "b"},
+		{"project", "create", "a", "--origin", "shop.example"},
+		{"serve", "--addr"},
+		{"serve", "extra"},
+		{"serve", "--ingest-max-body", "lots"},
+	} {
+		_, stderr, err := run(t, nil, args...)
+		if !errors.Is(err, errUsage) || stderr == "" {
+			t.Errorf("%q: err %v, stderr %q; want a usage error that says what is wrong", args, err, stderr)
+		}
+	}
+	if _, stderr, err := run(t, map[string]string{"PLAYHEAD_INGEST_MAX_EVENTS": "many"}, "serve"); !errors.Is(err, errUsage) || !strings.Contains(stderr, "PLAYHEAD_INGEST_MAX_EVENTS") {
+		t.Errorf("bad environment value: %v %q", err, stderr)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"help", "serve"}, {"serve", "--help"}, {"project", "--help"}} {
+		out, stderr, err := run(t, nil, args...)
+		if err != nil && !strings.Contains(err.Error(), "help") {
+			t.Errorf("%q: %v", args, err)
+		}
+		if !strings.Contains(out+stderr, "Usage") {
+			t.Errorf("%q printed no usage", args)
+		}
+	}
+}
+
+func TestSize(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "512K": 512 << 10, "64M": 64 << 20, "1G": 1 << 30} {
+		var n int64
+		if err := (size{&n}).Set(in); err != nil || n != want {
+			t.Errorf("size %q = %d, %v; want %d", in, n, err, want)
+		}
+		if got := (size{&n}).String(); got != in && in != "1048576" {
+			t.Errorf("size %d prints as %q, want %q", n, got, in)
+		}
+	}
+	for _, bad := range []string{"", "-1", "1T", "K", "1.5M"} {
+		var n int64
+		if err := (size{&n}).Set(bad); err == nil {
+			t.Errorf("size %q accepted", bad)
+		}
+	}
+}
