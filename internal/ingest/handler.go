@@ -74,7 +74,7 @@ type Handler struct {
 
 // NewHandler returns the ingest handler. reg, if not nil, gets its metrics.
 func NewHandler(log Log, projects Projects, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Handler {
-	return &Handler{
+	h := &Handler{
 		log:        log,
 		projects:   projectCache{source: projects, entries: map[string]projectEntry{}},
 		cfg:        cfg,
@@ -83,8 +83,9 @@ func NewHandler(log Log, projects Projects, cfg Config, logger *slog.Logger, reg
 		decoders:   make(chan struct{}, max(cfg.Decoders, 1)),
 		perProject: newLimiters[int64](cfg.RateProject),
 		perClient:  newLimiters[string](cfg.RateClient),
-		metrics:    newMetrics(reg),
 	}
+	h.metrics = newMetrics(reg, func() float64 { return float64(h.inFlight.Load()) })
+	return h
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -94,8 +95,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	h.metrics.inFlight.Inc()
-	defer h.metrics.inFlight.Dec()
 	b, duplicate, err := h.ingest(w, r, start)
 	if err != nil {
 		h.fail(w, r, err)

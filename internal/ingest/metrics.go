@@ -7,10 +7,10 @@ type metrics struct {
 	bytes      *prometheus.CounterVec
 	rejections *prometheus.CounterVec
 	seconds    prometheus.Histogram
-	inFlight   prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics makes the ingest metrics; inFlight reads the requests in hand.
+func newMetrics(reg prometheus.Registerer, inFlight func() float64) *metrics {
 	m := &metrics{
 		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "playhead_ingest_batches_total",
@@ -29,13 +29,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time from a request's arrival to its answer.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
 		}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "playhead_ingest_requests_in_flight",
-			Help: "Ingest requests being handled.",
-		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.batches, m.bytes, m.rejections, m.seconds, m.inFlight)
+		reg.MustRegister(m.batches, m.bytes, m.rejections, m.seconds,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "playhead_ingest_requests_in_flight",
+				Help: "Ingest requests in hand, past the per-address limit.",
+			}, inFlight))
 	}
 	return m
 }

@@ -25,7 +25,7 @@ const corpusDir = "../../../shared/corpus/"
 // start runs the whole service on a loopback port with a fresh data folder
 // and returns its base URL and the data folder. configure, if given, changes
 // the default configuration.
-func start(t *testing.T, configure ...func(*Config)) (base, data string) {
+func start(t testing.TB, configure ...func(*Config)) (base, data string) {
 	t.Helper()
 	data = t.TempDir()
 	cfg := DefaultConfig()
@@ -57,7 +57,7 @@ func start(t *testing.T, configure ...func(*Config)) (base, data string) {
 
 // createProject adds a project to a data folder that a server is using,
 // as `playhead project create` does.
-func createProject(t *testing.T, data string, origins ...string) string {
+func createProject(t testing.TB, data string, origins ...string) string {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), data)
 	if err != nil {
