@@ -116,7 +116,7 @@ func (d *Dashboard) render(w http.ResponseWriter, status int, page string, data 
 }
 
 func formatDuration(d time.Duration) string {
-	d = d.Round(time.Second)
+	d = d.Truncate(time.Second) // as the player shows time
 	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
 	if h > 0 {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
