@@ -40,6 +40,7 @@ type Env struct {
 var commands = []command{
 	{"serve", "run the server: ingest, dashboard, player and demo shop", serve},
 	{"project", "manage projects: playhead project create NAME", project},
+	{"loadgen", "load the ingest endpoint and report its throughput", loadgenCmd},
 }
 
 // errUsage marks an error whose message already explains the usage.

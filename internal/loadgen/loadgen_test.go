@@ -1,0 +1,132 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+const corpusDir = "../../../shared/corpus"
+
+// start runs the whole service on a loopback port with a fresh data folder
+// and a project of its own, and returns its base URL and the project's key.
+func start(t *testing.T) (base, key string) {
+	t.Helper()
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := server.DefaultConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	// Every simulated visitor comes from 127.0.0.1: the per-address limit
+	// would measure itself.
+	cfg.Ingest.RateClient.Per = 0
+	go func() {
+		done <- server.Run(ctx, cfg, logger, func(a string) { addr <- a })
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	st, err := sqlite.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.CreateProject(context.Background(), "loadgen", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base, p.Key
+}
+
+func TestRun(t *testing.T) {
+	base, key := start(t)
+	var out strings.Builder
+	res, err := Run(context.Background(), Config{
+		URL: base, Key: key, Concurrency: 8, Duration: time.Second, BatchBytes: 20_000, Corpus: corpusDir,
+	}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s%s", &out, res)
+	if res.Batches == 0 || res.Sessions == 0 || res.RawBytes == 0 {
+		t.Fatalf("nothing accepted: %+v", res)
+	}
+	if res.Errors != 0 || len(res.Rejected) != 0 {
+		t.Fatalf("%d errors (first %q), rejected %v (first %q)", res.Errors, res.FirstError, res.Rejected, res.FirstRejection)
+	}
+	if res.Latency.N != int(res.Batches) || res.Latency.P50 <= 0 || res.Latency.P50 > res.Latency.P99 || res.Latency.P99 > res.Latency.Max {
+		t.Errorf("latency = %+v for %d batches", res.Latency, res.Batches)
+	}
+
+	// The processor indexes the log behind ingest: wait for every session
+	// that was started (the list is capped, so at most that many).
+	var list struct {
+		Sessions []struct {
+			ID string `json:"id"`
+		} `json:"sessions"`
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(base + "/api/v1/sessions")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(list.Sessions)) >= min(res.Sessions, 500) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions listed, want %d", len(list.Sessions), res.Sessions)
+		}
+	}
+	for _, s := range list.Sessions {
+		if !strings.HasPrefix(s.ID, "lg") {
+			t.Errorf("session %q was not sent by the load generator", s.ID)
+		}
+	}
+}
+
+func TestRunCountsRejections(t *testing.T) {
+	base, _ := start(t)
+	res, err := Run(context.Background(), Config{
+		URL: base, Key: "no-such-key", Concurrency: 2, Duration: 200 * time.Millisecond, BatchBytes: 20_000,
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Batches != 0 || res.Rejected[http.StatusUnauthorized] == 0 || !strings.Contains(res.FirstRejection, "unknown_key") {
+		t.Fatalf("unknown key: accepted %d, rejected %v (first %q)", res.Batches, res.Rejected, res.FirstRejection)
+	}
+}
+
+func TestBare(t *testing.T) {
+	res, err := Bare(context.Background(), Config{Duration: 200 * time.Millisecond, BatchBytes: 20_000, Corpus: corpusDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Batches == 0 || res.RawBytes == 0 || res.BatchesPerSecond() <= 0 {
+		t.Fatalf("bare = %+v", res)
+	}
+}
