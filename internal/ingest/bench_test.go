@@ -2,8 +2,8 @@ package ingest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"testing"
 	"time"
@@ -71,4 +71,14 @@ func BenchmarkBareLimit(b *testing.B) {
 			i++
 		}
 	})
+}
+
+func BenchmarkScan(b *testing.B) {
+	bodies := benchBatches(b)
+	b.SetBytes(int64(len(bodies[0])))
+	for b.Loop() {
+		if err := validJSON(bodies[0], 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -167,7 +167,7 @@ func TestDecompress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decompress(tt.body, tt.encoding, lim)
+			_, err := Decompress(tt.body, tt.encoding, lim, new(bytes.Buffer))
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatal(err)

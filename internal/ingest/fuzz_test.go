@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -30,7 +31,7 @@ func FuzzDecode(f *testing.F) {
 		if gzipped {
 			encoding = "gzip"
 		}
-		raw, err := Decompress(body, encoding, DefaultLimits)
+		raw, err := Decompress(body, encoding, DefaultLimits, new(bytes.Buffer))
 		if err != nil {
 			checkRejection(t, err)
 			return

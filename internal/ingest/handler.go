@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,17 +97,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b, duplicate, err := h.ingest(w, r, start)
-	if err != nil {
+	switch {
+	case err != nil:
 		h.fail(w, r, err)
-	} else {
-		result, status := "accepted", http.StatusAccepted
-		if duplicate {
-			result, status = "duplicate", http.StatusOK
-		}
-		h.metrics.batches.WithLabelValues(result).Inc()
-		h.metrics.bytes.WithLabelValues("wire").Add(float64(b.wireSize))
-		h.metrics.bytes.WithLabelValues("json").Add(float64(b.jsonSize))
-		writeJSON(w, status, map[string]bool{"stored": true, "duplicate": duplicate})
+	case duplicate:
+		h.metrics.duplicates.Inc()
+		writeStored(w, http.StatusOK, storedDuplicate)
+	default:
+		h.metrics.accepted.Inc()
+		h.metrics.wireBytes.Add(float64(b.wireSize))
+		h.metrics.jsonBytes.Add(float64(b.jsonSize))
+		writeStored(w, http.StatusAccepted, storedNew)
 	}
 	h.metrics.seconds.Observe(time.Since(start).Seconds())
 }
@@ -140,7 +141,12 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	// slow client holds memory but no CPU slot.
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(now.Add(h.cfg.ReadTimeout))
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), h.cfg.MaxBody)
+	bodyBuf := getBuffer()
+	defer putBuffer(bodyBuf)
+	if n := r.ContentLength; n > 0 && n <= h.cfg.MaxBody {
+		bodyBuf.Grow(int(n) + bytes.MinRead)
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), h.cfg.MaxBody, bodyBuf)
 	if err != nil {
 		// What is left of the body is of no use: close rather than read
 		// it to keep the connection.
@@ -185,7 +191,9 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 }
 
 func (h *Handler) decode(body []byte, encoding string, now time.Time) (*Envelope, int, error) {
-	raw, err := Decompress(body, encoding, h.cfg.Limits)
+	jsonBuf := getBuffer()
+	defer putBuffer(jsonBuf)
+	raw, err := Decompress(body, encoding, h.cfg.Limits, jsonBuf)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -223,9 +231,10 @@ func busy(w http.ResponseWriter, code, msg string) *Error {
 	return reject(http.StatusServiceUnavailable, code, "%s; retry after the time in Retry-After", msg)
 }
 
-// readBody reads a body of at most limit bytes.
-func readBody(r io.Reader, limit int64) ([]byte, error) {
-	body, err := readAll(r, limit)
+// readBody reads a body of at most limit bytes into buf.
+func readBody(r io.Reader, limit int64, buf *bytes.Buffer) ([]byte, error) {
+	_, err := buf.ReadFrom(r)
+	body := buf.Bytes()
 	var mbe *http.MaxBytesError
 	switch {
 	case err == nil:
@@ -269,6 +278,18 @@ func allowCORS(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Content-Encoding")
 		h.Set("Access-Control-Max-Age", "86400")
 	}
+}
+
+// The two answers to a stored batch, made once.
+var (
+	storedNew       = []byte(`{"stored":true,"duplicate":false}` + "\n")
+	storedDuplicate = []byte(`{"stored":true,"duplicate":true}` + "\n")
+)
+
+func writeStored(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

@@ -3,23 +3,27 @@ package ingest
 import "github.com/prometheus/client_golang/prometheus"
 
 type metrics struct {
-	batches    *prometheus.CounterVec
-	bytes      *prometheus.CounterVec
-	rejections *prometheus.CounterVec
-	seconds    prometheus.Histogram
+	accepted, duplicates prometheus.Counter
+	wireBytes, jsonBytes prometheus.Counter
+	rejections           *prometheus.CounterVec
+	seconds              prometheus.Histogram
 }
 
 // newMetrics makes the ingest metrics; inFlight reads the requests in hand.
 func newMetrics(reg prometheus.Registerer, inFlight func() float64) *metrics {
+	batches := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "playhead_ingest_batches_total",
+		Help: "Batches stored (result=accepted) or recognised as repeats (result=duplicate).",
+	}, []string{"result"})
+	bytes := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "playhead_ingest_bytes_total",
+		Help: "Bytes of accepted batches: as sent (kind=wire) and as event JSON (kind=json).",
+	}, []string{"kind"})
 	m := &metrics{
-		batches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "playhead_ingest_batches_total",
-			Help: "Batches stored (result=accepted) or recognised as repeats (result=duplicate).",
-		}, []string{"result"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "playhead_ingest_bytes_total",
-			Help: "Bytes of accepted batches: as sent (kind=wire) and as event JSON (kind=json).",
-		}, []string{"kind"}),
+		accepted:   batches.WithLabelValues("accepted"),
+		duplicates: batches.WithLabelValues("duplicate"),
+		wireBytes:  bytes.WithLabelValues("wire"),
+		jsonBytes:  bytes.WithLabelValues("json"),
 		rejections: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "playhead_ingest_rejections_total",
 			Help: "Requests refused, by error code.",
@@ -31,7 +35,7 @@ func newMetrics(reg prometheus.Registerer, inFlight func() float64) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.batches, m.bytes, m.rejections, m.seconds,
+		reg.MustRegister(batches, bytes, m.rejections, m.seconds,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "playhead_ingest_requests_in_flight",
 				Help: "Ingest requests in hand, past the per-address limit.",

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unicode/utf8"
 )
@@ -192,12 +193,33 @@ func hasEscape(b []byte) bool {
 	return false
 }
 
+// Word-at-a-time tests: whether any byte of x is zero, or below n (n <=
+// 128). Exact as booleans.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+func hasZero(x uint64) bool         { return (x-ones)&^x&highs != 0 }
+func hasLess(x uint64, n byte) bool { return (x-ones*uint64(n))&^x&highs != 0 }
+func plainString(x uint64) bool {
+	return x&highs == 0 && !hasLess(x, 0x20) && !hasZero(x^(ones*'"')) && !hasZero(x^(ones*'\\'))
+}
+
 // str checks a string and returns its span, quotes included.
 func (s *scanner) str() (start, end int, err error) {
 	start = s.pos
 	s.pos++ // "
 	d := s.data
 	for s.pos < len(d) {
+		// Most of rrweb's bytes are in long runs of plain ASCII inside
+		// strings (text, attributes, CSS): skip them eight at a time.
+		for s.pos+8 <= len(d) && plainString(binary.LittleEndian.Uint64(d[s.pos:])) {
+			s.pos += 8
+		}
+		if s.pos >= len(d) {
+			break
+		}
 		c := d[s.pos]
 		switch {
 		case c == '"':

@@ -2,13 +2,13 @@ package loadgen
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"io"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
 

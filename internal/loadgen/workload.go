@@ -2,13 +2,14 @@ package loadgen
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // What the recorder does (web/src/recorder/batcher.ts), mirrored so that

@@ -2,13 +2,14 @@ package loadgen
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // envelope is a request body as docs/api.md defines it.

@@ -43,6 +43,11 @@ type Processor struct {
 	// Poll is how often the log is read when no commit was signalled
 	// (another process may write it too).
 	Poll time.Duration
+	// Gather is how long the processor lets batches gather after a
+	// commit before it reads them: one transaction for many batches
+	// costs the ingest path's single writer much less than many small
+	// ones, for a session list that lags by about this much.
+	Gather time.Duration
 }
 
 // Run processes the log until ctx is done.
@@ -54,6 +59,10 @@ func (p *Processor) Run(ctx context.Context) error {
 	poll := p.Poll
 	if poll <= 0 {
 		poll = time.Second
+	}
+	gather := p.Gather
+	if gather <= 0 {
+		gather = 100 * time.Millisecond
 	}
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
@@ -78,6 +87,11 @@ func (p *Processor) Run(ctx context.Context) error {
 		case <-p.Log.Commits():
 		case <-ticker.C:
 		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(gather):
+		}
 	}
 }
 
@@ -91,15 +105,39 @@ func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
 	if len(hs) == 0 {
 		return upto, 0, nil
 	}
-	updates := make([]store.SessionUpdate, len(hs))
-	for i, h := range hs {
-		updates[i] = Assemble(h)
-	}
+	updates := Fold(hs)
 	last := hs[len(hs)-1].ID
 	if err := p.Index.ApplySessionUpdates(ctx, Name, last, updates); err != nil {
 		return upto, 0, fmt.Errorf("apply batches %d to %d: %w", hs[0].ID, last, err)
 	}
 	return last, len(hs), nil
+}
+
+// Fold turns batches into one update per window, in order of first
+// appearance: a busy window sends many batches between two steps.
+func Fold(hs []batch.Header) []store.SessionUpdate {
+	var updates []store.SessionUpdate
+	index := map[[2]string]int{}
+	for _, h := range hs {
+		k := [2]string{h.Session, h.Window}
+		i, ok := index[k]
+		if !ok || updates[i].Project != h.Project {
+			index[k] = len(updates)
+			updates = append(updates, Assemble(h))
+			continue
+		}
+		u := &updates[i]
+		first, last := time.UnixMilli(h.First), time.UnixMilli(h.Last)
+		if first.Before(u.First) {
+			u.First = first
+		}
+		if last.After(u.Last) {
+			u.Last = last
+		}
+		u.Events += h.Count
+		u.PageViews = append(u.PageViews, pageViews(h)...)
+	}
+	return updates
 }
 
 // Assemble says what one batch adds to its session.
@@ -116,9 +154,15 @@ func Assemble(h batch.Header) store.SessionUpdate {
 		Browser:   a.Browser,
 		OS:        a.OS,
 		Device:    a.Device,
+		PageViews: pageViews(h),
 	}
+	return u
+}
+
+func pageViews(h batch.Header) []store.PageView {
+	var pvs []store.PageView
 	for _, pg := range h.Pages {
-		u.PageViews = append(u.PageViews, store.PageView{
+		pvs = append(pvs, store.PageView{
 			Window: h.Window,
 			URL:    pg.URL,
 			Start:  time.UnixMilli(pg.Timestamp),
@@ -126,5 +170,5 @@ func Assemble(h batch.Header) store.SessionUpdate {
 			Height: pg.Height,
 		})
 	}
-	return u
+	return pvs
 }

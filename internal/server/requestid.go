@@ -29,8 +29,10 @@ func withRequestID(next http.Handler, logger *slog.Logger) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelWarn
 		}
-		logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration", time.Since(start))
+		if logger.Enabled(r.Context(), level) {
+			logger.Log(r.Context(), level, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration", time.Since(start))
+		}
 	})
 }
 

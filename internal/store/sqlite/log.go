@@ -129,14 +129,7 @@ func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO batches
-		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session, window, seq) DO NOTHING`)
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	defer stmt.Close()
+	stmt := tx.StmtContext(ctx, s.insertBatch)
 	dups := make([]bool, len(group))
 	for i, req := range group {
 		b := req.b

@@ -20,9 +20,14 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
+	st, err := prepareIndex(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
 	touched := map[string]bool{}
 	for _, u := range updates {
-		ok, err := applyUpdate(ctx, tx, u)
+		ok, err := st.apply(ctx, u)
 		if err != nil {
 			return err
 		}
@@ -31,10 +36,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 		}
 	}
 	for id := range touched {
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET
-			pages = (SELECT count(*) FROM page_views WHERE session = ?1),
-			entry_url = coalesce((SELECT url FROM page_views WHERE session = ?1 ORDER BY ts LIMIT 1), '')
-			WHERE id = ?1`, id); err != nil {
+		if _, err := st.summarize.ExecContext(ctx, id); err != nil {
 			return fmt.Errorf("update session %s: %w", id, err)
 		}
 	}
@@ -48,37 +50,73 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 	return nil
 }
 
-// applyUpdate folds one update in. It reports false, changing nothing, for
-// a session id already owned by another project.
-func applyUpdate(ctx context.Context, tx *sql.Tx, u store.SessionUpdate) (bool, error) {
+// indexStatements are the statements of one ApplySessionUpdates, prepared
+// once for all its updates.
+type indexStatements struct {
+	owner, insert, widen, window, pageView, summarize *sql.Stmt
+}
+
+func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
+	var st indexStatements
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.owner, `SELECT project FROM sessions WHERE id = ?`},
+		{&st.insert, `INSERT INTO sessions (id, project, start_ts, end_ts, agent, browser, os, device)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.widen, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?) WHERE id = ?`},
+		{&st.window, `INSERT INTO windows (session, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (session, id) DO UPDATE SET start_ts = min(start_ts, excluded.start_ts),
+				end_ts = max(end_ts, excluded.end_ts), events = events + excluded.events`},
+		{&st.pageView, `INSERT INTO page_views (session, window, ts, url, width, height)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
+		{&st.summarize, `UPDATE sessions SET
+			pages = (SELECT count(*) FROM page_views WHERE session = ?1),
+			entry_url = coalesce((SELECT url FROM page_views WHERE session = ?1 ORDER BY ts LIMIT 1), '')
+			WHERE id = ?1`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("prepare index statement: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return &st, nil
+}
+
+func (st *indexStatements) close() {
+	for _, s := range []*sql.Stmt{st.owner, st.insert, st.widen, st.window, st.pageView, st.summarize} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// apply folds one update in. It reports false, changing nothing, for a
+// session id already owned by another project.
+func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (bool, error) {
 	var owner int64
-	err := tx.QueryRowContext(ctx, `SELECT project FROM sessions WHERE id = ?`, u.Session).Scan(&owner)
+	err := st.owner.QueryRowContext(ctx, u.Session).Scan(&owner)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err = tx.ExecContext(ctx, `INSERT INTO sessions (id, project, start_ts, end_ts, agent, browser, os, device)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, u.Session, u.Project, u.First.UnixMilli(), u.Last.UnixMilli(),
+		_, err = st.insert.ExecContext(ctx, u.Session, u.Project, u.First.UnixMilli(), u.Last.UnixMilli(),
 			u.UserAgent, u.Browser, u.OS, u.Device)
 	case err != nil:
 	case owner != u.Project:
 		return false, nil
 	default:
-		_, err = tx.ExecContext(ctx, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?)
-			WHERE id = ?`, u.First.UnixMilli(), u.Last.UnixMilli(), u.Session)
+		_, err = st.widen.ExecContext(ctx, u.First.UnixMilli(), u.Last.UnixMilli(), u.Session)
 	}
 	if err != nil {
 		return false, fmt.Errorf("update session %s: %w", u.Session, err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO windows (session, id, start_ts, end_ts, events)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (session, id) DO UPDATE SET start_ts = min(start_ts, excluded.start_ts),
-			end_ts = max(end_ts, excluded.end_ts), events = events + excluded.events`,
-		u.Session, u.Window, u.First.UnixMilli(), u.Last.UnixMilli(), u.Events); err != nil {
+	if _, err := st.window.ExecContext(ctx, u.Session, u.Window, u.First.UnixMilli(), u.Last.UnixMilli(), u.Events); err != nil {
 		return false, fmt.Errorf("update window %s/%s: %w", u.Session, u.Window, err)
 	}
 	for _, p := range u.PageViews {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO page_views (session, window, ts, url, width, height)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-			u.Session, u.Window, p.Start.UnixMilli(), p.URL, p.Width, p.Height); err != nil {
+		if _, err := st.pageView.ExecContext(ctx, u.Session, u.Window, p.Start.UnixMilli(), p.URL, p.Width, p.Height); err != nil {
 			return false, fmt.Errorf("add page view to %s: %w", u.Session, err)
 		}
 	}

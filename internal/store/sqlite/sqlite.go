@@ -28,6 +28,10 @@ type Store struct {
 	write *sql.DB
 	read  *sql.DB
 
+	// insertBatch is prepared once on the one write connection and
+	// reused by every commit.
+	insertBatch *sql.Stmt
+
 	appends chan *appendRequest
 	mu      sync.RWMutex // guards closed against sends to appends
 	closed  bool
@@ -63,14 +67,24 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
+	insertBatch, err := write.PrepareContext(ctx, `INSERT INTO batches
+		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (session, window, seq) DO NOTHING`)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("prepare batch insert: %w", err)
+	}
 	s := &Store{
-		write:   write,
-		read:    read,
-		appends: make(chan *appendRequest, 1024),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-		commits: make(chan struct{}, 1),
-		metrics: newMetrics(),
+		write:       write,
+		read:        read,
+		insertBatch: insertBatch,
+		appends:     make(chan *appendRequest, 1024),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+		commits:     make(chan struct{}, 1),
+		metrics:     newMetrics(),
 	}
 	s.maxQueued.Store(DefaultMaxQueued)
 	go s.writeLoop()
@@ -112,7 +126,7 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.insertBatch.Close(), s.read.Close(), s.write.Close())
 }
 
 // Ping tells whether the database answers.

@@ -1,0 +1,37 @@
+package process
+
+import (
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/internal/batch"
+)
+
+func TestFold(t *testing.T) {
+	ua := "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+	hs := []batch.Header{
+		{Project: 1, Session: "s", Window: "w1", UserAgent: ua, Count: 3, First: 1000, Last: 2000,
+			Pages: []batch.Page{{URL: "https://a.example/", Timestamp: 1000}}},
+		{Project: 1, Session: "s", Window: "w2", Count: 1, First: 1500, Last: 1500},
+		{Project: 1, Session: "s", Window: "w1", Count: 2, First: 900, Last: 3000,
+			Pages: []batch.Page{{URL: "https://a.example/cart", Timestamp: 2500}}},
+		{Project: 2, Session: "s", Window: "w1", Count: 1, First: 5, Last: 5}, // another project's claim
+	}
+	us := Fold(hs)
+	if len(us) != 3 {
+		t.Fatalf("%d updates, want 3 (w1, w2, and the other project's)", len(us))
+	}
+	w1 := us[0]
+	if w1.Window != "w1" || w1.Events != 5 || !w1.First.Equal(time.UnixMilli(900)) || !w1.Last.Equal(time.UnixMilli(3000)) {
+		t.Errorf("w1 = %+v", w1)
+	}
+	if len(w1.PageViews) != 2 || w1.PageViews[1].URL != "https://a.example/cart" || w1.PageViews[1].Window != "w1" {
+		t.Errorf("w1 pages = %+v", w1.PageViews)
+	}
+	if w1.Browser != "Chrome 120" || w1.OS != "Windows" || w1.Device != "desktop" {
+		t.Errorf("w1 agent = %q %q %q", w1.Browser, w1.OS, w1.Device)
+	}
+	if us[1].Window != "w2" || us[1].Events != 1 || us[2].Project != 2 {
+		t.Errorf("updates = %+v", us)
+	}
+}
