@@ -47,8 +47,11 @@ fuzz: web
 		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./internal/ingest || exit 1; \
 	done
 
-bench: web
+# Go benchmarks, then the ingest load test: a real server against the bare
+# gunzip+zstd ceiling, side by side in one run (docs/benchmarks.md).
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/bench-ingest.sh
 
 lint:
 	gofmt -l . | tee /dev/stderr | (! read)
