@@ -194,8 +194,10 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	)
 	waitFor(t, "the recorder", func() bool { return eval[bool](t, ctx, `!!(window.playhead && window.playhead.sessionId)`) })
 	do(t, ctx, "add to cart", chromedp.Click(chromedp.ID("add-to-cart")))
-	eval[chromedp.Void](t, ctx, `window.playhead.flush()`)
 	first := eval[string](t, ctx, `window.playhead.sessionId`)
+	// No flush here: what page one recorded since its last batch must
+	// leave with the page, as it does for a real visitor.
+	added := eval[float64](t, ctx, `new Promise(r => setTimeout(() => r(Date.now()), 300))`)
 
 	// Page two: the checkout, reached by a link; fill it in and order.
 	do(t, ctx, "go to the checkout",
@@ -270,6 +272,22 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	if sandbox := eval[string](t, ctx, `document.querySelector('#player iframe').getAttribute('sandbox')`); strings.Contains(sandbox, "allow-scripts") {
 		t.Errorf("replay iframe sandbox = %q", sandbox)
 	}
+	// The start of the replay is page one, the product, with its cart
+	// still empty.
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(0)`)
+	waitFor(t, "the seek to the start", func() bool {
+		return replayed[bool](t, ctx, `!!doc.getElementById('add-to-cart')`)
+	})
+	if count := replayed[string](t, ctx, `doc.getElementById('cart-count').textContent`); count != "0" {
+		t.Errorf("cart count at the start of the replay = %q, want 0", count)
+	}
+	// Just before the visitor left page one, the cart shows the product
+	// added: the page's last events were sent as it unloaded.
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, int64(added)-s.Start.UnixMilli()))
+	waitFor(t, "the seek to the added product", func() bool {
+		return replayed[string](t, ctx, `doc.getElementById('add-to-cart') ? doc.getElementById('cart-count').textContent : ''`) == "1"
+	})
+
 	// Back to the moment the form was filled in: every field shows as
 	// many asterisks as characters were typed, never the text.
 	offset := int64(filled) - s.Start.UnixMilli()

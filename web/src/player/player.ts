@@ -3,6 +3,7 @@ import type { eventWithTime } from "@rrweb/types";
 import { fetchEvents, fetchSession, type Session } from "./api";
 import { Controls, type Marker } from "./controls";
 import { el } from "./dom";
+import { firstFrame } from "./events";
 import { Stage } from "./stage";
 import { Tabs } from "./tabs";
 import { windowsOverlap } from "./windows";
@@ -16,6 +17,9 @@ export class Player {
   replayer: Replayer | null = null;
   private state: PlayerState = "loading";
   private total = 0;
+  // Offset of the first thing to see: rrweb snapshots a page once it has
+  // loaded, so the events before (DOMContentLoaded, load) show nothing.
+  private firstFrame = 0;
   private speed = 1;
   private frame = 0;
   // Bumped on every window switch, so that a slow fetch for a window the
@@ -87,7 +91,7 @@ export class Player {
   seek(ms: number): void {
     const r = this.replayer;
     if (!r || this.state === "loading" || this.state === "error") return;
-    const at = Math.min(this.total, Math.max(0, Number(ms) || 0));
+    const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
     if (this.state === "playing") {
       r.play(at);
     } else {
@@ -159,11 +163,12 @@ export class Player {
 
     const meta = r.getMetaData();
     this.total = meta.totalTime;
+    this.firstFrame = Math.min(this.total, firstFrame(events));
     this.controls.setTotal(this.total);
     this.controls.setMarkers(this.markers(meta.startTime, windowId));
     // Draws the first frame; a new Replayer shows nothing until asked.
-    r.pause(0);
-    this.setTime(0);
+    r.pause(this.firstFrame);
+    this.setTime(this.firstFrame);
     this.setState("ready");
   }
 
@@ -186,6 +191,7 @@ export class Player {
       }
     }
     this.total = 0;
+    this.firstFrame = 0;
     this.controls.setTotal(0);
     this.controls.setMarkers([]);
     this.setTime(0);
