@@ -366,3 +366,66 @@ func TestReplayImportedRecording(t *testing.T) {
 		t.Errorf("the replay of the imported recording shows %q", text)
 	}
 }
+
+// TestReplayTabsOpenTogether records one visitor with two tabs open at the
+// same time: one session, two windows, which the player offers one at a
+// time rather than mixing two pages into one replay.
+func TestReplayTabsOpenTogether(t *testing.T) {
+	base, _ := startServer(t)
+	list := browser(t)
+	do(t, list, "open the product list", chromedp.Navigate(base+"/demo/index.html"))
+	waitFor(t, "the recorder in the first tab", func() bool { return eval[bool](t, list, `!!(window.playhead && window.playhead.sessionId)`) })
+
+	product, cancel := chromedp.NewContext(list) // a second tab of the same browser
+	defer cancel()
+	do(t, product, "open a product in a second tab",
+		chromedp.Navigate(base+"/demo/product.html?id=3"),
+		chromedp.WaitVisible(chromedp.ID("add-to-cart")),
+	)
+	waitFor(t, "the recorder in the second tab", func() bool { return eval[bool](t, product, `!!(window.playhead && window.playhead.sessionId)`) })
+	do(t, product, "add to cart", chromedp.Click(chromedp.ID("add-to-cart")))
+	eval[chromedp.Void](t, product, `window.playhead.flush()`)
+	productWindow := eval[string](t, product, `window.playhead.windowId`)
+	if a, b := eval[string](t, list, `window.playhead.sessionId`), eval[string](t, product, `window.playhead.sessionId`); a != b {
+		t.Fatalf("two tabs of one visitor have sessions %s and %s", a, b)
+	}
+	// Back in the first tab, the page changes while the second is open.
+	eval[chromedp.Void](t, list, `document.querySelector('h1').textContent = 'Still browsing'; window.playhead.flush()`)
+
+	var s session
+	waitFor(t, "one session with two windows", func() bool {
+		l := sessions(t, base)
+		if len(l) == 1 {
+			s = l[0]
+		}
+		return len(l) == 1 && len(s.Windows) == 2
+	})
+
+	do(t, list, "open the player",
+		chromedp.Navigate(base+"/sessions/"+s.ID),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
+	)
+	if tabs := eval[int](t, list, `document.querySelectorAll('.ph-tab').length`); tabs != 2 {
+		t.Fatalf("the player shows %d window tabs, want 2", tabs)
+	}
+	eval[chromedp.Void](t, list, `window.playheadPlayer.seek(1e9)`)
+	waitFor(t, "the end of the first tab", func() bool {
+		return replayed[string](t, list, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`) == "Still browsing"
+	})
+	if !replayed[bool](t, list, `!!doc.querySelector('.product a') && !doc.getElementById('add-to-cart')`) {
+		t.Error("the first tab's replay is not the product list alone")
+	}
+	do(t, list, "pick the second tab",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`.ph-tab[data-window=%q]`, productWindow))),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
+	)
+	eval[chromedp.Void](t, list, `window.playheadPlayer.setSpeed(8); window.playheadPlayer.play()`)
+	if _, err := chromedp.Run(list, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'ended'`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the second window did not play to the end: %v", err)
+	}
+	screenshot(t, list, "player-tabs.png")
+	if count := replayed[string](t, list, `doc.getElementById('add-to-cart') ? doc.getElementById('cart-count').textContent : ''`); count != "1" {
+		t.Errorf("the second tab's replay shows cart %q, want the product page with 1 in the cart", count)
+	}
+}
