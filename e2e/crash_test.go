@@ -62,10 +62,17 @@ func TestCrashIngestDurability(t *testing.T) {
 	for round := range crashRounds {
 		srv := crashServe(t, bin, data, fmt.Sprintf("round %d", round))
 		delay := crashMinDelay + time.Duration(rng.Int64N(int64(crashMaxDelay-crashMinDelay)))
-		st := crashLoad(t, srv, key, workers, delay)
+		// The last round ends with SIGTERM instead: a graceful stop
+		// under load must finish what it acknowledged and exit cleanly.
+		graceful := round == crashRounds-1
+		st := crashLoad(t, srv, key, workers, delay, graceful)
 		acked += st.acked
-		t.Logf("round %d: killed after %v: %d batches acknowledged (of them %d retries of batches cut off by the previous kill: %d had been stored, answered 200; %d had not, answered 202); %d requests in flight at the kill",
-			round, delay, st.acked, st.retriedStored+st.retriedLost, st.retriedStored, st.retriedLost, st.inFlight)
+		how := "killed"
+		if graceful {
+			how = "stopped with SIGTERM"
+		}
+		t.Logf("round %d: %s after %v: %d batches acknowledged (of them %d retries of batches cut off by the previous kill: %d had been stored, answered 200; %d had not, answered 202); %d requests in flight at the kill",
+			round, how, delay, st.acked, st.retriedStored+st.retriedLost, st.retriedStored, st.retriedLost, st.inFlight)
 	}
 
 	srv := crashServe(t, bin, data, "verification")
@@ -251,18 +258,23 @@ func (s *crashServer) kill(t *testing.T) {
 }
 
 // stop shuts the server down as Ctrl-C does and expects a clean exit.
-func (s *crashServer) stop(t *testing.T) {
+func (s *crashServer) stop(t *testing.T) { s.signal(t, os.Interrupt) }
+
+// terminate shuts the server down as a service manager does.
+func (s *crashServer) terminate(t *testing.T) { s.signal(t, syscall.SIGTERM) }
+
+func (s *crashServer) signal(t *testing.T, sig os.Signal) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := s.cmd.Process.Signal(sig); err != nil {
 		t.Fatalf("interrupt the %s server: %v", s.name, err)
 	}
 	select {
 	case <-s.exited:
 		if s.err != nil {
-			t.Fatalf("the %s server did not shut down cleanly: %v", s.name, s.err)
+			t.Fatalf("the %s server did not shut down cleanly on %v: %v\n%s", s.name, sig, s.err, &s.log)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatalf("the %s server did not exit within 10s of an interrupt", s.name)
+		t.Fatalf("the %s server did not exit within 10s of %v", s.name, sig)
 	}
 }
 
@@ -274,8 +286,9 @@ type crashStats struct {
 	retriedLost   int // batches cut off before, not stored: answered 202
 }
 
-// crashLoad runs every worker against srv and kills srv after delay.
-func crashLoad(t *testing.T, srv *crashServer, key string, workers []*crashWorker, delay time.Duration) crashStats {
+// crashLoad runs every worker against srv and kills srv after delay, or
+// stops it with SIGTERM when graceful.
+func crashLoad(t *testing.T, srv *crashServer, key string, workers []*crashWorker, delay time.Duration, graceful bool) crashStats {
 	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: len(workers)}
 	defer tr.CloseIdleConnections()
@@ -296,7 +309,11 @@ func crashLoad(t *testing.T, srv *crashServer, key string, workers []*crashWorke
 	// Closed before the kill, so that a worker whose request fails
 	// knows the failure may be the kill's.
 	close(killed)
-	srv.kill(t)
+	if graceful {
+		srv.terminate(t)
+	} else {
+		srv.kill(t)
+	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("%s, before the kill:\n%v", srv.name, err)
