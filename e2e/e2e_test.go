@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,8 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/playhead/playhead/internal/server"
-	"github.com/playhead/playhead/internal/store/sqlite"
+	"github.com/playhead/playhead/internal/server/servertest"
 )
 
 // artifacts is where screenshots go, for people to look at.
@@ -31,31 +29,6 @@ var artifacts = func() string {
 	}
 	return filepath.Join("..", "artifacts")
 }()
-
-func startServer(t *testing.T) (base, data string) {
-	t.Helper()
-	data = t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() {
-		done <- server.Run(ctx, server.Config{Addr: "127.0.0.1:0", Data: data}, logger, func(a string) { addr <- a })
-	}()
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return base, data
-}
 
 // browser starts Debian's Chromium, headless, with a fresh profile.
 func browser(t *testing.T) context.Context {
@@ -183,7 +156,7 @@ func replayed[T any](t *testing.T, ctx context.Context, js string) T {
 }
 
 func TestRecordAndReplayDemoShop(t *testing.T) {
-	base, _ := startServer(t)
+	base, _ := servertest.Start(t)
 	ctx := browser(t)
 
 	const name, password = "Ada Lovelace", "correct horse battery"
@@ -320,16 +293,8 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 // TestReplayImportedRecording posts PostHog's real two-window recording
 // through the ingest API and plays it to the end in the player.
 func TestReplayImportedRecording(t *testing.T) {
-	base, data := startServer(t)
-	st, err := sqlite.Open(context.Background(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := st.CreateProject(context.Background(), "import", nil)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	base, data := servertest.Start(t)
+	key := servertest.CreateProject(t, data)
 	f, err := os.Open("../../shared/corpus/posthog/recording_snapshots.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +310,7 @@ func TestReplayImportedRecording(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
 			t.Fatal(err)
 		}
-		body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "imported", "window": w.ID, "seq": 0, "events": w.Events})
+		body, _ := json.Marshal(map[string]any{"key": key, "session": "imported", "window": w.ID, "seq": 0, "events": w.Events})
 		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -371,7 +336,7 @@ func TestReplayImportedRecording(t *testing.T) {
 // same time: one session, two windows, which the player offers one at a
 // time rather than mixing two pages into one replay.
 func TestReplayTabsOpenTogether(t *testing.T) {
-	base, _ := startServer(t)
+	base, _ := servertest.Start(t)
 	list := browser(t)
 	do(t, list, "open the product list", chromedp.Navigate(base+"/demo/index.html"))
 	waitFor(t, "the recorder in the first tab", func() bool { return eval[bool](t, list, `!!(window.playhead && window.playhead.sessionId)`) })

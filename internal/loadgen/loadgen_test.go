@@ -4,57 +4,27 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/internal/server"
-	"github.com/playhead/playhead/internal/store/sqlite"
+	"github.com/playhead/playhead/internal/server/servertest"
 )
 
 const corpusDir = "../../../shared/corpus"
 
-// start runs the whole service on a loopback port with a fresh data folder
-// and a project of its own, and returns its base URL and the project's key.
+// start runs the whole service with a project of its own, and returns its
+// base URL and the project's key.
 func start(t *testing.T) (base, key string) {
 	t.Helper()
-	data := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := server.DefaultConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", data
-	// Every simulated visitor comes from 127.0.0.1: the per-address limit
-	// would measure itself.
-	cfg.Ingest.RateClient.Per = 0
-	go func() {
-		done <- server.Run(ctx, cfg, logger, func(a string) { addr <- a })
-	}()
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
+	base, data := servertest.Start(t, func(c *server.Config) {
+		// Every simulated visitor comes from 127.0.0.1: the
+		// per-address limit would measure itself.
+		c.Ingest.RateClient.Per = 0
 	})
-	st, err := sqlite.Open(context.Background(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := st.CreateProject(context.Background(), "loadgen", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base, p.Key
+	return base, servertest.CreateProject(t, data)
 }
 
 func TestRun(t *testing.T) {

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
@@ -44,7 +45,7 @@ func postRaw(t *testing.T, base string, body []byte) (*http.Response, string) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
-	base, data := start(t, func(c *Config) { c.Ingest.MaxBody = 4096 })
+	base, data := start(t, func(c *server.Config) { c.Ingest.MaxBody = 4096 })
 	key := createProject(t, data)
 	big := body{key, "s", "w", 0, []json.RawMessage{json.RawMessage(`{"type":5,"data":{"pad":"` + strings.Repeat("x", 5000) + `"},"timestamp":` + fmt.Sprint(time.Now().UnixMilli()) + `}`)}}
 	status, out := post(t, base, big, false)
@@ -55,7 +56,7 @@ func TestBodyTooLarge(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	t.Run("per address", func(t *testing.T) {
-		base, data := start(t, func(c *Config) { c.Ingest.RateClient = ingestRate(1, 3) })
+		base, data := start(t, func(c *server.Config) { c.Ingest.RateClient = ingestRate(1, 3) })
 		key := createProject(t, data)
 		codes := map[int]int{}
 		var retry string
@@ -75,7 +76,7 @@ func TestRateLimits(t *testing.T) {
 		}
 	})
 	t.Run("per project", func(t *testing.T) {
-		base, data := start(t, func(c *Config) { c.Ingest.RateProject = ingestRate(1, 2) })
+		base, data := start(t, func(c *server.Config) { c.Ingest.RateProject = ingestRate(1, 2) })
 		busy, calm := createProject(t, data), createProject(t, data)
 		codes := map[int]int{}
 		for seq := range 4 {
@@ -94,7 +95,7 @@ func TestRateLimits(t *testing.T) {
 func TestBackPressure(t *testing.T) {
 	// A queue of one byte is always full: every batch is turned away,
 	// with a hint to come back, and nothing is stored.
-	base, data := start(t, func(c *Config) { c.MaxQueued = 1 })
+	base, data := start(t, func(c *server.Config) { c.MaxQueued = 1 })
 	key := createProject(t, data)
 	b, _ := json.Marshal(body{key, "s", "w", 0, oneEvent()})
 	resp, out := postRaw(t, base, b)
@@ -107,7 +108,7 @@ func TestBackPressure(t *testing.T) {
 }
 
 func TestSlowBody(t *testing.T) {
-	base, data := start(t, func(c *Config) { c.Ingest.ReadTimeout = 300 * time.Millisecond })
+	base, data := start(t, func(c *server.Config) { c.Ingest.ReadTimeout = 300 * time.Millisecond })
 	key := createProject(t, data)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {

@@ -1,14 +1,12 @@
-package server
+package server_test
 
 import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"reflect"
@@ -17,59 +15,15 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/internal/ingest"
-	"github.com/playhead/playhead/internal/store/sqlite"
+	"github.com/playhead/playhead/internal/server/servertest"
 )
 
 const corpusDir = "../../../shared/corpus/"
 
-// start runs the whole service on a loopback port with a fresh data folder
-// and returns its base URL and the data folder. configure, if given, changes
-// the default configuration.
-func start(t testing.TB, configure ...func(*Config)) (base, data string) {
-	t.Helper()
-	data = t.TempDir()
-	cfg := DefaultConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", data
-	for _, c := range configure {
-		c(&cfg)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	go func() {
-		done <- Run(ctx, cfg, logger, func(a string) { addr <- a })
-	}()
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatalf("server did not start: %v", err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return base, data
-}
-
-// createProject adds a project to a data folder that a server is using,
-// as `playhead project create` does.
-func createProject(t testing.TB, data string, origins ...string) string {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := st.CreateProject(context.Background(), "test", origins)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p.Key
-}
+var (
+	start         = servertest.Start
+	createProject = servertest.CreateProject
+)
 
 type body struct {
 	Key     string            `json:"key"`

@@ -152,16 +152,12 @@ func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	defer rows.Close()
-	var (
-		list  []store.Session
-		index = map[string]int{}
-	)
+	var list []store.Session
 	for rows.Next() {
 		sess, err := scanSession(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list sessions: %w", err)
 		}
-		index[sess.ID] = len(list)
 		list = append(list, sess)
 	}
 	if err := rows.Err(); err != nil {
@@ -174,26 +170,41 @@ func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error
 	for i, sess := range list {
 		ids[i] = sess.ID
 	}
-	wrows, err := tx.QueryContext(ctx, `SELECT session, id, start_ts, end_ts, events FROM windows
-		WHERE session IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY start_ts, id`, ids...)
+	windows, err := windowsOf(ctx, tx, `session IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
 	if err != nil {
-		return nil, fmt.Errorf("list windows: %w", err)
+		return nil, err
 	}
-	defer wrows.Close()
-	for wrows.Next() {
+	for i := range list {
+		list[i].Windows = windows[list[i].ID]
+	}
+	return list, nil
+}
+
+// windowsOf reads the windows of the sessions that where picks, by session.
+func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[string][]store.Window, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT session, id, start_ts, end_ts, events FROM windows
+		WHERE `+where+` ORDER BY start_ts, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read windows: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]store.Window{}
+	for rows.Next() {
 		var (
 			session    string
 			w          store.Window
 			start, end int64
 		)
-		if err := wrows.Scan(&session, &w.ID, &start, &end, &w.Events); err != nil {
-			return nil, fmt.Errorf("list windows: %w", err)
+		if err := rows.Scan(&session, &w.ID, &start, &end, &w.Events); err != nil {
+			return nil, fmt.Errorf("read windows: %w", err)
 		}
 		w.Start, w.End = ms(start), ms(end)
-		i := index[session]
-		list[i].Windows = append(list[i].Windows, w)
+		out[session] = append(out[session], w)
 	}
-	return list, wrows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read windows: %w", err)
+	}
+	return out, nil
 }
 
 // Session returns one session with its windows and page views.
@@ -210,26 +221,11 @@ func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, start_ts, end_ts, events FROM windows
-		WHERE session = ? ORDER BY start_ts, id`, id)
+	windows, err := windowsOf(ctx, tx, `session = ?`, id)
 	if err != nil {
-		return store.Session{}, fmt.Errorf("read windows of %s: %w", id, err)
+		return store.Session{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			w          store.Window
-			start, end int64
-		)
-		if err := rows.Scan(&w.ID, &start, &end, &w.Events); err != nil {
-			return store.Session{}, fmt.Errorf("read windows of %s: %w", id, err)
-		}
-		w.Start, w.End = ms(start), ms(end)
-		sess.Windows = append(sess.Windows, w)
-	}
-	if err := rows.Err(); err != nil {
-		return store.Session{}, fmt.Errorf("read windows of %s: %w", id, err)
-	}
+	sess.Windows = windows[id]
 	prows, err := tx.QueryContext(ctx, `SELECT window, ts, url, width, height FROM page_views
 		WHERE session = ? ORDER BY ts, window`, id)
 	if err != nil {

@@ -1,0 +1,62 @@
+// Package servertest runs a whole Playhead server in the test's process, on
+// a loopback port and a fresh data folder, for tests that talk to it over
+// HTTP.
+package servertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+// Start runs a server until the test ends and returns its base URL and
+// data folder. configure, if given, changes the default configuration.
+func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) {
+	t.Helper()
+	data = t.TempDir()
+	cfg := server.DefaultConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	for _, c := range configure {
+		c(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	go func() {
+		done <- server.Run(ctx, cfg, logger, func(a string) { addr <- a })
+	}()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("server did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	return base, data
+}
+
+// CreateProject adds a project to the data folder of a running server, as
+// `playhead project create` does, and returns its ingest key.
+func CreateProject(t testing.TB, data string, origins ...string) string {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.CreateProject(context.Background(), "test", origins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Key
+}
