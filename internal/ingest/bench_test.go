@@ -43,7 +43,24 @@ func BenchmarkDecode(b *testing.B) {
 	b.SetBytes(n / int64(len(bodies)))
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if _, err := Decode(bodies[i%len(bodies)], now, DefaultLimits); err != nil {
+		if _, err := Decode(bodies[i%len(bodies)], "", now, DefaultLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeGzip is Decode as the server runs it on what recorders
+// send: gzipped bodies, kept gzipped.
+func BenchmarkDecodeGzip(b *testing.B) {
+	bodies := benchBatches(b)
+	zipped := make([][]byte, len(bodies))
+	for i, body := range bodies {
+		zipped[i] = gzipBytes(b, body)
+	}
+	now := time.UnixMilli(1682952380877)
+	b.SetBytes(int64(len(bodies[0])))
+	for i := 0; b.Loop(); i++ {
+		if _, err := Decode(zipped[i%len(zipped)], "gzip", now, DefaultLimits); err != nil {
 			b.Fatal(err)
 		}
 	}

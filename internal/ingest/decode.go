@@ -59,8 +59,9 @@ func reject(status int, code, format string, args ...any) *Error {
 // Envelope is a decoded, validated request body. Key is not yet checked
 // against the projects.
 type Envelope struct {
-	Key   string
-	Batch batch.Batch
+	Key      string
+	Batch    batch.Batch
+	JSONSize int // bytes of JSON, once decompressed
 }
 
 // rrweb event types (rrweb's EventType enum).
@@ -92,10 +93,10 @@ func putBuffer(b *bytes.Buffer) {
 
 var gzipReaders sync.Pool
 
-// Decompress undoes a body's Content-Encoding, within the limits: it stops
+// decompress undoes a body's Content-Encoding, within the limits: it stops
 // at MaxDecoded, so a gzip bomb costs no more than that. A decompressed body
 // is written to dst.
-func Decompress(body []byte, encoding string, lim Limits, dst *bytes.Buffer) ([]byte, error) {
+func decompress(body []byte, encoding string, lim Limits, dst *bytes.Buffer) ([]byte, error) {
 	switch encoding {
 	case "", "identity":
 		if int64(len(body)) > lim.MaxDecoded {
@@ -130,11 +131,19 @@ func Decompress(body []byte, encoding string, lim Limits, dst *bytes.Buffer) ([]
 	return buf.Bytes(), nil
 }
 
-// Decode parses and validates a JSON body. now is the server's clock, used
-// only to refuse absurd timestamps.
-func Decode(body []byte, now time.Time, lim Limits) (*Envelope, error) {
+// Decode reads a request body as sent, encoding being its
+// Content-Encoding, and validates it. now is the server's clock, used only
+// to refuse absurd timestamps. The batch's events come out in their stored
+// form: a gzipped body is kept as the client compressed it.
+func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope, error) {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	raw, err := decompress(body, encoding, lim, buf)
+	if err != nil {
+		return nil, err
+	}
 	d := &decoder{
-		s:     scanner{data: body, maxDepth: lim.MaxDepth},
+		s:     scanner{data: raw, maxDepth: lim.MaxDepth},
 		lim:   lim,
 		maxTS: now.Add(lim.MaxSkew).UnixMilli(),
 	}
@@ -144,35 +153,27 @@ func Decode(body []byte, now time.Time, lim Limits) (*Envelope, error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
-	env := &Envelope{Key: *d.key}
+	env := &Envelope{Key: *d.key, JSONSize: len(raw)}
 	b := &env.Batch
 	b.Session, b.Window, b.Seq = *d.session, *d.window, d.seq
 	b.Count = len(d.events)
 	b.First, b.Last = math.MaxInt64, math.MinInt64
-	size := 1
 	for _, e := range d.events {
 		b.First, b.Last = min(b.First, e.ts), max(b.Last, e.ts)
-		size += e.end - e.start + 1
 	}
 	for _, e := range d.metas {
 		var m wireMeta
-		if err := json.Unmarshal(body[e.dataStart:e.dataEnd], &m); err != nil {
+		if err := json.Unmarshal(raw[e.dataStart:e.dataEnd], &m); err != nil {
 			return nil, jsonError(fmt.Sprintf("event %d (Meta) data", e.index), err)
 		}
 		b.Pages = append(b.Pages, batch.Page{URL: m.Href, Timestamp: e.ts, Width: int(m.Width), Height: int(m.Height)})
 	}
-	events := getBuffer()
-	defer putBuffer(events)
-	events.Grow(size)
-	events.WriteByte('[')
-	for i, e := range d.events {
-		if i > 0 {
-			events.WriteByte(',')
-		}
-		events.Write(body[e.start:e.end])
+	// The events array is stored as it was sent, byte for byte.
+	if encoding == "gzip" {
+		b.Events = batch.FromGzipBody(body, d.eventsStart, d.eventsEnd)
+	} else {
+		b.Events = batch.Compress(raw[d.eventsStart:d.eventsEnd])
 	}
-	events.WriteByte(']')
-	b.Events = batch.Compress(events.Bytes())
 	return env, nil
 }
 
@@ -187,14 +188,15 @@ type decoder struct {
 	seq                  int64
 	seqSeen              bool
 	eventsSeen           bool
+	eventsStart          int // the events array in the body
+	eventsEnd            int
 	events               []eventSpan
 	metas                []eventSpan
 }
 
 type eventSpan struct {
 	index              int
-	start, end         int // the event object
-	dataStart, dataEnd int // its data object
+	dataStart, dataEnd int // the event's data object
 	typ, ts            int64
 }
 
@@ -223,7 +225,12 @@ func (d *decoder) envelope() error {
 			d.seq = n
 			return nil
 		case "events":
-			return d.eventList()
+			d.eventsStart = s.pos
+			if err := d.eventList(); err != nil {
+				return err
+			}
+			d.eventsEnd = s.pos
+			return nil
 		default:
 			return s.value()
 		}
@@ -290,7 +297,7 @@ func (d *decoder) eventList() error {
 		if s.peek() != '{' {
 			return reject(http.StatusBadRequest, "invalid_type", "event %d must be an object", i)
 		}
-		e := eventSpan{index: i, start: s.pos, typ: -1, ts: -1, dataStart: -1}
+		e := eventSpan{index: i, typ: -1, ts: -1, dataStart: -1}
 		err := s.object(func(k []byte, escaped bool) error {
 			switch string(unescapeKey(k, escaped)) {
 			case "type":
@@ -325,7 +332,6 @@ func (d *decoder) eventList() error {
 		if err != nil {
 			return err
 		}
-		e.end = s.pos
 		switch {
 		case e.typ < 0:
 			return reject(http.StatusBadRequest, "invalid_event", "event %d has no \"type\"", i)

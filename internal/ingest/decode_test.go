@@ -67,12 +67,12 @@ func TestDecode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, err := Decode([]byte(tt.body), testNow, DefaultLimits)
+			env, err := Decode([]byte(tt.body), "", testNow, DefaultLimits)
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatalf("Decode: %v", err)
 				}
-				if events := decompress(t, env.Batch.Events); !json.Valid(events) {
+				if events := storedEvents(t, env.Batch.Events); !json.Valid(events) {
 					t.Fatalf("events are not valid JSON: %s", events)
 				}
 				return
@@ -96,7 +96,7 @@ func TestDecodeKeepsEventsAndReadsPages(t *testing.T) {
 		`{"type":3, "data":{"source":1,"positions":[]}, "timestamp":1795000000500},` +
 		`{"type":4,"data":{"href":"https://shop.example/b","width":390,"height":844},"timestamp":1795000000900}]`
 	body := `{"key":"k","session":"s","window":"w","seq":7,"events":` + events + `}`
-	env, err := Decode([]byte(body), testNow, DefaultLimits)
+	env, err := Decode([]byte(body), "", testNow, DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +104,26 @@ func TestDecodeKeepsEventsAndReadsPages(t *testing.T) {
 	if b.Seq != 7 || b.Count != 3 || b.First != 1795000000000 || b.Last != 1795000000900 {
 		t.Errorf("batch = seq %d, %d events, %d..%d", b.Seq, b.Count, b.First, b.Last)
 	}
-	if got := decompress(t, b.Events); string(got) != events {
+	if got := storedEvents(t, b.Events); string(got) != events {
 		t.Errorf("events changed:\n got %s\nwant %s", got, events)
 	}
 	if len(b.Pages) != 2 || b.Pages[1].URL != "https://shop.example/b" || b.Pages[0].Width != 390 {
 		t.Errorf("pages = %+v", b.Pages)
+	}
+}
+
+func TestDecodeKeepsGzippedBodies(t *testing.T) {
+	events := `[ {"type":4,"data":{"href":"https://shop.example/"},"timestamp":1795000000000} ]`
+	body := []byte(`{"key":"k","session":"s","window":"w","seq":0,"events":` + events + `}`)
+	env, err := Decode(gzipBytes(t, body), "gzip", testNow, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storedEvents(t, env.Batch.Events); string(got) != events {
+		t.Errorf("events read back as %s, want %s", got, events)
+	}
+	if env.JSONSize != len(body) || len(env.Batch.Pages) != 1 {
+		t.Errorf("JSON size %d, pages %+v", env.JSONSize, env.Batch.Pages)
 	}
 }
 
@@ -117,14 +132,14 @@ func TestDecodeLimits(t *testing.T) {
 	lim.MaxEvents = 2
 	ev := `{"type":3,"data":{},"timestamp":` + ts + `}`
 	body := `{"key":"k","session":"s","window":"w","seq":0,"events":[` + ev + `,` + ev + `,` + ev + `]}`
-	_, err := Decode([]byte(body), testNow, lim)
+	_, err := Decode([]byte(body), "", testNow, lim)
 	var e *Error
 	if !errors.As(err, &e) || e.Status != http.StatusRequestEntityTooLarge || e.Code != "too_many_events" {
 		t.Errorf("3 events over a limit of 2: %v", err)
 	}
 }
 
-func decompress(t testing.TB, blob []byte) []byte {
+func storedEvents(t testing.TB, blob []byte) []byte {
 	t.Helper()
 	b, err := batch.Decompress(blob)
 	if err != nil {
@@ -167,7 +182,7 @@ func TestDecompress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decompress(tt.body, tt.encoding, lim, new(bytes.Buffer))
+			_, err := decompress(tt.body, tt.encoding, lim, new(bytes.Buffer))
 			if tt.status == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -208,7 +223,7 @@ func envelope(events []byte) []byte {
 func TestDecodeCorpus(t *testing.T) {
 	for name, events := range corpus(t) {
 		t.Run(name, func(t *testing.T) {
-			env, err := Decode(envelope(events), testNow, DefaultLimits)
+			env, err := Decode(envelope(events), "", testNow, DefaultLimits)
 			var e *Error
 			if strings.HasPrefix(name, "posthog/") {
 				// A real recording: it must be taken as it is.
@@ -217,7 +232,7 @@ func TestDecodeCorpus(t *testing.T) {
 				}
 				var in, out []json.RawMessage
 				json.Unmarshal(events, &in)
-				json.Unmarshal(decompress(t, env.Batch.Events), &out)
+				json.Unmarshal(storedEvents(t, env.Batch.Events), &out)
 				if len(in) != len(out) {
 					t.Fatalf("%d events in, %d out", len(in), len(out))
 				}

@@ -160,7 +160,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	case <-r.Context().Done():
 		return sizes{}, false, r.Context().Err()
 	}
-	env, jsonSize, err := h.decode(body, r.Header.Get("Content-Encoding"), now)
+	env, err := Decode(body, r.Header.Get("Content-Encoding"), now, h.cfg.Limits)
 	<-h.decoders
 	if err != nil {
 		return sizes{}, false, err
@@ -187,18 +187,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	b.Received = now
 	b.UserAgent = r.Header.Get("User-Agent")
 	dup, err := h.log.Append(r.Context(), b)
-	return sizes{len(body), jsonSize}, dup, err
-}
-
-func (h *Handler) decode(body []byte, encoding string, now time.Time) (*Envelope, int, error) {
-	jsonBuf := getBuffer()
-	defer putBuffer(jsonBuf)
-	raw, err := Decompress(body, encoding, h.cfg.Limits, jsonBuf)
-	if err != nil {
-		return nil, 0, err
-	}
-	env, err := Decode(raw, now, h.cfg.Limits)
-	return env, len(raw), err
+	return sizes{len(body), env.JSONSize}, dup, err
 }
 
 // fail answers an error: a rejection as it says, anything else as the

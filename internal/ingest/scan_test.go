@@ -70,7 +70,7 @@ func TestScannerDepth(t *testing.T) {
 	// A body nested a million deep costs a scan and a clear answer.
 	body := `{"key":"k","session":"s","window":"w","seq":0,"events":[{"type":3,"timestamp":` + ts + `,"data":{"x":` +
 		strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000) + `}}]}`
-	_, err := Decode([]byte(body), testNow, DefaultLimits)
+	_, err := Decode([]byte(body), "", testNow, DefaultLimits)
 	var e *Error
 	if !errors.As(err, &e) || e.Code != "too_deep" || e.Status != 400 {
 		t.Errorf("deep body: %v", err)
