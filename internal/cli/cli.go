@@ -147,6 +147,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	f.add(intValue{&in.RateClient.Burst}, "ingest-burst-ip", "requests a client address may send at once above its rate")
 	f.add(intValue{&in.MaxInFlight}, "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
+	f.add(stringValue{&cfg.DebugAddr}, "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
 	if f.err != nil {
 		fmt.Fprintln(env.Stderr, f.err)
 		return errUsage

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -35,6 +36,9 @@ type Config struct {
 	Ingest ingest.Config // limits of the ingest endpoint
 	// MaxQueued bounds the bytes of batches waiting for a commit.
 	MaxQueued int64
+	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) there, on a
+	// listener of its own so that it is never exposed with the service.
+	DebugAddr string
 }
 
 // DefaultConfig has the default limits; Addr and Data are left to the caller.
@@ -91,6 +95,17 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 		WriteTimeout: 60 * time.Second,
 		IdleTimeout:  120 * time.Second,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen for debugging: %w", err)
+		}
+		dsrv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go dsrv.Serve(dln)
+		defer dsrv.Close()
+		logger.Info("profiler listening", "addr", "http://"+dln.Addr().String()+"/debug/pprof/")
 	}
 
 	procCtx, stopProc := context.WithCancel(context.Background())
@@ -196,6 +211,18 @@ func reportRecovery(ctx context.Context, st *sqlite.Store, logger *slog.Logger) 
 	}
 	logger.Info("data folder opened", "batches", stats.Batches, "sessions_indexed_up_to", stats.Processed, "batches_to_index", stats.Batches-stats.ProcessedCount)
 	return nil
+}
+
+// debugHandler serves the profiler, which net/http/pprof would otherwise
+// put on the default mux.
+func debugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // demoSetting names the setting that holds the demo project's id.
