@@ -54,7 +54,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	write, err := openDB(path, 1, "immediate")
+	// The writer keeps 64 MiB of pages: batches land at random places of
+	// the (session, window, seq) index, which must stay in memory for a
+	// commit not to read it back from disk.
+	write, err := openDB(path, 1, "immediate", "cache_size(-65536)")
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +98,14 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 // the WAL: an acknowledged batch survives a crash or a power cut. Writers
 // take the lock when they begin (txlock immediate) so that two processes
 // never deadlock upgrading a read; readers never take it.
-func openDB(path string, conns int, txlock string) (*sql.DB, error) {
+func openDB(path string, conns int, txlock string, pragmas ...string) (*sql.DB, error) {
 	q := url.Values{}
-	for _, p := range []string{
+	for _, p := range append([]string{
 		"journal_mode(WAL)",
 		"synchronous(FULL)",
 		"busy_timeout(10000)",
 		"foreign_keys(ON)",
-	} {
+	}, pragmas...) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", txlock)
