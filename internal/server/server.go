@@ -80,6 +80,17 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 		return err
 	}
 
+	if cfg.DebugAddr != "" {
+		dln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("listen for debugging: %w", err)
+		}
+		dsrv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go dsrv.Serve(dln)
+		defer dsrv.Close()
+		logger.Info("profiler listening", "addr", "http://"+dln.Addr().String()+"/debug/pprof/")
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -95,17 +106,6 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 		WriteTimeout: 60 * time.Second,
 		IdleTimeout:  120 * time.Second,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
-	}
-
-	if cfg.DebugAddr != "" {
-		dln, err := net.Listen("tcp", cfg.DebugAddr)
-		if err != nil {
-			return fmt.Errorf("listen for debugging: %w", err)
-		}
-		dsrv := &http.Server{Handler: debugHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go dsrv.Serve(dln)
-		defer dsrv.Close()
-		logger.Info("profiler listening", "addr", "http://"+dln.Addr().String()+"/debug/pprof/")
 	}
 
 	procCtx, stopProc := context.WithCancel(context.Background())
