@@ -182,7 +182,7 @@ func (s *Store) BatchesAfter(ctx context.Context, after int64, limit int) ([]bat
 // Processed returns how far the named reader has applied the log.
 func (s *Store) Processed(ctx context.Context, name string) (int64, error) {
 	var upto int64
-	err := s.read.QueryRowContext(ctx, `SELECT upto FROM processed WHERE name = ?`, name).Scan(&upto)
+	err := s.iread.QueryRowContext(ctx, `SELECT upto FROM processed WHERE name = ?`, name).Scan(&upto)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -202,11 +202,12 @@ type LogStats struct {
 // LogStats reads the log's size and how far the reader called name is.
 func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
 	var st LogStats
-	err := s.read.QueryRowContext(ctx, `SELECT
-		(SELECT count(*) FROM batches),
-		coalesce((SELECT upto FROM processed WHERE name = ?1), 0),
-		(SELECT count(*) FROM batches WHERE id <= coalesce((SELECT upto FROM processed WHERE name = ?1), 0))`, name).
-		Scan(&st.Batches, &st.Processed, &st.ProcessedCount)
+	var err error
+	if st.Processed, err = s.Processed(ctx, name); err != nil {
+		return LogStats{}, err
+	}
+	err = s.read.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN id <= ? THEN 1 END) FROM batches`,
+		st.Processed).Scan(&st.Batches, &st.ProcessedCount)
 	if err != nil {
 		return LogStats{}, fmt.Errorf("read log stats: %w", err)
 	}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 )
 
-// migrations are applied in order; PRAGMA user_version counts the ones
-// done. Append only: never edit one that has shipped.
-var migrations = []string{
+// Migrations are applied in order, per database file; PRAGMA user_version
+// counts the ones done. Append only: never edit one that has shipped.
+var logMigrations = []string{
 	`CREATE TABLE projects (
 		id      INTEGER PRIMARY KEY,
 		name    TEXT NOT NULL,
@@ -22,7 +22,7 @@ var migrations = []string{
 		value TEXT NOT NULL
 	);
 	-- The durable ingest log. id orders batches by commit; the processor
-	-- reads it in that order and keeps its place in 'processed'.
+	-- reads it in that order and keeps its place in index.db.
 	CREATE TABLE batches (
 		id       INTEGER PRIMARY KEY,
 		project  INTEGER NOT NULL REFERENCES projects(id),
@@ -37,14 +37,19 @@ var migrations = []string{
 		pages    TEXT NOT NULL,
 		events   BLOB NOT NULL,
 		UNIQUE (session, window, seq)
-	);
+	);`,
+}
+
+var indexMigrations = []string{
+	`-- How far each reader of the log has applied it, committed with what
+	-- it applied.
 	CREATE TABLE processed (
 		name TEXT PRIMARY KEY,
 		upto INTEGER NOT NULL
 	);
 	CREATE TABLE sessions (
 		id        TEXT PRIMARY KEY,
-		project   INTEGER NOT NULL REFERENCES projects(id),
+		project   INTEGER NOT NULL, -- projects(id) in playhead.db
 		start_ts  INTEGER NOT NULL,
 		end_ts    INTEGER NOT NULL,
 		pages     INTEGER NOT NULL DEFAULT 0,
@@ -74,7 +79,7 @@ var migrations = []string{
 	);`,
 }
 
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.DB, migrations []string) error {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)

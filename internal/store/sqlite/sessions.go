@@ -15,7 +15,7 @@ import (
 // that the reader called name has applied the log up to position upto, in
 // one transaction: a crash leaves either both or neither.
 func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.iwrite.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -141,7 +141,7 @@ func ms(v int64) time.Time { return time.UnixMilli(v).UTC() }
 func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error) {
 	// One read transaction: the sessions and their windows from one
 	// snapshot, though the processor commits meanwhile.
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -209,7 +209,7 @@ func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[
 
 // Session returns one session with its windows and page views.
 func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
 	}

@@ -18,15 +18,23 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// FileName is the database's name inside the data folder.
-const FileName = "playhead.db"
+// The data folder holds two databases, so that the log's writer and the
+// index's writer commit side by side instead of taking turns: SQLite has one
+// writer per file.
+const (
+	FileName      = "playhead.db" // projects, settings and the durable log
+	IndexFileName = "index.db"    // the sessions index the processor keeps
+)
 
 // Store is the SQLite backend. Writes go through one connection (SQLite has
 // one writer anyway); reads use a pool of their own so that a long read
 // never holds up an acknowledgement.
 type Store struct {
-	write *sql.DB
+	write *sql.DB // the log's one writer
 	read  *sql.DB
+	// The sessions index, in its own file.
+	iwrite *sql.DB
+	iread  *sql.DB
 
 	// insertBatch is prepared once on the one write connection and
 	// reused by every commit.
@@ -53,35 +61,51 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
-	// The writer keeps 64 MiB of pages: batches land at random places of
-	// the (session, window, seq) index, which must stay in memory for a
-	// commit not to read it back from disk.
-	write, err := openDB(path, 1, "immediate", "cache_size(-65536)")
-	if err != nil {
+	var pools []*sql.DB
+	fail := func(err error) (*Store, error) {
+		for _, db := range pools {
+			db.Close()
+		}
 		return nil, err
 	}
-	if err := migrate(ctx, write); err != nil {
-		write.Close()
-		return nil, err
+	open := func(file string, migrations []string, pragmas ...string) (write, read *sql.DB, err error) {
+		path := filepath.Join(dir, file)
+		if write, err = openDB(path, 1, "immediate", pragmas...); err != nil {
+			return nil, nil, err
+		}
+		pools = append(pools, write)
+		if err := migrate(ctx, write, migrations); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if read, err = openDB(path, 8, "deferred"); err != nil {
+			return nil, nil, err
+		}
+		pools = append(pools, read)
+		return write, read, nil
 	}
-	read, err := openDB(path, 8, "deferred")
+	// The log's writer keeps 64 MiB of pages: batches land at random
+	// places of the (session, window, seq) index, which must stay in
+	// memory for a commit not to read it back from disk.
+	write, read, err := open(FileName, logMigrations, "cache_size(-65536)")
 	if err != nil {
-		write.Close()
-		return nil, err
+		return fail(err)
+	}
+	iwrite, iread, err := open(IndexFileName, indexMigrations)
+	if err != nil {
+		return fail(err)
 	}
 	insertBatch, err := write.PrepareContext(ctx, `INSERT INTO batches
 		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session, window, seq) DO NOTHING`)
 	if err != nil {
-		write.Close()
-		read.Close()
-		return nil, fmt.Errorf("prepare batch insert: %w", err)
+		return fail(fmt.Errorf("prepare batch insert: %w", err))
 	}
 	s := &Store{
 		write:       write,
 		read:        read,
+		iwrite:      iwrite,
+		iread:       iread,
 		insertBatch: insertBatch,
 		appends:     make(chan *appendRequest, 1024),
 		stop:        make(chan struct{}),
@@ -129,12 +153,12 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.insertBatch.Close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.insertBatch.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
 }
 
 // Ping tells whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	return s.read.PingContext(ctx)
+	return errors.Join(s.read.PingContext(ctx), s.iread.PingContext(ctx))
 }
 
 // Commits is signalled (without blocking, coalesced) after each commit that

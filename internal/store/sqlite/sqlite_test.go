@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -184,5 +187,47 @@ func TestSessionIndex(t *testing.T) {
 	}
 	if _, err := s.Session(ctx, "zzz"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing session: %v", err)
+	}
+}
+
+// TestIndexRebuildsFromLog: the sessions index is derived data. Without
+// index.db the processor makes it again from the log.
+func TestIndexRebuildsFromLog(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	build := func() store.Session {
+		s, err := Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		p := &process.Processor{Log: s, Index: s}
+		if _, _, err := p.Step(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Session(ctx, "s")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _ := s.CreateProject(ctx, "shop", nil)
+	for seq := range int64(3) {
+		if _, err := s.Append(ctx, newBatch(pr.ID, "s", "w", seq, 1795000000000+seq*1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	first := build()
+	if err := os.Remove(filepath.Join(dir, IndexFileName)); err != nil {
+		t.Fatal(err)
+	}
+	again := build()
+	if again.Windows[0].Events != 3 || !again.Start.Equal(first.Start) || !again.End.Equal(first.End) {
+		t.Errorf("rebuilt session %+v, first built %+v", again, first)
 	}
 }
