@@ -145,6 +145,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	f.add(intValue{&in.RateProject.Burst}, "ingest-burst-project", "batches a project may send at once above its rate")
 	f.add(floatValue{&in.RateClient.Per}, "ingest-rate-ip", "requests a second per client address, 0 for no limit")
 	f.add(intValue{&in.RateClient.Burst}, "ingest-burst-ip", "requests a client address may send at once above its rate")
+	f.add(proxiesValue{&in.Proxies}, "trusted-proxies", "addresses or CIDR ranges of reverse proxies in front, whose X-Forwarded-For names the client")
 	f.add(intValue{&in.MaxInFlight}, "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
 	f.add(stringValue{&cfg.DebugAddr}, "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/playhead/playhead/internal/ingest"
 )
 
 // envVar names the environment variable behind a flag: --ingest-max-body
@@ -137,5 +139,27 @@ func (s stringValue) String() string {
 
 func (s stringValue) Set(v string) error {
 	*s.v = v
+	return nil
+}
+
+type proxiesValue struct{ v *ingest.Proxies }
+
+func (p proxiesValue) String() string {
+	if p.v == nil {
+		return ""
+	}
+	var parts []string
+	for _, pr := range *p.v {
+		parts = append(parts, pr.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p proxiesValue) Set(v string) error {
+	ps, err := ingest.ParseProxies(v)
+	if err != nil {
+		return fmt.Errorf("want addresses or CIDR ranges separated by commas, such as 127.0.0.1,10.0.0.0/8")
+	}
+	*p.v = ps
 	return nil
 }

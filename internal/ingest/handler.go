@@ -41,6 +41,7 @@ type Config struct {
 	Limits
 	RateProject Rate          // batches per project
 	RateClient  Rate          // requests per client address
+	Proxies     Proxies       // reverse proxies whose X-Forwarded-For is believed
 	MaxInFlight int           // requests handled at once; more get 503
 	Decoders    int           // bodies decoded at once (CPU-bound work)
 	ReadTimeout time.Duration // the whole body must arrive within this
@@ -120,7 +121,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 		w.Header().Set("Allow", "POST, OPTIONS")
 		return sizes{}, false, reject(http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
 	}
-	if ok, wait := h.perClient.allow(clientAddr(r), now); !ok {
+	if ok, wait := h.perClient.allow(h.cfg.Proxies.clientAddr(r), now); !ok {
 		return sizes{}, false, tooMany(w, wait, "rate_limited", "too many requests from this address")
 	}
 	if n := h.inFlight.Add(1); n > int64(h.cfg.MaxInFlight) {
@@ -239,15 +240,6 @@ func readBody(r io.Reader, limit int64, buf *bytes.Buffer) ([]byte, error) {
 		}
 		return nil, reject(http.StatusBadRequest, "body_unreadable", "the body could not be read: %v", err)
 	}
-}
-
-// clientAddr is the address a request came from, without the port.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // allowCORS lets recorders on any site post. Which origins a project

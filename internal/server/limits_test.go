@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
@@ -73,6 +74,26 @@ func TestRateLimits(t *testing.T) {
 		}
 		if codes[202] != 3 || codes[429] != 3 || retry == "" {
 			t.Errorf("6 quick requests with a burst of 3: %v, Retry-After %q", codes, retry)
+		}
+	})
+	t.Run("per address behind a trusted proxy", func(t *testing.T) {
+		base, data := start(t, func(c *server.Config) {
+			c.Ingest.RateClient = ingestRate(1, 2)
+			c.Ingest.Proxies, _ = ingest.ParseProxies("127.0.0.1")
+		})
+		key := createProject(t, data)
+		codes := map[string]map[int]int{}
+		for _, client := range []string{"198.51.100.1", "198.51.100.2"} {
+			codes[client] = map[int]int{}
+			for seq := range 3 {
+				status, _ := post(t, base, body{key, "s" + strings.ReplaceAll(client, ".", "-"), "w", seq, oneEvent()}, false, "X-Forwarded-For", client)
+				codes[client][status]++
+			}
+		}
+		for client, c := range codes {
+			if c[202] != 2 || c[429] != 1 {
+				t.Errorf("%s, 3 requests with a burst of 2: %v", client, c)
+			}
 		}
 	})
 	t.Run("per project", func(t *testing.T) {

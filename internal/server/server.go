@@ -56,7 +56,7 @@ const shutdownGrace = 30 * time.Second
 // commits what they sent and closes the store. ready, if not nil, is
 // called with the listening address once requests are accepted.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr string)) error {
-	if cfg.Ingest == (ingest.Config{}) {
+	if cfg.Ingest.MaxBody == 0 { // ingest limits left unset
 		cfg.Ingest = ingest.DefaultConfig
 	}
 	st, err := sqlite.Open(ctx, cfg.Data)
