@@ -134,21 +134,21 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	cfg.Addr, cfg.Data = defaultAddr, defaultData
 	in := &cfg.Ingest
 	f := &envFlags{fs: fs, env: env}
-	f.add(stringValue{&cfg.Addr}, "addr", "address to listen on")
-	f.add(stringValue{&cfg.Data}, "data", "data folder")
+	f.add(stringValue(&cfg.Addr), "addr", "address to listen on")
+	f.add(stringValue(&cfg.Data), "data", "data folder")
 	f.add(size{&in.MaxBody}, "ingest-max-body", "largest ingest body on the wire")
 	f.add(size{&in.MaxDecoded}, "ingest-max-json", "largest ingest body after decompression")
-	f.add(intValue{&in.MaxEvents}, "ingest-max-events", "most events in one batch")
-	f.add(intValue{&in.MaxDepth}, "ingest-max-depth", "deepest nesting of JSON in a batch")
-	f.add(durationValue{&in.ReadTimeout}, "ingest-read-timeout", "time a client has to send a whole body")
-	f.add(floatValue{&in.RateProject.Per}, "ingest-rate-project", "batches a second per project, 0 for no limit")
-	f.add(intValue{&in.RateProject.Burst}, "ingest-burst-project", "batches a project may send at once above its rate")
-	f.add(floatValue{&in.RateClient.Per}, "ingest-rate-ip", "requests a second per client address, 0 for no limit")
-	f.add(intValue{&in.RateClient.Burst}, "ingest-burst-ip", "requests a client address may send at once above its rate")
+	f.add(intValue(&in.MaxEvents), "ingest-max-events", "most events in one batch")
+	f.add(intValue(&in.MaxDepth), "ingest-max-depth", "deepest nesting of JSON in a batch")
+	f.add(durationValue(&in.ReadTimeout), "ingest-read-timeout", "time a client has to send a whole body")
+	f.add(floatValue(&in.RateProject.Per), "ingest-rate-project", "batches a second per project, 0 for no limit")
+	f.add(intValue(&in.RateProject.Burst), "ingest-burst-project", "batches a project may send at once above its rate")
+	f.add(floatValue(&in.RateClient.Per), "ingest-rate-ip", "requests a second per client address, 0 for no limit")
+	f.add(intValue(&in.RateClient.Burst), "ingest-burst-ip", "requests a client address may send at once above its rate")
 	f.add(proxiesValue{&in.Proxies}, "trusted-proxies", "addresses or CIDR ranges of reverse proxies in front, whose X-Forwarded-For names the client")
-	f.add(intValue{&in.MaxInFlight}, "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
+	f.add(intValue(&in.MaxInFlight), "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
-	f.add(stringValue{&cfg.DebugAddr}, "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
+	f.add(stringValue(&cfg.DebugAddr), "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
 	if f.err != nil {
 		fmt.Fprintln(env.Stderr, f.err)
 		return errUsage

@@ -74,72 +74,61 @@ func (s size) Set(v string) error {
 	return nil
 }
 
-type intValue struct{ v *int }
-
-func (i intValue) String() string {
-	if i.v == nil {
-		return ""
-	}
-	return strconv.Itoa(*i.v)
+// value is a flag whose text parse turns into *v, and format back.
+type value[T any] struct {
+	v      *T
+	parse  func(string) (T, error)
+	format func(T) string
 }
 
-func (i intValue) Set(v string) error {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return fmt.Errorf("want a whole number, 0 or more")
-	}
-	*i.v = n
-	return nil
-}
-
-type floatValue struct{ v *float64 }
-
-func (f floatValue) String() string {
+func (f value[T]) String() string {
 	if f.v == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*f.v, 'g', -1, 64)
+	return f.format(*f.v)
 }
 
-func (f floatValue) Set(v string) error {
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n < 0 {
-		return fmt.Errorf("want a number, 0 or more")
+func (f value[T]) Set(s string) error {
+	v, err := f.parse(s)
+	if err != nil {
+		return err
 	}
-	*f.v = n
+	*f.v = v
 	return nil
 }
 
-type durationValue struct{ v *time.Duration }
-
-func (d durationValue) String() string {
-	if d.v == nil {
-		return ""
-	}
-	return d.v.String()
+func intValue(p *int) value[int] {
+	return value[int]{p, func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("want a whole number, 0 or more")
+		}
+		return n, nil
+	}, strconv.Itoa}
 }
 
-func (d durationValue) Set(v string) error {
-	n, err := time.ParseDuration(v)
-	if err != nil || n <= 0 {
-		return fmt.Errorf("want a duration such as 10s")
-	}
-	*d.v = n
-	return nil
+func floatValue(p *float64) value[float64] {
+	return value[float64]{p, func(s string) (float64, error) {
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("want a number, 0 or more")
+		}
+		return n, nil
+	}, func(n float64) string { return strconv.FormatFloat(n, 'g', -1, 64) }}
 }
 
-type stringValue struct{ v *string }
-
-func (s stringValue) String() string {
-	if s.v == nil {
-		return ""
-	}
-	return *s.v
+func durationValue(p *time.Duration) value[time.Duration] {
+	return value[time.Duration]{p, func(s string) (time.Duration, error) {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("want a duration such as 10s")
+		}
+		return d, nil
+	}, time.Duration.String}
 }
 
-func (s stringValue) Set(v string) error {
-	*s.v = v
-	return nil
+func stringValue(p *string) value[string] {
+	return value[string]{p, func(s string) (string, error) { return s, nil }, func(s string) string { return s }}
 }
 
 type proxiesValue struct{ v *ingest.Proxies }
