@@ -41,6 +41,8 @@ const (
 // serve`, kills it with SIGKILL mid-load, restarts it on the same data
 // folder, and so on for several rounds; then it checks through the API
 // that every window holds exactly its acknowledged batches, in order.
+// The clients belong to two projects and use the same session and window
+// ids in both: neither project's batches may land in the other's.
 //
 // SIGKILL leaves the kernel's page cache intact, so this proves that no
 // answer precedes its commit, not that the commit reached the disk: that
@@ -52,11 +54,11 @@ func TestCrashIngestDurability(t *testing.T) {
 	bin := crashBuild(t)
 	t.Logf("built ./cmd/playhead in %v", time.Since(began).Round(time.Millisecond))
 	data := t.TempDir()
-	key := crashProject(t, bin, data)
+	projects := []crashProjectRef{crashProject(t, bin, data, "crash"), crashProject(t, bin, data, "rival")}
 
 	workers := make([]*crashWorker, crashWorkers)
 	for g := range workers {
-		workers[g] = newCrashWorker(g, began)
+		workers[g] = newCrashWorker(g, began, projects[g%len(projects)])
 	}
 	acked := 0
 	for round := range crashRounds {
@@ -65,7 +67,7 @@ func TestCrashIngestDurability(t *testing.T) {
 		// The last round ends with SIGTERM instead: a graceful stop
 		// under load must finish what it acknowledged and exit cleanly.
 		graceful := round == crashRounds-1
-		st := crashLoad(t, srv, key, workers, delay, graceful)
+		st := crashLoad(t, srv, workers, delay, graceful)
 		acked += st.acked
 		how := "killed"
 		if graceful {
@@ -82,16 +84,22 @@ func TestCrashIngestDurability(t *testing.T) {
 		t.FailNow()
 	}
 	// Sending each window's last acknowledged batch again must change
-	// nothing.
+	// nothing; nor may other events under its seq, which are refused.
 	for _, w := range workers {
 		for _, win := range w.windows {
 			if win.acked == 0 {
 				continue
 			}
-			status, body, err := win.post(http.DefaultClient, srv.base, key, win.acked-1)
+			seq := win.acked - 1
+			status, body, err := win.post(http.DefaultClient, srv.base, seq, win.batch(seq))
 			if err != nil || status != http.StatusOK {
 				t.Errorf("resending acknowledged batch %d of %s/%s: status %d, body %q, err %v; want 200 (duplicate)",
-					win.acked-1, win.session, win.id, status, body, err)
+					seq, win.session, win.id, status, body, err)
+			}
+			status, body, err = win.post(http.DefaultClient, srv.base, seq, win.batch(seq+1))
+			if err != nil || status != http.StatusConflict || !strings.Contains(body, `"seq_conflict"`) {
+				t.Errorf("other events as batch %d of %s/%s: status %d, body %q, err %v; want 409 seq_conflict",
+					seq, win.session, win.id, status, body, err)
 			}
 		}
 	}
@@ -155,11 +163,17 @@ func crashBuild(t *testing.T) string {
 	return bin
 }
 
-// crashProject creates a project in data and returns its ingest key.
-func crashProject(t *testing.T, bin, data string) string {
+// crashProjectRef is a project as the workers know it.
+type crashProjectRef struct {
+	id  string
+	key string
+}
+
+// crashProject creates a project in data and returns its id and ingest key.
+func crashProject(t *testing.T, bin, data, name string) crashProjectRef {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "project", "create", "crash", "--data", data)
+	cmd := exec.Command(bin, "project", "create", name, "--data", data)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("playhead project create: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
@@ -169,7 +183,12 @@ func crashProject(t *testing.T, bin, data string) string {
 	if key == "" || strings.ContainsAny(key, " \t") {
 		t.Fatalf("playhead project create: last line of stdout is %q, want the ingest key alone\nstdout:\n%s", key, &stdout)
 	}
-	return key
+	_, id, ok := strings.Cut(stdout.String(), "(id ")
+	id, _, _ = strings.Cut(id, ")")
+	if _, err := strconv.ParseInt(id, 10, 64); !ok || err != nil {
+		t.Fatalf("playhead project create: no project id in\n%s", &stdout)
+	}
+	return crashProjectRef{id: id, key: key}
 }
 
 // crashServer is one run of `playhead serve`.
@@ -288,7 +307,7 @@ type crashStats struct {
 
 // crashLoad runs every worker against srv and kills srv after delay, or
 // stops it with SIGTERM when graceful.
-func crashLoad(t *testing.T, srv *crashServer, key string, workers []*crashWorker, delay time.Duration, graceful bool) crashStats {
+func crashLoad(t *testing.T, srv *crashServer, workers []*crashWorker, delay time.Duration, graceful bool) crashStats {
 	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: len(workers)}
 	defer tr.CloseIdleConnections()
@@ -298,7 +317,7 @@ func crashLoad(t *testing.T, srv *crashServer, key string, workers []*crashWorke
 	errs := make([]error, len(workers))
 	var wg sync.WaitGroup
 	for g, w := range workers {
-		wg.Go(func() { stats[g], errs[g] = w.run(client, srv.base, key, killed) })
+		wg.Go(func() { stats[g], errs[g] = w.run(client, srv.base, killed) })
 	}
 	time.Sleep(delay)
 	select {
@@ -338,6 +357,7 @@ type crashWorker struct {
 
 // crashWindow is one window and how far its upload got.
 type crashWindow struct {
+	project     crashProjectRef
 	session, id string
 	href        string
 	start       int64 // timestamp of its first event, ms since the epoch
@@ -345,13 +365,15 @@ type crashWindow struct {
 	tries       int   // times batch acked may have reached the server unanswered
 }
 
-func newCrashWorker(g int, began time.Time) *crashWorker {
+// Worker g of one project and worker g+1 of the other use the same ids.
+func newCrashWorker(g int, began time.Time, project crashProjectRef) *crashWorker {
 	w := &crashWorker{}
-	session := fmt.Sprintf("crash-s%02d", g)
+	session := fmt.Sprintf("crash-s%02d", g/2)
 	for tab := range crashTabs {
 		w.windows = append(w.windows, &crashWindow{
+			project: project,
 			session: session,
-			id:      fmt.Sprintf("crash-w%02d-%d", g, tab),
+			id:      fmt.Sprintf("crash-w%02d-%d", g/2, tab),
 			href:    fmt.Sprintf("http://shop.example/crash/%d/%d", g, tab),
 			start:   began.UnixMilli() + int64(g*crashTabs+tab),
 		})
@@ -362,12 +384,12 @@ func newCrashWorker(g int, began time.Time) *crashWorker {
 // run sends batches until a request fails after killed is closed: the
 // server is under full load when it dies. The batch cut off is sent again
 // with the same seq in the next round, as a recorder retries.
-func (w *crashWorker) run(client *http.Client, base, key string, killed <-chan struct{}) (crashStats, error) {
+func (w *crashWorker) run(client *http.Client, base string, killed <-chan struct{}) (crashStats, error) {
 	var st crashStats
 	for {
 		win := w.windows[w.turn]
 		retry := win.tries > 0
-		status, body, err := win.post(client, base, key, win.acked)
+		status, body, err := win.post(client, base, win.acked, win.batch(win.acked))
 		if err != nil {
 			select {
 			case <-killed:
@@ -400,10 +422,10 @@ func (w *crashWorker) run(client *http.Client, base, key string, killed <-chan s
 	}
 }
 
-// post sends batch seq of the window and returns the answer.
-func (win *crashWindow) post(client *http.Client, base, key string, seq int) (int, string, error) {
+// post sends events as batch seq of the window and returns the answer.
+func (win *crashWindow) post(client *http.Client, base string, seq int, events []crashEvent) (int, string, error) {
 	body, err := json.Marshal(map[string]any{
-		"key": key, "session": win.session, "window": win.id, "seq": seq, "events": win.batch(seq),
+		"key": win.project.key, "session": win.session, "window": win.id, "seq": seq, "events": events,
 	})
 	if err != nil {
 		return 0, "", err
@@ -459,8 +481,8 @@ func (win *crashWindow) batch(seq int) []crashEvent {
 // batch was stored.
 func crashCheck(t *testing.T, base string, win *crashWindow) bool {
 	t.Helper()
-	where := fmt.Sprintf("%s/%s", win.session, win.id)
-	resp, err := http.Get(base + "/api/v1/sessions/" + win.session + "/events?window=" + win.id)
+	where := fmt.Sprintf("project %s: %s/%s", win.project.id, win.session, win.id)
+	resp, err := http.Get(base + "/api/v1/projects/" + win.project.id + "/sessions/" + win.session + "/events?window=" + win.id)
 	if err != nil {
 		t.Fatalf("%s: get events: %v", where, err)
 	}

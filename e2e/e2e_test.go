@@ -92,6 +92,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 type session struct {
+	Project int64     `json:"project"`
 	ID      string    `json:"id"`
 	Start   time.Time `json:"start"`
 	Pages   int       `json:"pages"`
@@ -120,6 +121,9 @@ func sessions(t *testing.T, base string) []session {
 	return out.Sessions
 }
 
+// path is where the session lives under /api/v1 and the dashboard.
+func (s session) path() string { return fmt.Sprintf("/projects/%d/sessions/%s", s.Project, s.ID) }
+
 // waitFor polls cond until it holds or ten seconds pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -132,10 +136,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // play opens the player page of a session, plays it at 8x to the end and
 // returns the replayed document's text.
-func play(t *testing.T, ctx context.Context, base, id string) {
+func play(t *testing.T, ctx context.Context, base string, s session) {
 	t.Helper()
 	do(t, ctx, "open the player",
-		chromedp.Navigate(base+"/sessions/"+id),
+		chromedp.Navigate(base+s.path()),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.setSpeed(8); window.playheadPlayer.play()`)
@@ -214,7 +218,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 		t.Errorf("dashboard lists %d sessions, want 1", rows)
 	}
 
-	play(t, ctx, base, s.ID)
+	play(t, ctx, base, s)
 	screenshot(t, ctx, "player.png")
 
 	// What the replay shows is the second page after the order.
@@ -277,7 +281,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	screenshot(t, ctx, "player-form.png")
 
 	// Nothing typed reached the server either.
-	resp, err := http.Get(base + "/api/v1/sessions/" + s.ID + "/events")
+	resp, err := http.Get(base + "/api/v1" + s.path() + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,12 +324,16 @@ func TestReplayImportedRecording(t *testing.T) {
 			t.Fatalf("import window %s: %s", w.ID, resp.Status)
 		}
 	}
+	var imported session
 	waitFor(t, "the imported session", func() bool {
 		list := sessions(t, base)
-		return len(list) == 1 && len(list[0].Windows) == 2
+		if len(list) == 1 {
+			imported = list[0]
+		}
+		return len(list) == 1 && len(imported.Windows) == 2
 	})
 	ctx := browser(t)
-	play(t, ctx, base, "imported")
+	play(t, ctx, base, imported)
 	screenshot(t, ctx, "player-imported.png")
 	if text := replayed[string](t, ctx, `doc.body ? doc.body.textContent : ''`); !strings.Contains(text, "PostHog React") {
 		t.Errorf("the replay of the imported recording shows %q", text)
@@ -367,7 +375,7 @@ func TestReplayTabsOpenTogether(t *testing.T) {
 	})
 
 	do(t, list, "open the player",
-		chromedp.Navigate(base+"/sessions/"+s.ID),
+		chromedp.Navigate(base+s.path()),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
 	if tabs := eval[int](t, list, `document.querySelectorAll('.ph-tab').length`); tabs != 2 {

@@ -8,16 +8,19 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/playhead/playhead/internal/store"
 )
 
-// Sessions is the read side of the store that the API needs.
+// Sessions is the read side of the store that the API needs. A session is
+// always read within its project: ids are the recorders' and unique only
+// there.
 type Sessions interface {
-	Sessions(ctx context.Context, limit int) ([]store.Session, error)
-	Session(ctx context.Context, id string) (store.Session, error)
-	SessionEvents(ctx context.Context, session, window string) ([]store.WindowEvents, error)
+	Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error)
+	Session(ctx context.Context, project int64, id string) (store.Session, error)
+	SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error)
 }
 
 // API serves the query endpoints.
@@ -32,22 +35,32 @@ const listLimit = 500
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/sessions", a.list)
-	mux.HandleFunc("GET /api/v1/sessions/{id}", a.get)
-	mux.HandleFunc("GET /api/v1/sessions/{id}/events", a.events)
+	mux.HandleFunc("GET /api/v1/projects/{project}/sessions", a.list)
+	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}", a.get)
+	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/events", a.events)
+}
+
+// ProjectID reads the {project} of a path: a project's numeric id. ok is
+// false for anything else, which names no project.
+func ProjectID(r *http.Request) (id int64, ok bool) {
+	id, err := strconv.ParseInt(r.PathValue("project"), 10, 64)
+	return id, err == nil && id > 0
 }
 
 type sessionJSON struct {
-	ID         string         `json:"id"`
-	Start      time.Time      `json:"start"`
-	End        time.Time      `json:"end"`
-	DurationMS int64          `json:"duration_ms"`
-	Pages      int            `json:"pages"`
-	EntryURL   string         `json:"entry_url"`
-	Browser    string         `json:"browser"`
-	OS         string         `json:"os"`
-	Device     string         `json:"device"`
-	Windows    []windowJSON   `json:"windows"`
-	PageViews  []pageViewJSON `json:"page_views,omitempty"`
+	Project       int64          `json:"project"`
+	ID            string         `json:"id"`
+	Start         time.Time      `json:"start"`
+	End           time.Time      `json:"end"`
+	ClockOffsetMS int64          `json:"clock_offset_ms"`
+	DurationMS    int64          `json:"duration_ms"`
+	Pages         int            `json:"pages"`
+	EntryURL      string         `json:"entry_url"`
+	Browser       string         `json:"browser"`
+	OS            string         `json:"os"`
+	Device        string         `json:"device"`
+	Windows       []windowJSON   `json:"windows"`
+	PageViews     []pageViewJSON `json:"page_views,omitempty"`
 }
 
 type windowJSON struct {
@@ -67,16 +80,18 @@ type pageViewJSON struct {
 
 func toJSON(s store.Session) sessionJSON {
 	j := sessionJSON{
-		ID:         s.ID,
-		Start:      s.Start,
-		End:        s.End,
-		DurationMS: s.Duration().Milliseconds(),
-		Pages:      s.Pages,
-		EntryURL:   s.EntryURL,
-		Browser:    s.Browser,
-		OS:         s.OS,
-		Device:     s.Device,
-		Windows:    []windowJSON{},
+		Project:       s.Project,
+		ClockOffsetMS: s.ClockOffset.Milliseconds(),
+		ID:            s.ID,
+		Start:         s.Start,
+		End:           s.End,
+		DurationMS:    s.Duration().Milliseconds(),
+		Pages:         s.Pages,
+		EntryURL:      s.EntryURL,
+		Browser:       s.Browser,
+		OS:            s.OS,
+		Device:        s.Device,
+		Windows:       []windowJSON{},
 	}
 	for _, w := range s.Windows {
 		j.Windows = append(j.Windows, windowJSON{w.ID, w.Start, w.End, w.Events})
@@ -88,7 +103,15 @@ func toJSON(s store.Session) sessionJSON {
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
-	list, err := a.Sessions.Sessions(r.Context(), listLimit)
+	var project int64 // every project's
+	if r.PathValue("project") != "" {
+		var ok bool
+		if project, ok = ProjectID(r); !ok {
+			a.fail(w, store.ErrNotFound)
+			return
+		}
+	}
+	list, err := a.Sessions.Sessions(r.Context(), project, listLimit)
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -101,7 +124,12 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
-	s, err := a.Sessions.Session(r.Context(), r.PathValue("id"))
+	project, ok := ProjectID(r)
+	if !ok {
+		a.fail(w, store.ErrNotFound)
+		return
+	}
+	s, err := a.Sessions.Session(r.Context(), project, r.PathValue("id"))
 	if err != nil {
 		a.fail(w, err)
 		return
@@ -114,8 +142,12 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	windows, err := a.Sessions.SessionEvents(r.Context(), id, r.URL.Query().Get("window"))
+	project, ok := ProjectID(r)
+	if !ok {
+		a.fail(w, store.ErrNotFound)
+		return
+	}
+	windows, err := a.Sessions.SessionEvents(r.Context(), project, r.PathValue("id"), r.URL.Query().Get("window"))
 	if err != nil {
 		a.fail(w, err)
 		return

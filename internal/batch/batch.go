@@ -5,8 +5,9 @@ package batch
 
 import "time"
 
-// Batch is one acknowledged upload. (Session, Window, Seq) identifies it:
-// a client that retries sends the same triple, and it is stored once.
+// Batch is one acknowledged upload. (Project, Session, Window, Seq)
+// identifies it: a client that retries sends the same key, and it is
+// stored once.
 type Batch struct {
 	Project  int64
 	Session  string
@@ -22,6 +23,10 @@ type Batch struct {
 	Count  int   // number of events
 	First  int64 // smallest event timestamp, ms since the epoch
 	Last   int64 // largest event timestamp
+	// Hash is the SHA-256 of the events JSON as sent (uncompressed), so
+	// that a retry can be told from a different batch under the same key
+	// whatever encoding each was sent with.
+	Hash []byte
 
 	// Pages lists the page loads the batch starts (rrweb Meta events).
 	Pages []Page

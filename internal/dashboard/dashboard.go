@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -24,8 +25,8 @@ var files embed.FS
 
 // Sessions is the read side of the store that the pages need.
 type Sessions interface {
-	Sessions(ctx context.Context, limit int) ([]store.Session, error)
-	Session(ctx context.Context, id string) (store.Session, error)
+	Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error)
+	Session(ctx context.Context, project int64, id string) (store.Session, error)
 }
 
 // Dashboard serves the pages.
@@ -61,14 +62,14 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", d.list)
-	mux.HandleFunc("GET /sessions/{id}", d.session)
+	mux.HandleFunc("GET /projects/{project}/sessions/{id}", d.session)
 }
 
 // listLimit caps the list until search and paging arrive.
 const listLimit = 200
 
 func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
-	list, err := d.Sessions.Sessions(r.Context(), listLimit)
+	list, err := d.Sessions.Sessions(r.Context(), 0, listLimit)
 	if err != nil {
 		d.fail(w, err)
 		return
@@ -77,7 +78,12 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
-	s, err := d.Sessions.Session(r.Context(), r.PathValue("id"))
+	project, ok := api.ProjectID(r)
+	if !ok {
+		d.fail(w, store.ErrNotFound)
+		return
+	}
+	s, err := d.Sessions.Session(r.Context(), project, r.PathValue("id"))
 	if err != nil {
 		d.fail(w, err)
 		return

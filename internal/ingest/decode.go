@@ -5,6 +5,7 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,6 +169,8 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 		}
 		b.Pages = append(b.Pages, batch.Page{URL: m.Href, Timestamp: e.ts, Width: int(m.Width), Height: int(m.Height)})
 	}
+	sum := sha256.Sum256(raw[d.eventsStart:d.eventsEnd])
+	b.Hash = sum[:]
 	// The events array is stored as it was sent, byte for byte.
 	if encoding == "gzip" {
 		b.Events = batch.FromGzipBody(body, d.eventsStart, d.eventsEnd)

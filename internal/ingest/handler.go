@@ -24,8 +24,9 @@ import (
 )
 
 // Log is the durable log that batches are appended to. Append returns only
-// once the batch is on disk; duplicate reports a (session, window, seq)
-// that was stored before. It answers store.ErrBusy rather than queue
+// once the batch is on disk; duplicate reports a (project, session, window,
+// seq) that was stored before with the same events, and store.ErrConflict
+// one stored with other events. It answers store.ErrBusy rather than queue
 // without bound, and store.ErrClosed while shutting down.
 type Log interface {
 	Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error)
@@ -197,6 +198,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
+	case errors.Is(err, store.ErrConflict):
+		e = reject(http.StatusConflict, "seq_conflict", "this window already has a batch with this seq and other events; nothing was stored: number each new batch of a window one higher")
 	case errors.Is(err, store.ErrBusy):
 		e = busy(w, "overloaded", "the server is behind on writing")
 	case errors.Is(err, store.ErrClosed):

@@ -116,12 +116,16 @@ func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
 // Fold turns batches into one update per window, in order of first
 // appearance: a busy window sends many batches between two steps.
 func Fold(hs []batch.Header) []store.SessionUpdate {
+	type key struct {
+		project         int64
+		session, window string
+	}
 	var updates []store.SessionUpdate
-	index := map[[2]string]int{}
+	index := map[key]int{}
 	for _, h := range hs {
-		k := [2]string{h.Session, h.Window}
+		k := key{h.Project, h.Session, h.Window}
 		i, ok := index[k]
-		if !ok || updates[i].Project != h.Project {
+		if !ok {
 			index[k] = len(updates)
 			updates = append(updates, Assemble(h))
 			continue
@@ -144,19 +148,42 @@ func Fold(hs []batch.Header) []store.SessionUpdate {
 func Assemble(h batch.Header) store.SessionUpdate {
 	a := useragent.Parse(h.UserAgent)
 	u := store.SessionUpdate{
-		Project:   h.Project,
-		Session:   h.Session,
-		Window:    h.Window,
-		First:     time.UnixMilli(h.First),
-		Last:      time.UnixMilli(h.Last),
-		Events:    h.Count,
-		UserAgent: h.UserAgent,
-		Browser:   a.Browser,
-		OS:        a.OS,
-		Device:    a.Device,
-		PageViews: pageViews(h),
+		Project:     h.Project,
+		Session:     h.Session,
+		Window:      h.Window,
+		First:       time.UnixMilli(h.First),
+		Last:        time.UnixMilli(h.Last),
+		Events:      h.Count,
+		UserAgent:   h.UserAgent,
+		Browser:     a.Browser,
+		OS:          a.OS,
+		Device:      a.Device,
+		PageViews:   pageViews(h),
+		ClockOffset: ClockOffset(h.Received, h.Last),
 	}
 	return u
+}
+
+// How far a visitor's clock may be from the server's before the session is
+// dated by the server. A batch is sent seconds after its last event; one
+// held back while the visitor was offline can arrive hours later, never
+// before it was recorded.
+const (
+	MaxClockAhead  = 10 * time.Minute
+	MaxClockBehind = 24 * time.Hour
+)
+
+// ClockOffset is what a session that starts with a batch received at
+// received, whose newest event is stamped last (ms, the visitor's clock),
+// adds to its recorded times to date it: zero when that clock is
+// plausible, else the difference that puts the batch's end at its receipt.
+// The events themselves are kept as recorded; only the index's dates move.
+func ClockOffset(received time.Time, last int64) time.Duration {
+	skew := time.UnixMilli(last).Sub(received)
+	if skew > MaxClockAhead || skew < -MaxClockBehind {
+		return -skew.Truncate(time.Millisecond)
+	}
+	return 0
 }
 
 func pageViews(h batch.Header) []store.PageView {

@@ -35,3 +35,37 @@ func TestFold(t *testing.T) {
 		t.Errorf("updates = %+v", us)
 	}
 }
+
+// Batches of two projects under the same ids, interleaved, fold apart.
+func TestFoldKeepsProjectsApart(t *testing.T) {
+	hs := []batch.Header{
+		{Project: 1, Session: "s", Window: "w", Count: 1, First: 10, Last: 10},
+		{Project: 2, Session: "s", Window: "w", Count: 4, First: 20, Last: 20},
+		{Project: 1, Session: "s", Window: "w", Count: 2, First: 30, Last: 30},
+	}
+	us := Fold(hs)
+	if len(us) != 2 || us[0].Project != 1 || us[0].Events != 3 || us[1].Project != 2 || us[1].Events != 4 {
+		t.Fatalf("updates = %+v", us)
+	}
+}
+
+func TestClockOffset(t *testing.T) {
+	received := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) int64 { return received.Add(d).UnixMilli() }
+	for _, tt := range []struct {
+		name string
+		last int64
+		want time.Duration
+	}{
+		{"sent at once", at(-2 * time.Second), 0},
+		{"a little ahead", at(5 * time.Minute), 0},
+		{"held back offline for hours", at(-20 * time.Hour), 0},
+		{"two days ahead", at(48 * time.Hour), -48 * time.Hour},
+		{"just past the bound ahead", at(MaxClockAhead + time.Second), -(MaxClockAhead + time.Second)},
+		{"a week behind", at(-7 * 24 * time.Hour), 7 * 24 * time.Hour},
+	} {
+		if got := ClockOffset(received, tt.last); got != tt.want {
+			t.Errorf("%s: offset %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -117,13 +117,13 @@ func TestBackPressure(t *testing.T) {
 	// A queue of one byte is always full: every batch is turned away,
 	// with a hint to come back, and nothing is stored.
 	base, data := start(t, func(c *server.Config) { c.MaxQueued = 1 })
-	key := createProject(t, data)
-	b, _ := json.Marshal(body{key, "s", "w", 0, oneEvent()})
+	project := newProject(t, data)
+	b, _ := json.Marshal(body{project.Key, "s", "w", 0, oneEvent()})
 	resp, out := postRaw(t, base, b)
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || errorCode(t, out) != "overloaded" {
 		t.Fatalf("full queue: %d %v %s", resp.StatusCode, resp.Header, out)
 	}
-	if status := getJSON(t, base+"/api/v1/sessions/s/events", nil); status != http.StatusNotFound {
+	if status := getJSON(t, sessionURL(base, project.ID, "s")+"/events", nil); status != http.StatusNotFound {
 		t.Errorf("a refused batch was stored: events answer %d", status)
 	}
 }

@@ -203,11 +203,23 @@ func Handler(st *sqlite.Store, ingestCfg ingest.Config, demoKey string, logger *
 // reportRecovery reports what a start found in the data folder. SQLite has already
 // rolled its WAL forward or back: every committed batch is there, nothing
 // half-written is. What remains is the processor's backlog, which it works
-// off in the background.
+// off in the background. An index ahead of the log means playhead.db was
+// restored from a backup: the index is rebuilt, or the batches logged from
+// now on under positions it claims to have seen would never be indexed.
 func reportRecovery(ctx context.Context, st *sqlite.Store, logger *slog.Logger) error {
 	stats, err := st.LogStats(ctx, process.Name)
 	if err != nil {
 		return err
+	}
+	if stats.Ahead() {
+		logger.Warn("the sessions index is ahead of the log (was playhead.db restored from a backup?); rebuilding it from the log",
+			"indexed_up_to", stats.Processed, "log_up_to", stats.Last)
+		if err := st.ResetIndex(ctx); err != nil {
+			return err
+		}
+		if stats, err = st.LogStats(ctx, process.Name); err != nil {
+			return err
+		}
 	}
 	logger.Info("data folder opened", "batches", stats.Batches, "sessions_indexed_up_to", stats.Processed, "batches_to_index", stats.Batches-stats.ProcessedCount)
 	return nil

@@ -23,7 +23,13 @@ const corpusDir = "../../../shared/corpus/"
 var (
 	start         = servertest.Start
 	createProject = servertest.CreateProject
+	newProject    = servertest.Project
 )
+
+// sessionURL is where the API serves a project's session.
+func sessionURL(base string, project int64, id string) string {
+	return fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, project, id)
+}
 
 type body struct {
 	Key     string            `json:"key"`
@@ -79,6 +85,7 @@ func getJSON(t *testing.T, url string, v any) int {
 }
 
 type sessionJSON struct {
+	Project    int64  `json:"project"`
 	ID         string `json:"id"`
 	DurationMS int64  `json:"duration_ms"`
 	Pages      int    `json:"pages"`
@@ -97,12 +104,12 @@ type sessionJSON struct {
 }
 
 // waitSession polls the API until the session's index shows want events.
-func waitSession(t *testing.T, base, id string, events int) sessionJSON {
+func waitSession(t *testing.T, base string, project int64, id string, events int) sessionJSON {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var s sessionJSON
-		if getJSON(t, base+"/api/v1/sessions/"+id, &s) == http.StatusOK {
+		if getJSON(t, sessionURL(base, project, id), &s) == http.StatusOK {
 			n := 0
 			for _, w := range s.Windows {
 				n += w.Events
@@ -122,7 +129,8 @@ func waitSession(t *testing.T, base, id string, events int) sessionJSON {
 // the ingest API, one window per window id, and reads it back.
 func TestImportRecording(t *testing.T) {
 	base, data := start(t)
-	key := createProject(t, data)
+	project := newProject(t, data)
+	key := project.Key
 
 	f, err := os.Open(corpusDir + "posthog/recording_snapshots.jsonl")
 	if err != nil {
@@ -164,7 +172,7 @@ func TestImportRecording(t *testing.T) {
 		}
 	}
 
-	s := waitSession(t, base, session, total)
+	s := waitSession(t, base, project.ID, session, total)
 	if s.Pages != 2 || len(s.Windows) != 2 || s.EntryURL != "http://localhost:3000/" ||
 		s.Browser != "Chrome 112" || s.OS != "macOS" || s.Device != "desktop" {
 		t.Errorf("session = %+v", s)
@@ -185,18 +193,19 @@ func TestImportRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got json.RawMessage
-	getJSON(t, base+"/api/v1/sessions/"+session+"/events", &got)
+	getJSON(t, sessionURL(base, project.ID, session)+"/events", &got)
 	assertSameEvents(t, "merged", got, want)
 	for _, w := range windows {
 		var one json.RawMessage
-		getJSON(t, base+"/api/v1/sessions/"+session+"/events?window="+w.ID, &one)
+		getJSON(t, sessionURL(base, project.ID, session)+"/events?window="+w.ID, &one)
 		all, _ := json.Marshal(w.Events)
 		assertSameEvents(t, "window "+w.ID, one, all)
 	}
 	// The dashboard lists it and has a player page for it.
+	page := fmt.Sprintf("/projects/%d/sessions/%s", project.ID, session)
 	for path, want := range map[string]string{
-		"/":                    `href="/sessions/` + session + `"`,
-		"/sessions/" + session: `data-session="` + session + `"`,
+		"/":  `href="` + page + `"`,
+		page: `data-session="` + session + `"`,
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {
@@ -208,8 +217,15 @@ func TestImportRecording(t *testing.T) {
 			t.Errorf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, page)
 		}
 	}
-	if status := getJSON(t, base+"/api/v1/sessions/nope/events", nil); status != http.StatusNotFound {
-		t.Errorf("events of a missing session: %d", status)
+	for _, url := range []string{
+		sessionURL(base, project.ID, "nope") + "/events",
+		sessionURL(base, project.ID+1, session) + "/events",
+		sessionURL(base, project.ID+1, session),
+		base + "/api/v1/projects/x/sessions/" + session,
+	} {
+		if status := getJSON(t, url, nil); status != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", url, status)
+		}
 	}
 }
 
@@ -234,8 +250,10 @@ func assertSameEvents(t *testing.T, what string, got, want []byte) {
 
 func TestIngestAnswers(t *testing.T) {
 	base, data := start(t)
-	key := createProject(t, data)
-	strict := createProject(t, data, "https://shop.example")
+	project := newProject(t, data)
+	key := project.Key
+	strictProject := newProject(t, data, "https://shop.example")
+	strict := strictProject.Key
 	ts := time.Now().UnixMilli()
 	ev := []json.RawMessage{json.RawMessage(fmt.Sprintf(`{"type":4,"data":{"href":"https://shop.example/"},"timestamp":%d}`, ts))}
 	tests := []struct {
@@ -271,8 +289,8 @@ func TestIngestAnswers(t *testing.T) {
 		})
 	}
 	// Only the two accepted batches were stored.
-	waitSession(t, base, "s1", 1)
-	waitSession(t, base, "s3", 1)
+	waitSession(t, base, project.ID, "s1", 1)
+	waitSession(t, base, strictProject.ID, "s3", 1)
 	var list struct{ Sessions []sessionJSON }
 	getJSON(t, base+"/api/v1/sessions", &list)
 	if len(list.Sessions) != 2 {
@@ -301,7 +319,8 @@ func TestPages(t *testing.T) {
 		want   string
 	}{
 		{"/", 200, "No sessions recorded yet"},
-		{"/sessions/nope", 404, "no such session"},
+		{"/projects/1/sessions/nope", 404, "no such session"},
+		{"/projects/nope/sessions/nope", 404, "no such session"},
 		{"/demo/", 200, `data-key="ph_`},
 		{"/demo/checkout.html", 200, `id="password"`},
 		{"/playhead.js", 200, ""},

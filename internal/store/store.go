@@ -16,6 +16,10 @@ var (
 	// ErrBusy means writes are queued up to the limit: the caller should
 	// ask its client to come back shortly rather than wait in memory.
 	ErrBusy = errors.New("store busy")
+	// ErrConflict means a batch's key (project, session, window, seq) is
+	// already stored with different events: the client reused a sequence
+	// number. Nothing was changed.
+	ErrConflict = errors.New("sequence number reused with different events")
 )
 
 // Project is one site that sends recordings.
@@ -29,19 +33,26 @@ type Project struct {
 }
 
 // Session is one visitor in one browser across pages and tabs of a site.
+// (Project, ID) identifies it: the id is the recorder's and is unique only
+// within its project.
+//
+// Its times, and those of its windows and page views, are the recording's
+// event times moved by ClockOffset, which is zero unless the visitor's
+// clock was implausible when the session began (see process.ClockOffset).
 type Session struct {
-	ID        string
-	Project   int64
-	Start     time.Time
-	End       time.Time
-	Pages     int
-	EntryURL  string
-	UserAgent string
-	Browser   string
-	OS        string
-	Device    string
-	Windows   []Window
-	PageViews []PageView // filled only when one session is asked for
+	ID          string
+	Project     int64
+	Start       time.Time
+	End         time.Time
+	ClockOffset time.Duration // server time minus the recording's time
+	Pages       int
+	EntryURL    string
+	UserAgent   string
+	Browser     string
+	OS          string
+	Device      string
+	Windows     []Window
+	PageViews   []PageView // filled only when one session is asked for
 }
 
 // Duration is how long the session lasted, first event to last.
@@ -65,19 +76,22 @@ type PageView struct {
 }
 
 // SessionUpdate is what the processor learned about a session from one
-// batch; the store folds it into the index.
+// batch; the store folds it into the index. Its times are the recording's;
+// the store moves them by the session's clock offset, which ClockOffset
+// sets when the update starts a new session.
 type SessionUpdate struct {
-	Project   int64
-	Session   string
-	Window    string
-	First     time.Time
-	Last      time.Time
-	Events    int
-	PageViews []PageView
-	UserAgent string
-	Browser   string
-	OS        string
-	Device    string
+	Project     int64
+	Session     string
+	Window      string
+	First       time.Time
+	Last        time.Time
+	ClockOffset time.Duration
+	Events      int
+	PageViews   []PageView
+	UserAgent   string
+	Browser     string
+	OS          string
+	Device      string
 }
 
 // WindowEvents is the stored events of one window, in upload order: each

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/store"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
@@ -49,6 +50,12 @@ func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) 
 // `playhead project create` does, and returns its ingest key.
 func CreateProject(t testing.TB, data string, origins ...string) string {
 	t.Helper()
+	return Project(t, data, origins...).Key
+}
+
+// Project is CreateProject returning the whole project.
+func Project(t testing.TB, data string, origins ...string) store.Project {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), data)
 	if err != nil {
 		t.Fatal(err)
@@ -58,5 +65,5 @@ func CreateProject(t testing.TB, data string, origins ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Key
+	return p
 }

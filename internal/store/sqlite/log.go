@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -29,8 +30,9 @@ type appendResult struct {
 
 // Append stores b durably. It returns once the batch is committed and
 // fsynced, together with the other batches that arrived meanwhile (group
-// commit). duplicate reports that (session, window, seq) was already
-// stored, in which case nothing changed.
+// commit). duplicate reports that (project, session, window, seq) was
+// already stored with the same events, in which case nothing changed; the
+// same key with other events is store.ErrConflict.
 func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error) {
 	pages, err := json.Marshal(b.Pages)
 	if err != nil {
@@ -102,7 +104,7 @@ func (s *Store) writeLoop() {
 
 func (s *Store) commit(group []*appendRequest) {
 	start := time.Now()
-	dups, err := s.insertGroup(group)
+	results, err := s.insertGroup(group)
 	s.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 	s.metrics.commitBatches.Observe(float64(len(group)))
 	for i, req := range group {
@@ -111,7 +113,7 @@ func (s *Store) commit(group []*appendRequest) {
 			req.done <- appendResult{err: err}
 			continue
 		}
-		req.done <- appendResult{duplicate: dups[i]}
+		req.done <- results[i]
 	}
 	if err == nil {
 		select {
@@ -121,7 +123,7 @@ func (s *Store) commit(group []*appendRequest) {
 	}
 }
 
-func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
+func (s *Store) insertGroup(group []*appendRequest) ([]appendResult, error) {
 	// Background context: a commit must not be torn by one client leaving.
 	ctx := context.Background()
 	tx, err := s.write.BeginTx(ctx, nil)
@@ -129,12 +131,12 @@ func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	stmt := tx.StmtContext(ctx, s.insertBatch)
-	dups := make([]bool, len(group))
+	insert := tx.StmtContext(ctx, s.insertBatch)
+	results := make([]appendResult, len(group))
 	for i, req := range group {
 		b := req.b
-		res, err := stmt.ExecContext(ctx, b.Project, b.Session, b.Window, b.Seq,
-			b.Received.UnixMilli(), b.UserAgent, b.Count, b.First, b.Last, req.pages, b.Events)
+		res, err := insert.ExecContext(ctx, b.Project, b.Session, b.Window, b.Seq,
+			b.Received.UnixMilli(), b.UserAgent, b.Count, b.First, b.Last, req.pages, b.Events, b.Hash)
 		if err != nil {
 			return nil, fmt.Errorf("insert batch: %w", err)
 		}
@@ -142,12 +144,24 @@ func (s *Store) insertGroup(group []*appendRequest) ([]bool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("insert batch: %w", err)
 		}
-		dups[i] = n == 0
+		if n == 1 {
+			continue
+		}
+		// The key is taken: by this very batch sent again, or by another.
+		var stored []byte
+		if err := tx.StmtContext(ctx, s.batchHash).QueryRowContext(ctx, b.Project, b.Session, b.Window, b.Seq).Scan(&stored); err != nil {
+			return nil, fmt.Errorf("read stored batch: %w", err)
+		}
+		if stored == nil || bytes.Equal(stored, b.Hash) {
+			results[i].duplicate = true
+		} else {
+			results[i].err = store.ErrConflict
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
-	return dups, nil
+	return results, nil
 }
 
 // BatchesAfter returns up to limit batch headers logged after position
@@ -195,9 +209,14 @@ func (s *Store) Processed(ctx context.Context, name string) (int64, error) {
 // LogStats says how much the log holds and how far the processor is.
 type LogStats struct {
 	Batches        int64 // batches in the log
+	Last           int64 // position of the newest batch, 0 for none
 	Processed      int64 // log position the sessions index is up to
 	ProcessedCount int64 // batches at or before that position
 }
+
+// Ahead tells whether the index claims batches the log does not have: the
+// log was restored from a backup older than the index.
+func (st LogStats) Ahead() bool { return st.Processed > st.Last }
 
 // LogStats reads the log's size and how far the reader called name is.
 func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
@@ -206,8 +225,9 @@ func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
 	if st.Processed, err = s.Processed(ctx, name); err != nil {
 		return LogStats{}, err
 	}
-	err = s.read.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN id <= ? THEN 1 END) FROM batches`,
-		st.Processed).Scan(&st.Batches, &st.ProcessedCount)
+	err = s.read.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0),
+		count(CASE WHEN id <= ? THEN 1 END) FROM batches`,
+		st.Processed).Scan(&st.Batches, &st.Last, &st.ProcessedCount)
 	if err != nil {
 		return LogStats{}, fmt.Errorf("read log stats: %w", err)
 	}

@@ -38,6 +38,30 @@ var logMigrations = []string{
 		events   BLOB NOT NULL,
 		UNIQUE (session, window, seq)
 	);`,
+	`-- Batches are keyed within their project, and keep a hash of their
+	-- events to tell a retry from a reused sequence number. Batches logged
+	-- before have no hash: a repeat of one is taken as a retry. ids are
+	-- kept, and with them the index's position in the log.
+	CREATE TABLE batches_scoped (
+		id       INTEGER PRIMARY KEY,
+		project  INTEGER NOT NULL REFERENCES projects(id),
+		session  TEXT NOT NULL,
+		window   TEXT NOT NULL,
+		seq      INTEGER NOT NULL,
+		received INTEGER NOT NULL,
+		agent    TEXT NOT NULL,
+		count    INTEGER NOT NULL,
+		first_ts INTEGER NOT NULL,
+		last_ts  INTEGER NOT NULL,
+		pages    TEXT NOT NULL,
+		events   BLOB NOT NULL,
+		hash     BLOB,
+		UNIQUE (project, session, window, seq)
+	);
+	INSERT INTO batches_scoped (id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
+		SELECT id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events FROM batches;
+	DROP TABLE batches;
+	ALTER TABLE batches_scoped RENAME TO batches;`,
 }
 
 var indexMigrations = []string{
@@ -76,6 +100,49 @@ var indexMigrations = []string{
 		width   INTEGER NOT NULL,
 		height  INTEGER NOT NULL,
 		PRIMARY KEY (session, window, ts, url)
+	);`,
+	`-- Sessions are keyed within their project, and carry the offset that
+	-- dates them when the visitor's clock was implausible. The index is
+	-- made anew from the log: forgetting the position rebuilds it.
+	DROP TABLE page_views;
+	DROP TABLE windows;
+	DROP TABLE sessions;
+	DELETE FROM processed;
+	CREATE TABLE sessions (
+		project      INTEGER NOT NULL, -- projects(id) in playhead.db
+		id           TEXT NOT NULL,
+		start_ts     INTEGER NOT NULL,
+		end_ts       INTEGER NOT NULL,
+		clock_offset INTEGER NOT NULL DEFAULT 0, -- ms added to the recording's times
+		pages        INTEGER NOT NULL DEFAULT 0,
+		entry_url    TEXT NOT NULL DEFAULT '',
+		agent        TEXT NOT NULL DEFAULT '',
+		browser      TEXT NOT NULL DEFAULT '',
+		os           TEXT NOT NULL DEFAULT '',
+		device       TEXT NOT NULL DEFAULT '',
+		PRIMARY KEY (project, id)
+	);
+	CREATE INDEX sessions_start ON sessions (start_ts DESC);
+	CREATE TABLE windows (
+		project  INTEGER NOT NULL,
+		session  TEXT NOT NULL,
+		id       TEXT NOT NULL,
+		start_ts INTEGER NOT NULL,
+		end_ts   INTEGER NOT NULL,
+		events   INTEGER NOT NULL,
+		PRIMARY KEY (project, session, id),
+		FOREIGN KEY (project, session) REFERENCES sessions (project, id)
+	);
+	CREATE TABLE page_views (
+		project INTEGER NOT NULL,
+		session TEXT NOT NULL,
+		window  TEXT NOT NULL,
+		ts      INTEGER NOT NULL,
+		url     TEXT NOT NULL,
+		width   INTEGER NOT NULL,
+		height  INTEGER NOT NULL,
+		PRIMARY KEY (project, session, window, ts, url),
+		FOREIGN KEY (project, session) REFERENCES sessions (project, id)
 	);`,
 }
 

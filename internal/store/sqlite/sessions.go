@@ -25,19 +25,20 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 		return err
 	}
 	defer st.close()
-	touched := map[string]bool{}
+	type key struct {
+		project int64
+		session string
+	}
+	touched := map[key]bool{}
 	for _, u := range updates {
-		ok, err := st.apply(ctx, u)
-		if err != nil {
+		if err := st.apply(ctx, u); err != nil {
 			return err
 		}
-		if ok {
-			touched[u.Session] = true
-		}
+		touched[key{u.Project, u.Session}] = true
 	}
-	for id := range touched {
-		if _, err := st.summarize.ExecContext(ctx, id); err != nil {
-			return fmt.Errorf("update session %s: %w", id, err)
+	for k := range touched {
+		if _, err := st.summarize.ExecContext(ctx, k.project, k.session); err != nil {
+			return fmt.Errorf("update session %s: %w", k.session, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO processed (name, upto) VALUES (?, ?)
@@ -53,7 +54,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 // indexStatements are the statements of one ApplySessionUpdates, prepared
 // once for all its updates.
 type indexStatements struct {
-	owner, insert, widen, window, pageView, summarize *sql.Stmt
+	offset, insert, widen, window, pageView, summarize *sql.Stmt
 }
 
 func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
@@ -62,19 +63,21 @@ func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.owner, `SELECT project FROM sessions WHERE id = ?`},
-		{&st.insert, `INSERT INTO sessions (id, project, start_ts, end_ts, agent, browser, os, device)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&st.widen, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?) WHERE id = ?`},
-		{&st.window, `INSERT INTO windows (session, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (session, id) DO UPDATE SET start_ts = min(start_ts, excluded.start_ts),
+		{&st.offset, `SELECT clock_offset FROM sessions WHERE project = ? AND id = ?`},
+		{&st.insert, `INSERT INTO sessions (project, id, start_ts, end_ts, clock_offset, agent, browser, os, device)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&st.widen, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?)
+			WHERE project = ? AND id = ?`},
+		{&st.window, `INSERT INTO windows (project, session, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (project, session, id) DO UPDATE SET start_ts = min(start_ts, excluded.start_ts),
 				end_ts = max(end_ts, excluded.end_ts), events = events + excluded.events`},
-		{&st.pageView, `INSERT INTO page_views (session, window, ts, url, width, height)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
+		{&st.pageView, `INSERT INTO page_views (project, session, window, ts, url, width, height)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
 		{&st.summarize, `UPDATE sessions SET
-			pages = (SELECT count(*) FROM page_views WHERE session = ?1),
-			entry_url = coalesce((SELECT url FROM page_views WHERE session = ?1 ORDER BY ts LIMIT 1), '')
-			WHERE id = ?1`},
+			pages = (SELECT count(*) FROM page_views WHERE project = ?1 AND session = ?2),
+			entry_url = coalesce((SELECT url FROM page_views WHERE project = ?1 AND session = ?2
+				ORDER BY ts LIMIT 1), '')
+			WHERE project = ?1 AND id = ?2`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -87,58 +90,66 @@ func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
 }
 
 func (st *indexStatements) close() {
-	for _, s := range []*sql.Stmt{st.owner, st.insert, st.widen, st.window, st.pageView, st.summarize} {
+	for _, s := range []*sql.Stmt{st.offset, st.insert, st.widen, st.window, st.pageView, st.summarize} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// apply folds one update in. It reports false, changing nothing, for a
-// session id already owned by another project.
-func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (bool, error) {
-	var owner int64
-	err := st.owner.QueryRowContext(ctx, u.Session).Scan(&owner)
+// apply folds one update in. A new session takes the update's clock
+// offset; a known one keeps its own, so that its timeline stays whole.
+func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) error {
+	var offset int64
+	err := st.offset.QueryRowContext(ctx, u.Project, u.Session).Scan(&offset)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err = st.insert.ExecContext(ctx, u.Session, u.Project, u.First.UnixMilli(), u.Last.UnixMilli(),
-			u.UserAgent, u.Browser, u.OS, u.Device)
-	case err != nil:
-	case owner != u.Project:
-		return false, nil
-	default:
-		_, err = st.widen.ExecContext(ctx, u.First.UnixMilli(), u.Last.UnixMilli(), u.Session)
+		offset = u.ClockOffset.Milliseconds()
+		_, err = st.insert.ExecContext(ctx, u.Project, u.Session, u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset,
+			offset, u.UserAgent, u.Browser, u.OS, u.Device)
+	case err == nil:
+		_, err = st.widen.ExecContext(ctx, u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset, u.Project, u.Session)
 	}
 	if err != nil {
-		return false, fmt.Errorf("update session %s: %w", u.Session, err)
+		return fmt.Errorf("update session %s: %w", u.Session, err)
 	}
-	if _, err := st.window.ExecContext(ctx, u.Session, u.Window, u.First.UnixMilli(), u.Last.UnixMilli(), u.Events); err != nil {
-		return false, fmt.Errorf("update window %s/%s: %w", u.Session, u.Window, err)
+	if _, err := st.window.ExecContext(ctx, u.Project, u.Session, u.Window,
+		u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset, u.Events); err != nil {
+		return fmt.Errorf("update window %s/%s: %w", u.Session, u.Window, err)
 	}
 	for _, p := range u.PageViews {
-		if _, err := st.pageView.ExecContext(ctx, u.Session, u.Window, p.Start.UnixMilli(), p.URL, p.Width, p.Height); err != nil {
-			return false, fmt.Errorf("add page view to %s: %w", u.Session, err)
+		if _, err := st.pageView.ExecContext(ctx, u.Project, u.Session, u.Window,
+			p.Start.UnixMilli()+offset, p.URL, p.Width, p.Height); err != nil {
+			return fmt.Errorf("add page view to %s: %w", u.Session, err)
 		}
 	}
-	return true, nil
+	return nil
 }
 
-const sessionColumns = `id, project, start_ts, end_ts, pages, entry_url, agent, browser, os, device`
+const sessionColumns = `project, id, start_ts, end_ts, clock_offset, pages, entry_url, agent, browser, os, device`
 
 func scanSession(row interface{ Scan(...any) error }) (store.Session, error) {
 	var (
-		s          store.Session
-		start, end int64
+		s                  store.Session
+		start, end, offset int64
 	)
-	err := row.Scan(&s.ID, &s.Project, &start, &end, &s.Pages, &s.EntryURL, &s.UserAgent, &s.Browser, &s.OS, &s.Device)
+	err := row.Scan(&s.Project, &s.ID, &start, &end, &offset, &s.Pages, &s.EntryURL, &s.UserAgent, &s.Browser, &s.OS, &s.Device)
 	s.Start, s.End = ms(start), ms(end)
+	s.ClockOffset = time.Duration(offset) * time.Millisecond
 	return s, err
 }
 
 func ms(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
-// Sessions lists up to limit sessions, newest first, with their windows.
-func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error) {
+// sessionKey names one session: its id is unique only within its project.
+type sessionKey struct {
+	project int64
+	id      string
+}
+
+// Sessions lists up to limit sessions, newest first, with their windows:
+// those of one project, or of every project when project is 0.
+func (s *Store) Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error) {
 	// One read transaction: the sessions and their windows from one
 	// snapshot, though the processor commits meanwhile.
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -147,7 +158,7 @@ func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions
-		ORDER BY start_ts DESC, id LIMIT ?`, limit)
+		WHERE ?1 = 0 OR project = ?1 ORDER BY start_ts DESC, project, id LIMIT ?2`, project, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
@@ -166,40 +177,45 @@ func (s *Store) Sessions(ctx context.Context, limit int) ([]store.Session, error
 	if len(list) == 0 {
 		return list, nil
 	}
-	ids := make([]any, len(list))
+	var where strings.Builder
+	args := make([]any, 0, 2*len(list))
 	for i, sess := range list {
-		ids[i] = sess.ID
+		if i > 0 {
+			where.WriteString(" OR ")
+		}
+		where.WriteString("(project = ? AND session = ?)")
+		args = append(args, sess.Project, sess.ID)
 	}
-	windows, err := windowsOf(ctx, tx, `session IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, ids...)
+	windows, err := windowsOf(ctx, tx, where.String(), args...)
 	if err != nil {
 		return nil, err
 	}
 	for i := range list {
-		list[i].Windows = windows[list[i].ID]
+		list[i].Windows = windows[sessionKey{list[i].Project, list[i].ID}]
 	}
 	return list, nil
 }
 
 // windowsOf reads the windows of the sessions that where picks, by session.
-func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[string][]store.Window, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT session, id, start_ts, end_ts, events FROM windows
+func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[sessionKey][]store.Window, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT project, session, id, start_ts, end_ts, events FROM windows
 		WHERE `+where+` ORDER BY start_ts, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read windows: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]store.Window{}
+	out := map[sessionKey][]store.Window{}
 	for rows.Next() {
 		var (
-			session    string
+			k          sessionKey
 			w          store.Window
 			start, end int64
 		)
-		if err := rows.Scan(&session, &w.ID, &start, &end, &w.Events); err != nil {
+		if err := rows.Scan(&k.project, &k.id, &w.ID, &start, &end, &w.Events); err != nil {
 			return nil, fmt.Errorf("read windows: %w", err)
 		}
 		w.Start, w.End = ms(start), ms(end)
-		out[session] = append(out[session], w)
+		out[k] = append(out[k], w)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read windows: %w", err)
@@ -207,27 +223,28 @@ func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[
 	return out, nil
 }
 
-// Session returns one session with its windows and page views.
-func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
+// Session returns one session of a project with its windows and page views.
+func (s *Store) Session(ctx context.Context, project int64, id string) (store.Session, error) {
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
 	}
 	defer tx.Rollback()
-	sess, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	sess, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE project = ? AND id = ?`, project, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Session{}, store.ErrNotFound
 	}
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
 	}
-	windows, err := windowsOf(ctx, tx, `session = ?`, id)
+	windows, err := windowsOf(ctx, tx, `project = ? AND session = ?`, project, id)
 	if err != nil {
 		return store.Session{}, err
 	}
-	sess.Windows = windows[id]
+	sess.Windows = windows[sessionKey{project, id}]
 	prows, err := tx.QueryContext(ctx, `SELECT window, ts, url, width, height FROM page_views
-		WHERE session = ? ORDER BY ts, window`, id)
+		WHERE project = ? AND session = ? ORDER BY ts, window`, project, id)
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read pages of %s: %w", id, err)
 	}
@@ -246,12 +263,13 @@ func (s *Store) Session(ctx context.Context, id string) (store.Session, error) {
 	return sess, prows.Err()
 }
 
-// SessionEvents returns the stored batches of a session, window by window
-// in upload order, in their compressed form; window, when not empty, picks one. It reads the log
-// itself, so it includes batches the index has not caught up with yet.
-func (s *Store) SessionEvents(ctx context.Context, session, window string) ([]store.WindowEvents, error) {
-	q := `SELECT window, events FROM batches WHERE session = ?`
-	args := []any{session}
+// SessionEvents returns the stored batches of a project's session, window
+// by window in upload order, in their compressed form; window, when not
+// empty, picks one. It reads the log itself, so it includes batches the
+// index has not caught up with yet.
+func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error) {
+	q := `SELECT window, events FROM batches WHERE project = ? AND session = ?`
+	args := []any{project, session}
 	if window != "" {
 		q += ` AND window = ?`
 		args = append(args, window)
@@ -277,4 +295,22 @@ func (s *Store) SessionEvents(ctx context.Context, session, window string) ([]st
 		last.Batches = append(last.Batches, blob)
 	}
 	return out, rows.Err()
+}
+
+// ResetIndex forgets the sessions index and every reader's position, so
+// that the processor rebuilds it from the log.
+func (s *Store) ResetIndex(ctx context.Context) error {
+	tx, err := s.iwrite.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reset the sessions index: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM page_views; DELETE FROM windows;
+		DELETE FROM sessions; DELETE FROM processed;`); err != nil {
+		return fmt.Errorf("reset the sessions index: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("reset the sessions index: %w", err)
+	}
+	return nil
 }

@@ -36,9 +36,9 @@ type Store struct {
 	iwrite *sql.DB
 	iread  *sql.DB
 
-	// insertBatch is prepared once on the one write connection and
-	// reused by every commit.
-	insertBatch *sql.Stmt
+	// insertBatch and batchHash are prepared once on the one write
+	// connection and reused by every commit.
+	insertBatch, batchHash *sql.Stmt
 
 	appends chan *appendRequest
 	mu      sync.RWMutex // guards closed against sends to appends
@@ -95,11 +95,17 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return fail(err)
 	}
 	insertBatch, err := write.PrepareContext(ctx, `INSERT INTO batches
-		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session, window, seq) DO NOTHING`)
+		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project, session, window, seq) DO NOTHING`)
 	if err != nil {
 		return fail(fmt.Errorf("prepare batch insert: %w", err))
+	}
+	batchHash, err := write.PrepareContext(ctx, `SELECT hash FROM batches
+		WHERE project = ? AND session = ? AND window = ? AND seq = ?`)
+	if err != nil {
+		insertBatch.Close()
+		return fail(fmt.Errorf("prepare batch lookup: %w", err))
 	}
 	s := &Store{
 		write:       write,
@@ -107,6 +113,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		iwrite:      iwrite,
 		iread:       iread,
 		insertBatch: insertBatch,
+		batchHash:   batchHash,
 		appends:     make(chan *appendRequest, 1024),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
@@ -153,7 +160,7 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.insertBatch.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
+	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
 }
 
 // Ping tells whether the database answers.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,9 +30,10 @@ func open(t *testing.T) *Store {
 
 func newBatch(project int64, session, window string, seq int64, ts int64) *batch.Batch {
 	events := fmt.Sprintf(`[{"type":3,"data":{"source":1,"seq":%d},"timestamp":%d}]`, seq, ts)
+	hash := sha256.Sum256([]byte(events))
 	return &batch.Batch{
-		Project: project, Session: session, Window: window, Seq: seq,
-		Received: time.Now(), Events: batch.Compress([]byte(events)), Count: 1, First: ts, Last: ts,
+		Project: project, Session: session, Window: window, Seq: seq, Received: time.Now(),
+		Events: batch.Compress([]byte(events)), Hash: hash[:], Count: 1, First: ts, Last: ts,
 	}
 }
 
@@ -79,7 +81,7 @@ func TestAppendIsIdempotentUnderConcurrency(t *testing.T) {
 	if len(hs) != batches {
 		t.Fatalf("log holds %d batches, want %d", len(hs), batches)
 	}
-	windows, err := s.SessionEvents(ctx, "s1", "")
+	windows, err := s.SessionEvents(ctx, p.ID, "s1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,6 +144,46 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
+// Batches are keyed within their project: two projects may use the same
+// ids, and a reused key with other events is refused, changing nothing.
+func TestAppendKeysWithinProject(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	one, _ := s.CreateProject(ctx, "one", nil)
+	two, _ := s.CreateProject(ctx, "two", nil)
+	const ts = 1795000000000
+	for _, tt := range []struct {
+		name    string
+		b       *batch.Batch
+		dup     bool
+		wantErr error
+	}{
+		{"first", newBatch(one.ID, "s", "w", 0, ts), false, nil},
+		{"another project, same ids", newBatch(two.ID, "s", "w", 0, ts+1), false, nil},
+		{"retry", newBatch(one.ID, "s", "w", 0, ts), true, nil},
+		{"same key, other events", newBatch(one.ID, "s", "w", 0, ts+2), false, store.ErrConflict},
+		{"retry in the other project", newBatch(two.ID, "s", "w", 0, ts+1), true, nil},
+	} {
+		dup, err := s.Append(ctx, tt.b)
+		if dup != tt.dup || !errors.Is(err, tt.wantErr) {
+			t.Errorf("%s: dup=%v err=%v, want dup=%v err=%v", tt.name, dup, err, tt.dup, tt.wantErr)
+		}
+	}
+	for _, p := range []struct {
+		id int64
+		ts int64
+	}{{one.ID, ts}, {two.ID, ts + 1}} {
+		windows, err := s.SessionEvents(ctx, p.id, "s", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(windows) != 1 || len(windows[0].Batches) != 1 ||
+			!bytes.Equal(windows[0].Batches[0], newBatch(p.id, "s", "w", 0, p.ts).Events) {
+			t.Errorf("project %d reads back %d windows, not its own one batch", p.id, len(windows))
+		}
+	}
+}
+
 func TestSessionIndex(t *testing.T) {
 	s := open(t)
 	ctx := context.Background()
@@ -153,8 +195,14 @@ func TestSessionIndex(t *testing.T) {
 		{Project: 1, Session: "a", Window: "w1", First: ms(5000), Last: ms(9000), Events: 5,
 			PageViews: []store.PageView{{URL: "https://shop.example/cart", Start: ms(6000)}}},
 		{Project: 1, Session: "b", Window: "w9", First: ms(20000), Last: ms(21000), Events: 1},
-		// Another project may not write into session a.
-		{Project: 2, Session: "a", Window: "evil", First: ms(-9000), Last: ms(99000), Events: 1},
+		// Another project's session a is its own.
+		{Project: 2, Session: "a", Window: "w1", First: ms(-9000), Last: ms(99000), Events: 1},
+		// A visitor whose clock ran a day ahead: dated a day earlier, and
+		// the offset its first batch set holds for the rest.
+		{Project: 1, Session: "c", Window: "w1", First: ms(86_400_500), Last: ms(86_401_000), Events: 1,
+			ClockOffset: -24 * time.Hour, PageViews: []store.PageView{{URL: "https://shop.example/c", Start: ms(86_400_500)}}},
+		{Project: 1, Session: "c", Window: "w1", First: ms(86_402_000), Last: ms(86_403_000), Events: 1,
+			ClockOffset: -24*time.Hour - time.Second},
 	}
 	if _, err := s.CreateProject(ctx, "one", nil); err != nil {
 		t.Fatal(err)
@@ -168,14 +216,29 @@ func TestSessionIndex(t *testing.T) {
 	if upto, err := s.Processed(ctx, "sessions"); err != nil || upto != 42 {
 		t.Errorf("Processed = %d, %v", upto, err)
 	}
-	list, err := s.Sessions(ctx, 10)
-	if err != nil {
-		t.Fatal(err)
+	ids := func(list []store.Session) (out []string) {
+		for _, s := range list {
+			out = append(out, fmt.Sprintf("%d/%s", s.Project, s.ID))
+		}
+		return out
 	}
-	if len(list) != 2 || list[0].ID != "b" || list[1].ID != "a" {
-		t.Fatalf("list = %+v, want b then a", list)
+	for _, tt := range []struct {
+		project int64
+		want    string
+	}{
+		{0, "[1/b 1/c 1/a 2/a]"},
+		{1, "[1/b 1/c 1/a]"},
+		{2, "[2/a]"},
+	} {
+		list, err := s.Sessions(ctx, tt.project, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(ids(list)); got != tt.want {
+			t.Errorf("sessions of project %d = %s, want %s (newest first)", tt.project, got, tt.want)
+		}
 	}
-	a, err := s.Session(ctx, "a")
+	a, err := s.Session(ctx, 1, "a")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +246,27 @@ func TestSessionIndex(t *testing.T) {
 	if !a.Start.Equal(ms(0)) || !a.End.Equal(ms(9000)) || a.Pages != 2 ||
 		a.EntryURL != "https://shop.example/" || a.Browser != "Chrome 120" ||
 		len(a.Windows) != 1 || a.Windows[0].Events != 15 || len(a.PageViews) != 2 {
-		t.Errorf("session a = %s", got)
+		t.Errorf("session 1/a = %s", got)
 	}
-	if _, err := s.Session(ctx, "zzz"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("missing session: %v", err)
+	other, err := s.Session(ctx, 2, "a")
+	if err != nil || !other.Start.Equal(ms(-9000)) || len(other.Windows) != 1 || other.Windows[0].Events != 1 || other.Pages != 0 {
+		t.Errorf("session 2/a = %+v, %v", other, err)
+	}
+	c, err := s.Session(ctx, 1, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClockOffset != -24*time.Hour || !c.Start.Equal(ms(500)) || !c.End.Equal(ms(3000)) ||
+		len(c.PageViews) != 1 || !c.PageViews[0].Start.Equal(ms(500)) || !c.Windows[0].End.Equal(ms(3000)) {
+		t.Errorf("session 1/c, dated by the server: %+v", c)
+	}
+	for _, k := range []struct {
+		project int64
+		id      string
+	}{{1, "zzz"}, {3, "a"}} {
+		if _, err := s.Session(ctx, k.project, k.id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing session %d/%s: %v", k.project, k.id, err)
+		}
 	}
 }
 
@@ -205,7 +285,7 @@ func TestIndexRebuildsFromLog(t *testing.T) {
 		if _, _, err := p.Step(ctx, 0); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := s.Session(ctx, "s")
+		sess, err := s.Session(ctx, 1, "s")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,5 +309,52 @@ func TestIndexRebuildsFromLog(t *testing.T) {
 	again := build()
 	if again.Windows[0].Events != 3 || !again.Start.Equal(first.Start) || !again.End.Equal(first.End) {
 		t.Errorf("rebuilt session %+v, first built %+v", again, first)
+	}
+}
+
+// TestMigrateKeepsLog: a data folder from before batches were keyed by
+// project keeps every batch under its position, and its index is rebuilt.
+func TestMigrateKeepsLog(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	for _, f := range []struct {
+		name       string
+		migrations []string
+		fill       string
+	}{
+		{FileName, logMigrations[:1], `INSERT INTO projects (id, name, key, created) VALUES (1, 'shop', 'ph_k', 0);
+			INSERT INTO batches (id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events)
+			VALUES (7, 1, 's', 'w', 0, 1795000000000, '', 1, 1795000000000, 1795000000000, '[]', x'00')`},
+		{IndexFileName, indexMigrations[:1], `INSERT INTO processed VALUES ('sessions', 7);
+			INSERT INTO sessions (id, project, start_ts, end_ts) VALUES ('s', 1, 0, 0)`},
+	} {
+		db, err := openDB(filepath.Join(dir, f.name), 1, "immediate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := migrate(ctx, db, f.migrations); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, f.fill); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	hs, err := s.BatchesAfter(ctx, 0, 10)
+	if err != nil || len(hs) != 1 || hs[0].ID != 7 || hs[0].Project != 1 {
+		t.Fatalf("log after migration: %+v, %v", hs, err)
+	}
+	if upto, err := s.Processed(ctx, "sessions"); err != nil || upto != 0 {
+		t.Errorf("index position after migration = %d, %v; want 0 to rebuild", upto, err)
+	}
+	// A batch from before has no hash: its repeat counts as a retry.
+	b := newBatch(1, "s", "w", 0, 1795000000000)
+	if dup, err := s.Append(ctx, b); err != nil || !dup {
+		t.Errorf("repeat of a batch logged before hashes: dup=%v err=%v", dup, err)
 	}
 }

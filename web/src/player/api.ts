@@ -15,9 +15,13 @@ export interface PageView {
 }
 
 export interface Session {
+  project: number;
   id: string;
   start: string;
   end: string;
+  // What the index added to the recording's times to date the session:
+  // non-zero when the visitor's clock was implausible.
+  clock_offset_ms: number;
   duration_ms: number;
   windows: SessionWindow[];
   page_views?: PageView[];
@@ -39,14 +43,24 @@ async function getJSON<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export function fetchSession(id: string): Promise<Session> {
-  return getJSON<Session>(`/api/v1/sessions/${encodeURIComponent(id)}`);
+// Names a session: its id is unique only within its project.
+export interface SessionRef {
+  project: string;
+  id: string;
+}
+
+function sessionURL(ref: SessionRef): string {
+  return `/api/v1/projects/${encodeURIComponent(ref.project)}/sessions/${encodeURIComponent(ref.id)}`;
+}
+
+export function fetchSession(ref: SessionRef): Promise<Session> {
+  return getJSON<Session>(sessionURL(ref));
 }
 
 // All events of the session, or of one window when windowId is given.
-export async function fetchEvents(id: string, windowId?: string): Promise<eventWithTime[]> {
+export async function fetchEvents(ref: SessionRef, windowId?: string): Promise<eventWithTime[]> {
   const query = windowId === undefined ? "" : `?window=${encodeURIComponent(windowId)}`;
-  const events = await getJSON<unknown>(`/api/v1/sessions/${encodeURIComponent(id)}/events${query}`);
+  const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
   return events as eventWithTime[];
 }

@@ -1,5 +1,6 @@
-// Session player for the dashboard page /sessions/{id}. The server renders
-// <div id="player" data-session="{id}"></div> and loads this script.
+// Session player for the dashboard page /projects/{project}/sessions/{id}.
+// The server renders <div id="player" data-project="{project}"
+// data-session="{id}"></div> and loads this script.
 import "@rrweb/replay/dist/style.css";
 import "./player.css";
 import { Player } from "./player";
@@ -21,8 +22,9 @@ declare global {
 
 const root = document.getElementById("player");
 const id = root?.dataset.session;
-if (root && id) {
-  const player = new Player(root, id);
+const project = root?.dataset.project;
+if (root && id && project) {
+  const player = new Player(root, { project, id });
   window.playheadPlayer = {
     get replayer() {
       return player.replayer;

@@ -1,6 +1,6 @@
 import { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
-import { fetchEvents, fetchSession, type Session } from "./api";
+import { fetchEvents, fetchSession, type Session, type SessionRef } from "./api";
 import { Controls, type Marker } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
@@ -33,7 +33,7 @@ export class Player {
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly sessionId: string,
+    private readonly ref: SessionRef,
   ) {
     this.controls = new Controls({
       toggle: () => this.toggle(),
@@ -51,7 +51,7 @@ export class Player {
   async load(): Promise<void> {
     this.setState("loading");
     try {
-      this.session = await fetchSession(this.sessionId);
+      this.session = await fetchSession(this.ref);
       const windows = [...this.session.windows].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       if (windows.length > 1 && windowsOverlap(windows)) {
         this.tabs = new Tabs(windows, Date.parse(this.session.start), (id) => void this.show(id));
@@ -119,7 +119,7 @@ export class Player {
     this.tabs?.select(windowId ?? "");
     this.setState("loading");
     try {
-      const events = await fetchEvents(this.sessionId, windowId);
+      const events = await fetchEvents(this.ref, windowId);
       if (generation !== this.generation) return;
       if (events.length < 2) throw new Error("This session has no recorded events to replay yet.");
       this.build(events, windowId);
@@ -172,11 +172,14 @@ export class Player {
     this.setState("ready");
   }
 
+  // start is the replay's first event, in the recording's time; page views
+  // are dated as the index dates them, clock offset included.
   private markers(start: number, windowId: string | undefined): Marker[] {
     const views = this.session?.page_views ?? [];
+    const shift = this.session?.clock_offset_ms ?? 0;
     return views
       .filter((v) => windowId === undefined || v.window === windowId)
-      .map((v) => ({ offset: Date.parse(v.start) - start, label: v.url }));
+      .map((v) => ({ offset: Date.parse(v.start) - shift - start, label: v.url }));
   }
 
   private teardown(): void {
