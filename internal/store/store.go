@@ -22,6 +22,14 @@ var (
 	ErrConflict = errors.New("sequence number reused with different events")
 )
 
+// The index keeps at most this much of one session, so that a session
+// page or a list stays small whatever a client sends; the recording itself
+// keeps every event.
+const (
+	MaxWindows   = 100  // windows (tabs) per session; later ones are not listed
+	MaxPageViews = 1000 // page views per session; later ones are not listed or counted
+)
+
 // Project is one site that sends recordings.
 type Project struct {
 	ID      int64

@@ -114,7 +114,8 @@ var indexMigrations = []string{
 		start_ts     INTEGER NOT NULL,
 		end_ts       INTEGER NOT NULL,
 		clock_offset INTEGER NOT NULL DEFAULT 0, -- ms added to the recording's times
-		pages        INTEGER NOT NULL DEFAULT 0,
+		pages        INTEGER NOT NULL DEFAULT 0, -- page views listed
+		windows      INTEGER NOT NULL DEFAULT 0, -- windows listed
 		entry_url    TEXT NOT NULL DEFAULT '',
 		agent        TEXT NOT NULL DEFAULT '',
 		browser      TEXT NOT NULL DEFAULT '',

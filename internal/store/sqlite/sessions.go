@@ -37,7 +37,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 		touched[key{u.Project, u.Session}] = true
 	}
 	for k := range touched {
-		if _, err := st.summarize.ExecContext(ctx, k.project, k.session); err != nil {
+		if _, err := st.entry.ExecContext(ctx, k.project, k.session); err != nil {
 			return fmt.Errorf("update session %s: %w", k.session, err)
 		}
 	}
@@ -54,7 +54,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 // indexStatements are the statements of one ApplySessionUpdates, prepared
 // once for all its updates.
 type indexStatements struct {
-	offset, insert, widen, window, pageView, summarize *sql.Stmt
+	session, insert, widen, widenWindow, window, pageView, counts, entry *sql.Stmt
 }
 
 func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
@@ -63,21 +63,19 @@ func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.offset, `SELECT clock_offset FROM sessions WHERE project = ? AND id = ?`},
+		{&st.session, `SELECT clock_offset, pages, windows FROM sessions WHERE project = ? AND id = ?`},
 		{&st.insert, `INSERT INTO sessions (project, id, start_ts, end_ts, clock_offset, agent, browser, os, device)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.widen, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?)
 			WHERE project = ? AND id = ?`},
-		{&st.window, `INSERT INTO windows (project, session, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (project, session, id) DO UPDATE SET start_ts = min(start_ts, excluded.start_ts),
-				end_ts = max(end_ts, excluded.end_ts), events = events + excluded.events`},
+		{&st.widenWindow, `UPDATE windows SET start_ts = min(start_ts, ?4), end_ts = max(end_ts, ?5),
+			events = events + ?6 WHERE project = ?1 AND session = ?2 AND id = ?3`},
+		{&st.window, `INSERT INTO windows (project, session, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?, ?)`},
 		{&st.pageView, `INSERT INTO page_views (project, session, window, ts, url, width, height)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
-		{&st.summarize, `UPDATE sessions SET
-			pages = (SELECT count(*) FROM page_views WHERE project = ?1 AND session = ?2),
-			entry_url = coalesce((SELECT url FROM page_views WHERE project = ?1 AND session = ?2
-				ORDER BY ts LIMIT 1), '')
-			WHERE project = ?1 AND id = ?2`},
+		{&st.counts, `UPDATE sessions SET pages = ?, windows = ? WHERE project = ? AND id = ?`},
+		{&st.entry, `UPDATE sessions SET entry_url = coalesce((SELECT url FROM page_views
+			WHERE project = ?1 AND session = ?2 ORDER BY ts LIMIT 1), '') WHERE project = ?1 AND id = ?2`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.sql)
 		if err != nil {
@@ -90,7 +88,7 @@ func prepareIndex(ctx context.Context, tx *sql.Tx) (*indexStatements, error) {
 }
 
 func (st *indexStatements) close() {
-	for _, s := range []*sql.Stmt{st.offset, st.insert, st.widen, st.window, st.pageView, st.summarize} {
+	for _, s := range []*sql.Stmt{st.session, st.insert, st.widen, st.widenWindow, st.window, st.pageView, st.counts, st.entry} {
 		if s != nil {
 			s.Close()
 		}
@@ -99,9 +97,10 @@ func (st *indexStatements) close() {
 
 // apply folds one update in. A new session takes the update's clock
 // offset; a known one keeps its own, so that its timeline stays whole.
+// Windows and page views past the session's limits are left out.
 func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) error {
-	var offset int64
-	err := st.offset.QueryRowContext(ctx, u.Project, u.Session).Scan(&offset)
+	var offset, pages, windows int64
+	err := st.session.QueryRowContext(ctx, u.Project, u.Session).Scan(&offset, &pages, &windows)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		offset = u.ClockOffset.Milliseconds()
@@ -113,17 +112,37 @@ func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) err
 	if err != nil {
 		return fmt.Errorf("update session %s: %w", u.Session, err)
 	}
-	if _, err := st.window.ExecContext(ctx, u.Project, u.Session, u.Window,
-		u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset, u.Events); err != nil {
+	first, last := u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset
+	n, err := rowsAffected(st.widenWindow.ExecContext(ctx, u.Project, u.Session, u.Window, first, last, u.Events))
+	if err == nil && n == 0 && windows < store.MaxWindows {
+		_, err = st.window.ExecContext(ctx, u.Project, u.Session, u.Window, first, last, u.Events)
+		windows++
+	}
+	if err != nil {
 		return fmt.Errorf("update window %s/%s: %w", u.Session, u.Window, err)
 	}
 	for _, p := range u.PageViews {
-		if _, err := st.pageView.ExecContext(ctx, u.Project, u.Session, u.Window,
-			p.Start.UnixMilli()+offset, p.URL, p.Width, p.Height); err != nil {
+		if pages >= store.MaxPageViews {
+			break
+		}
+		n, err := rowsAffected(st.pageView.ExecContext(ctx, u.Project, u.Session, u.Window,
+			p.Start.UnixMilli()+offset, p.URL, p.Width, p.Height))
+		if err != nil {
 			return fmt.Errorf("add page view to %s: %w", u.Session, err)
 		}
+		pages += n
+	}
+	if _, err := st.counts.ExecContext(ctx, pages, windows, u.Project, u.Session); err != nil {
+		return fmt.Errorf("update session %s: %w", u.Session, err)
 	}
 	return nil
+}
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 const sessionColumns = `project, id, start_ts, end_ts, clock_offset, pages, entry_url, agent, browser, os, device`

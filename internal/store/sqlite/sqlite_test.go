@@ -358,3 +358,34 @@ func TestMigrateKeepsLog(t *testing.T) {
 		t.Errorf("repeat of a batch logged before hashes: dup=%v err=%v", dup, err)
 	}
 }
+
+// A session keeps at most store.MaxWindows windows and store.MaxPageViews
+// page views in the index, however many a client sends.
+func TestSessionIndexIsBounded(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	at := time.UnixMilli(1795000000000)
+	var updates []store.SessionUpdate
+	for i := range store.MaxWindows + 20 {
+		u := store.SessionUpdate{Project: 1, Session: "s", Window: fmt.Sprintf("w%03d", i), First: at, Last: at, Events: 1}
+		for j := range 12 {
+			u.PageViews = append(u.PageViews, store.PageView{URL: fmt.Sprintf("https://shop.example/%d/%d", i, j), Start: at})
+		}
+		updates = append(updates, u)
+	}
+	// A window already listed still takes updates at the limit.
+	updates = append(updates, store.SessionUpdate{Project: 1, Session: "s", Window: "w000", First: at, Last: at.Add(time.Minute), Events: 5})
+	if err := s.ApplySessionUpdates(ctx, "sessions", 1, updates); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.Session(ctx, 1, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sess.Windows) != store.MaxWindows || len(sess.PageViews) != store.MaxPageViews || sess.Pages != store.MaxPageViews {
+		t.Errorf("%d windows, %d page views (pages %d); want %d and %d", len(sess.Windows), len(sess.PageViews), sess.Pages, store.MaxWindows, store.MaxPageViews)
+	}
+	if w := sess.Windows[0]; w.ID != "w000" || w.Events != 6 || !sess.End.Equal(at.Add(time.Minute).UTC()) {
+		t.Errorf("first window %+v, session end %v", w, sess.End)
+	}
+}
