@@ -100,7 +100,86 @@ type SessionUpdate struct {
 	Browser     string
 	OS          string
 	Device      string
+
+	// Analysis is what the window's events tell, from its first event up
+	// to this update's: it replaces the window's previous analysis whole.
+	// Nil when the events were not read; the window's analysis is then
+	// left as it was.
+	Analysis *WindowAnalysis
 }
+
+// WindowAnalysis is what one window's events tell: a fold over all of them
+// in order, so that reading the window again gives the same analysis. Its
+// times are the recording's, like SessionUpdate's.
+type WindowAnalysis struct {
+	ActiveMS       int64 // time with input, idle gaps left out
+	Clicks         int
+	Errors         int // JS errors: uncaught, rejections, console.error
+	FailedRequests int // status ≥ 400 or no answer
+	// ExitURL is the window's last page, entered at ExitAt.
+	ExitURL string
+	ExitAt  time.Time
+	// The visitor's viewport (CSS pixels) when last known; 0 when unknown.
+	ViewportWidth, ViewportHeight int
+	// UserID and Traits as the site last identified the visitor.
+	UserID string
+	Traits map[string]string
+	// CustomEvents are the distinct names the site tracked, each with the
+	// first time it did.
+	CustomEvents []CustomEvent
+	// Pages are the window's pages in order with the time on each.
+	Pages []PageVisit
+	// Signals are what happened that is worth a look, in time order.
+	Signals []Signal
+	// Text is what free-text search finds the window by besides its URLs:
+	// page titles, clicked elements' text, error messages.
+	Text []string
+}
+
+// CustomEvent is the first time the site tracked an event name.
+type CustomEvent struct {
+	Name string
+	Time time.Time
+}
+
+// PageVisit is one page of a window and how long the visitor stayed.
+type PageVisit struct {
+	URL      string
+	Title    string
+	Start    time.Time
+	Duration time.Duration
+}
+
+// Signal is one moment worth watching. Kind is one of the Signal* names;
+// docs/signals.md defines each.
+type Signal struct {
+	Kind     string
+	Window   string
+	Time     time.Time
+	URL      string  // the page it happened on
+	Selector string  // the element, as a CSS selector; "" when none
+	Text     string  // the element's visible text, masked where it was
+	Count    int     // how many (clicks of a rage click, …); at least 1
+	Value    float64 // a measure where the kind has one: ms of a slow request, LCP, …
+	Detail   string  // the error message, the request's method and URL, …
+}
+
+// The kinds of Signal.
+const (
+	SignalRageClick       = "rage_click"
+	SignalDeadClick       = "dead_click"
+	SignalErrorClick      = "error_click"
+	SignalJSError         = "js_error"
+	SignalFailedRequest   = "failed_request"
+	SignalSlowRequest     = "slow_request"
+	SignalSlowPage        = "slow_page"
+	SignalThrashingCursor = "thrashing_cursor"
+	SignalExcessiveScroll = "excessive_scroll"
+	SignalQuickBack       = "quick_back"
+	SignalFormAbandon     = "form_abandon"
+	SignalSlowForm        = "slow_form"
+	SignalInactivity      = "inactivity"
+)
 
 // WindowEvents is the stored events of one window, in upload order: each
 // element is a JSON array of rrweb events as batch.Compress stored it.
