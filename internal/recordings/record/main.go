@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -375,6 +374,5 @@ func recordTab(ctx context.Context, url string, actions ...chromedp.Action[chrom
 	if err := json.Unmarshal([]byte(raw), &events); err != nil {
 		return nil, err
 	}
-	slog.Debug("recorded", "url", url, "events", len(events))
 	return events, nil
 }
