@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/playhead/playhead/internal/recordings"
 	"github.com/playhead/playhead/internal/server/servertest"
 )
 
@@ -294,26 +294,17 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	}
 }
 
-// TestReplayImportedRecording posts PostHog's real two-window recording
-// through the ingest API and plays it to the end in the player.
+// TestReplayImportedRecording posts stock rrweb's real two-window recording
+// (package recordings) through the ingest API and plays it to the end in
+// the player.
 func TestReplayImportedRecording(t *testing.T) {
 	base, data := servertest.Start(t)
 	key := servertest.CreateProject(t, data)
-	f, err := os.Open("../../shared/corpus/posthog/recording_snapshots.jsonl")
+	rec, err := recordings.Load(recordings.TwoWindows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var w struct {
-			ID     string            `json:"window_id"`
-			Events []json.RawMessage `json:"data"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
-			t.Fatal(err)
-		}
+	for _, w := range rec.Windows {
 		body, _ := json.Marshal(map[string]any{"key": key, "session": "imported", "window": w.ID, "seq": 0, "events": w.Events})
 		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -335,8 +326,15 @@ func TestReplayImportedRecording(t *testing.T) {
 	ctx := browser(t)
 	play(t, ctx, base, imported)
 	screenshot(t, ctx, "player-imported.png")
-	if text := replayed[string](t, ctx, `doc.body ? doc.body.textContent : ''`); !strings.Contains(text, "PostHog React") {
-		t.Errorf("the replay of the imported recording shows %q", text)
+	// The end is the second window's page after its last click.
+	text := replayed[string](t, ctx, `doc.body ? doc.body.textContent : ''`)
+	for _, want := range []string{"Playhead fixture: second tab", "Progress: 3 of 3", "Fixture complete"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the replay of the imported recording shows %q, want %q in it", text, want)
+		}
+	}
+	if hidden := replayed[bool](t, ctx, `doc.getElementById('done').hasAttribute('hidden')`); hidden {
+		t.Error("the replay still hides the text that the last click showed")
 	}
 }
 

@@ -23,7 +23,7 @@ func loadgenCmd(ctx context.Context, env *Env, args []string) error {
 	concurrency := fs.Int("concurrency", 64, "simulated visitors posting at once")
 	duration := fs.Duration("duration", 10*time.Second, "how long to send")
 	batchKB := fs.Int("batch-kb", 20, "target size of a batch's event JSON before gzip, in KB")
-	corpus := fs.String("corpus", "", "folder of the rrweb corpus (default: ../shared/corpus from here or from the binary's checkout)")
+	corpus := fs.String("corpus", "", "folder of more recordings to send besides the built-in ones: every */*.events.json in it, a JSON array of rrweb events each")
 	pid := fs.Int("server-pid", 0, "report this server process's peak and current memory (Linux)")
 	bare := fs.Bool("bare", false, "measure the in-process ceiling instead: gunzip + zstd of the same batches on every core")
 	if err := parse(fs, args); err != nil {
@@ -45,13 +45,6 @@ func loadgenCmd(ctx context.Context, env *Env, args []string) error {
 	if bad != "" {
 		fmt.Fprintln(env.Stderr, bad)
 		return errUsage
-	}
-	if *corpus == "" {
-		if dir, ok := loadgen.FindCorpus(); ok {
-			*corpus = dir
-		} else {
-			fmt.Fprintln(env.Stderr, "loadgen: no corpus at ../shared/corpus; sending the built-in demo recording only (see --corpus)")
-		}
 	}
 	cfg := loadgen.Config{
 		URL:         *url,

@@ -9,15 +9,20 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/playhead/playhead/internal/recordings"
 )
 
-// benchBatches cuts the corpus's real recording into batches of about 20 KB
-// of event JSON, the size a recorder sends every few seconds.
+// benchBatches cuts the real recordings into batches of about 20 KB of
+// event JSON, the size a recorder sends every few seconds.
 func benchBatches(b *testing.B) [][]byte {
-	var events []json.RawMessage
-	raw := corpus(b)["posthog/recording_snapshots.events.json"]
-	if err := json.Unmarshal(raw, &events); err != nil {
+	all, err := recordings.All()
+	if err != nil {
 		b.Fatal(err)
+	}
+	var events []json.RawMessage
+	for _, r := range all {
+		events = append(events, r.Events()...)
 	}
 	var out [][]byte
 	for i := 0; i < len(events); {
@@ -35,7 +40,7 @@ func benchBatches(b *testing.B) [][]byte {
 
 func BenchmarkDecode(b *testing.B) {
 	bodies := benchBatches(b)
-	now := time.UnixMilli(1682952380877)
+	now := time.Now()
 	var n int64
 	for _, body := range bodies {
 		n += int64(len(body))
@@ -57,7 +62,7 @@ func BenchmarkDecodeGzip(b *testing.B) {
 	for i, body := range bodies {
 		zipped[i] = gzipBytes(b, body)
 	}
-	now := time.UnixMilli(1682952380877)
+	now := time.Now()
 	b.SetBytes(int64(len(bodies[0])))
 	for i := 0; b.Loop(); i++ {
 		if _, err := Decode(zipped[i%len(zipped)], "gzip", now, DefaultLimits); err != nil {

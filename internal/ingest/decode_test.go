@@ -6,13 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/recordings"
 )
 
 var testNow = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -197,21 +196,23 @@ func TestDecompress(t *testing.T) {
 	}
 }
 
-// corpus returns the third-party rrweb recordings in ../shared/corpus, as
-// bodies of one batch each (see the corpus README).
-func corpus(t testing.TB) map[string][]byte {
+// recorded returns the windows of the real recordings (package
+// recordings) as event arrays of one batch each, by recording/window.
+func recorded(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("../../../shared/corpus/*/*.events.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in ../shared/corpus (err %v)", err)
+	all, err := recordings.All()
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	for _, r := range all {
+		for _, w := range r.Windows {
+			b, err := json.Marshal(w.Events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[r.Name+"/"+w.ID] = b
 		}
-		out[filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f)] = b
 	}
 	return out
 }
@@ -220,28 +221,30 @@ func envelope(events []byte) []byte {
 	return []byte(`{"key":"k","session":"s","window":"w","seq":0,"events":` + string(events) + `}`)
 }
 
-func TestDecodeCorpus(t *testing.T) {
-	for name, events := range corpus(t) {
+// Real recordings, by Playhead's recorder and by stock rrweb, are taken
+// whole and unchanged.
+func TestDecodeRecordings(t *testing.T) {
+	for name, events := range recorded(t) {
 		t.Run(name, func(t *testing.T) {
-			env, err := Decode(envelope(events), "", testNow, DefaultLimits)
-			var e *Error
-			if strings.HasPrefix(name, "posthog/") {
-				// A real recording: it must be taken as it is.
-				if err != nil {
-					t.Fatalf("Decode: %v", err)
-				}
-				var in, out []json.RawMessage
-				json.Unmarshal(events, &in)
-				json.Unmarshal(storedEvents(t, env.Batch.Events), &out)
-				if len(in) != len(out) {
-					t.Fatalf("%d events in, %d out", len(in), len(out))
-				}
-				return
+			// The recordings were made in the past: now is after them.
+			env, err := Decode(envelope(events), "", time.Now(), DefaultLimits)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
 			}
-			// The other files are single snapshots whose timestamps were
-			// set to 0: refused as implausible, with a clear answer.
-			if !errors.As(err, &e) || e.Code != "invalid_timestamp" {
-				t.Fatalf("Decode = %v, want invalid_timestamp", err)
+			var in, out []json.RawMessage
+			if err := json.Unmarshal(events, &in); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(storedEvents(t, env.Batch.Events), &out); err != nil {
+				t.Fatal(err)
+			}
+			if len(in) != len(out) || env.Batch.Count != len(in) {
+				t.Fatalf("%d events in, %d out, count %d", len(in), len(out), env.Batch.Count)
+			}
+			for i := range in {
+				if !bytes.Equal(in[i], out[i]) {
+					t.Fatalf("event %d changed:\n in %.200s\nout %.200s", i, in[i], out[i])
+				}
 			}
 		})
 	}

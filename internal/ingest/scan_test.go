@@ -83,7 +83,7 @@ func FuzzScanner(f *testing.F) {
 	for _, s := range []string{`{"a":[1,2.5e3,"x\u00e9"]}`, `[true,false,null]`, `"\ud83d"`, `-0.0E+1`, `{"":{}}`} {
 		f.Add([]byte(s))
 	}
-	for _, events := range corpus(f) {
+	for _, events := range recorded(f) {
 		f.Add(events)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

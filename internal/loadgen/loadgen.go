@@ -32,7 +32,7 @@ type Config struct {
 	Concurrency int           // simulated visitors, each posting one batch at a time
 	Duration    time.Duration // how long to send
 	BatchBytes  int           // target size of a batch's event JSON, uncompressed
-	Corpus      string        // folder of the rrweb corpus; "" for the built-in recording only
+	Corpus      string        // folder of more recordings (*/*.events.json) besides the built-in ones; "" for none
 	ServerPID   int           // if not 0, the server process whose memory to report
 }
 

@@ -13,8 +13,6 @@ import (
 	"github.com/playhead/playhead/internal/server/servertest"
 )
 
-const corpusDir = "../../../shared/corpus"
-
 // start runs the whole service with a project of its own, and returns its
 // base URL and the project's key.
 func start(t *testing.T) (base, key string) {
@@ -31,7 +29,7 @@ func TestRun(t *testing.T) {
 	base, key := start(t)
 	var out strings.Builder
 	res, err := Run(context.Background(), Config{
-		URL: base, Key: key, Concurrency: 8, Duration: time.Second, BatchBytes: 20_000, Corpus: corpusDir,
+		URL: base, Key: key, Concurrency: 8, Duration: time.Second, BatchBytes: 20_000,
 	}, &out)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +90,7 @@ func TestRunCountsRejections(t *testing.T) {
 }
 
 func TestBare(t *testing.T) {
-	res, err := Bare(context.Background(), Config{Duration: 200 * time.Millisecond, BatchBytes: 20_000, Corpus: corpusDir})
+	res, err := Bare(context.Background(), Config{Duration: 200 * time.Millisecond, BatchBytes: 20_000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/playhead/playhead/internal/recordings"
 )
 
 // envelope is a request body as docs/api.md defines it.
@@ -25,13 +30,13 @@ func TestWorkload(t *testing.T) {
 	for _, target := range []int{5_000, 20_000} {
 		t.Run(fmt.Sprint(target), func(t *testing.T) {
 			now := time.Now()
-			w, err := newWorkload(corpusDir, target, now)
+			w, err := newWorkload(extraFolder(t), target, now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The embedded demo session and the corpus's recordings.
-			if !slices.Contains(w.sources, "playhead/demo-session.json") || !slices.Contains(w.sources, "posthog/recording_snapshots.events.json") {
-				t.Fatalf("sessions from %v", w.sources)
+			// The built-in recordings and the extra folder's.
+			if want := []string{"extra/snapshot.events.json", recordings.DemoShop, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+				t.Fatalf("sessions from %v, want %v", w.sources, want)
 			}
 			zw := gzip.NewWriter(nil)
 			incr, incrBytes := 0, 0
@@ -110,23 +115,55 @@ func decodeBody(t *testing.T, body []byte) (envelope, int) {
 	return env, len(raw.Events)
 }
 
-func TestWorkloadWithoutCorpus(t *testing.T) {
+// With no folder given, the load generator sends the built-in recordings
+// alone: a session script per recording, a page load per page.
+func TestWorkloadBuiltIn(t *testing.T) {
 	w, err := newWorkload("", 20_000, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(w.sessions) != 1 || w.sources[0] != "playhead/demo-session.json" {
-		t.Fatalf("sessions from %v", w.sources)
+	if want := []string{recordings.DemoShop, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+		t.Fatalf("sessions from %v, want %v", w.sources, want)
 	}
-	// The demo shop visit: product, cart, checkout.
-	pages := 0
-	for _, b := range w.sessions[0] {
-		if b.snapshot {
-			pages++
+	for i, want := range []int{3, 2} { // the demo shop: list, product, checkout; two windows of a page each
+		pages := 0
+		for _, b := range w.sessions[i] {
+			if b.snapshot {
+				pages++
+			}
+		}
+		if pages != want {
+			t.Errorf("%s: %d page loads, want %d", w.sources[i], pages, want)
 		}
 	}
-	if pages != 3 {
-		t.Errorf("%d page loads, want 3", pages)
+}
+
+// extraFolder makes a folder of more recordings as --corpus takes it: a
+// lone FullSnapshot, as some recorders' files are, which gets a Meta of its
+// own.
+func extraFolder(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "extra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := `[{"type":2,"data":{"node":{"type":0,"childNodes":[],"id":1},"initialOffset":{"left":0,"top":0}},"timestamp":1795000000000}]`
+	if err := os.WriteFile(filepath.Join(dir, "extra", "snapshot.events.json"), []byte(snapshot), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestWorkloadExtraFolderErrors(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := newWorkload(empty, 20_000, time.Now()); err == nil || !strings.Contains(err.Error(), "no */*.events.json") {
+		t.Errorf("empty folder: %v", err)
+	}
+	bad := t.TempDir()
+	os.Mkdir(filepath.Join(bad, "x"), 0o755)
+	os.WriteFile(filepath.Join(bad, "x", "y.events.json"), []byte(`[{"type":3,"data":{},"timestamp":1,"extra":1}]`), 0o644)
+	if _, err := newWorkload(bad, 20_000, time.Now()); err == nil || !strings.Contains(err.Error(), "x/y.events.json") {
+		t.Errorf("bad file: %v", err)
 	}
 }
 

@@ -1,24 +1,21 @@
 package server_test
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/internal/ingest"
+	"github.com/playhead/playhead/internal/recordings"
 	"github.com/playhead/playhead/internal/server/servertest"
 )
-
-const corpusDir = "../../../shared/corpus/"
 
 var (
 	start         = servertest.Start
@@ -125,36 +122,23 @@ func waitSession(t *testing.T, base string, project int64, id string, events int
 	}
 }
 
-// TestImportRecording posts PostHog's real two-window recording through
-// the ingest API, one window per window id, and reads it back.
+// TestImportRecording posts stock rrweb's real two-window recording
+// (package recordings) through the ingest API, one window per window id,
+// and reads it back.
 func TestImportRecording(t *testing.T) {
 	base, data := start(t)
 	project := newProject(t, data)
 	key := project.Key
 
-	f, err := os.Open(corpusDir + "posthog/recording_snapshots.jsonl")
+	rec, err := recordings.Load(recordings.TwoWindows)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	type window struct {
-		ID     string            `json:"window_id"`
-		Events []json.RawMessage `json:"data"`
-	}
-	var windows []window
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var w window
-		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
-			t.Fatal(err)
-		}
-		windows = append(windows, w)
-	}
+	windows, facts := rec.Windows, rec.Facts()
 	if len(windows) != 2 {
-		t.Fatalf("corpus has %d windows, want 2", len(windows))
+		t.Fatalf("the recording has %d windows, want 2", len(windows))
 	}
-	const session = "posthog-import"
+	const session = "rrweb-import"
 	total := 0
 	ua := "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0.0.0 Safari/537.36"
 	for _, w := range windows {
@@ -172,13 +156,16 @@ func TestImportRecording(t *testing.T) {
 		}
 	}
 
+	if total != facts.Events {
+		t.Fatalf("posted %d events, the recording has %d", total, facts.Events)
+	}
 	s := waitSession(t, base, project.ID, session, total)
-	if s.Pages != 2 || len(s.Windows) != 2 || s.EntryURL != "http://localhost:3000/" ||
+	if s.Pages != facts.Pages || len(s.Windows) != facts.Windows || s.EntryURL != facts.EntryURL ||
 		s.Browser != "Chrome 112" || s.OS != "macOS" || s.Device != "desktop" {
 		t.Errorf("session = %+v", s)
 	}
-	if s.DurationMS != 11868 {
-		t.Errorf("duration = %d ms, want 11868 (the corpus README's figure): %+v", s.DurationMS, s)
+	if s.DurationMS != facts.DurationMS {
+		t.Errorf("duration = %d ms, want %d (first to last event of the recording): %+v", s.DurationMS, facts.DurationMS, s)
 	}
 	var list struct{ Sessions []sessionJSON }
 	getJSON(t, base+"/api/v1/sessions", &list)
@@ -187,14 +174,19 @@ func TestImportRecording(t *testing.T) {
 	}
 
 	// Every event comes back unchanged, in timestamp order: the merged
-	// stream is the corpus's own normalized file.
-	want, err := os.ReadFile(corpusDir + "posthog/recording_snapshots.events.json")
+	// stream is the recording's windows merged by time.
+	want, err := json.Marshal(rec.Events())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got json.RawMessage
 	getJSON(t, sessionURL(base, project.ID, session)+"/events", &got)
 	assertSameEvents(t, "merged", got, want)
+	for _, text := range []string{"Playhead fixture", "Signed up as Ada Lovelace", "Fixture complete"} {
+		if !bytes.Contains(got, []byte(text)) {
+			t.Errorf("the session's events do not hold %q", text)
+		}
+	}
 	for _, w := range windows {
 		var one json.RawMessage
 		getJSON(t, sessionURL(base, project.ID, session)+"/events?window="+w.ID, &one)

@@ -2,22 +2,15 @@ package loadgen
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-)
 
-// demoSession is the demo shop recorded by Playhead's own recorder in
-// Chromium: product page, add to cart, checkout, typing, order. It makes
-// the load generator work without the corpus and gives it the events our
-// recorder really produces.
-//
-//go:embed testdata/demo-session.json
-var demoSession []byte
+	"github.com/playhead/playhead/internal/recordings"
+)
 
 // rrweb event types (rrweb's EventType enum).
 const (
@@ -43,34 +36,32 @@ type recording struct {
 	pages []page
 }
 
-// FindCorpus looks for the shared rrweb corpus at ../shared/corpus from the
-// working folder, then from the folder above the executable's (bin/playhead
-// in a checkout), so that both `go run` and the built binary find it.
-func FindCorpus() (string, bool) {
-	candidates := []string{filepath.Join("..", "shared", "corpus")}
-	if exe, err := os.Executable(); err == nil {
-		candidates = append(candidates, filepath.Join(filepath.Dir(filepath.Dir(exe)), "..", "shared", "corpus"))
-	}
-	for _, dir := range candidates {
-		if st, err := os.Stat(dir); err == nil && st.IsDir() {
-			return dir, true
-		}
-	}
-	return "", false
-}
-
-// loadRecordings reads the embedded demo session and every *.events.json
-// under dir (none if dir is ""). pool gets every incremental event of every
+// loadRecordings reads the built-in recordings (package recordings: the
+// demo shop by Playhead's own recorder, and stock rrweb's stream of two
+// windows) and every */*.events.json under dir (none if dir is ""), a JSON
+// array of rrweb events each. pool gets every incremental event of every
 // source, in order: what simulated visitors do between page loads.
 func loadRecordings(dir string) (recs []recording, pool []event, err error) {
-	sources := map[string][]byte{"playhead/demo-session.json": demoSession}
+	sources := map[string][]byte{}
+	builtIn, err := recordings.All()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range builtIn {
+		// A session's windows, one after the other, as one visit.
+		b, err := json.Marshal(r.Events())
+		if err != nil {
+			return nil, nil, err
+		}
+		sources[r.Name] = b
+	}
 	if dir != "" {
 		files, err := filepath.Glob(filepath.Join(dir, "*", "*.events.json"))
 		if err != nil {
 			return nil, nil, err
 		}
 		if len(files) == 0 {
-			return nil, nil, fmt.Errorf("no */*.events.json in corpus %s", dir)
+			return nil, nil, fmt.Errorf("no */*.events.json in %s", dir)
 		}
 		for _, f := range files {
 			b, err := os.ReadFile(f)
@@ -99,9 +90,9 @@ func loadRecordings(dir string) (recs []recording, pool []event, err error) {
 	return recs, pool, nil
 }
 
-// splitPages cuts a recording at its page loads. Most corpus files are a
-// lone FullSnapshot without its Meta event (see the corpus README); those
-// get a Meta made up for them, as the server needs one to know the page.
+// splitPages cuts a recording at its page loads. A FullSnapshot without a
+// Meta event before it (some recorders' files are a lone snapshot) gets a
+// Meta made up for it, as the server needs one to know the page.
 // Events before the first snapshot belong to no page and are left out.
 func splitPages(name string, events []event) []page {
 	var pages []page
@@ -112,7 +103,7 @@ func splitPages(name string, events []event) []page {
 			pages = append(pages, page{e})
 		case e.Type == typeFullSnapshot && (cur < 0 || slices.ContainsFunc(pages[cur], isSnapshot)):
 			meta := event{Type: typeMeta, Timestamp: e.Timestamp,
-				Data: json.RawMessage(fmt.Sprintf(`{"href":"http://localhost/corpus/%s","width":1280,"height":720}`, name))}
+				Data: json.RawMessage(fmt.Sprintf(`{"href":"http://localhost/recordings/%s","width":1280,"height":720}`, name))}
 			pages = append(pages, page{meta, e})
 		case cur >= 0:
 			pages[cur] = append(pages[cur], e)

@@ -1,0 +1,378 @@
+// Command record makes the recordings of package recordings again: it
+// serves the demo shop with Playhead's recorder and the fixture site with
+// stock rrweb, walks through both in Debian's Chromium (headless) and writes
+// what was recorded. scripts/record-fixtures.sh runs it from the
+// repository's root after building the recorder.
+package main
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/demo"
+	"github.com/playhead/playhead/internal/ingest"
+	"github.com/playhead/playhead/internal/recordings"
+	"github.com/playhead/playhead/web"
+)
+
+//go:embed site
+var site embed.FS
+
+func main() {
+	out := flag.String("out", "internal/recordings/testdata", "folder to write the recordings to")
+	rrwebJS := flag.String("rrweb", "web/node_modules/rrweb/dist/rrweb.umd.min.cjs", "stock rrweb's browser bundle (npm package rrweb)")
+	chromium := flag.String("chromium", "/usr/bin/chromium", "the Chromium to record in")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *out, *rrwebJS, *chromium); err != nil {
+		fmt.Fprintln(os.Stderr, "record:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, out, rrwebJS, chromium string) error {
+	if _, err := fs.Stat(web.Build, "playhead.js"); err != nil {
+		return fmt.Errorf("no recorder bundle (run make build first): %w", err)
+	}
+	rrweb, err := os.ReadFile(rrwebJS)
+	if err != nil {
+		return fmt.Errorf("stock rrweb (npm ci in web/ installs it): %w", err)
+	}
+	col := &collector{batches: map[string]map[int64][]json.RawMessage{}}
+	base, shutdown, err := serve(col, rrweb)
+	if err != nil {
+		return err
+	}
+	defer shutdown()
+
+	ctx, cancel := browser(ctx, chromium)
+	defer cancel()
+
+	shop, err := recordDemoShop(ctx, base, col)
+	if err != nil {
+		return fmt.Errorf("demo shop: %w", err)
+	}
+	two, err := recordTwoWindows(ctx, base)
+	if err != nil {
+		return fmt.Errorf("fixture site: %w", err)
+	}
+	recorded := map[string][]recordings.Window{recordings.DemoShop: shop, recordings.TwoWindows: two}
+	for _, name := range recordings.Names {
+		path := filepath.Join(out, name+".jsonl")
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		err = recordings.Write(f, recorded[name])
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		// A row for the table of testdata/README.md.
+		facts := recordings.Recording{Windows: recorded[name]}.Facts()
+		fmt.Printf("| `%s.jsonl` | %d | %d | %d | %d | %d |\n",
+			name, facts.Windows, facts.Events, facts.Pages, facts.DurationMS, st.Size())
+	}
+	return nil
+}
+
+// serve starts the site on a loopback port: the demo shop and the recorder
+// as Playhead serves them, the fixture site with stock rrweb, and an ingest
+// endpoint that keeps what the recorder sends.
+func serve(col *collector, rrweb []byte) (base string, shutdown func(), err error) {
+	shop, err := demo.New(web.Demo, demo.Snippet("", "fixture"))
+	if err != nil {
+		return "", nil, err
+	}
+	pages, _ := fs.Sub(site, "site")
+	mux := http.NewServeMux()
+	mux.Handle("GET /demo/", http.StripPrefix("/demo", shop))
+	mux.HandleFunc("GET /playhead.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, web.Build, "playhead.js")
+	})
+	mux.Handle("POST /api/v1/ingest", col)
+	mux.HandleFunc("GET /rrweb.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write(rrweb)
+	})
+	mux.Handle("GET /site/", http.StripPrefix("/site", http.FileServerFS(pages)))
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
+
+// collector keeps the batches the recorder posts, after the same checks
+// the server's ingest endpoint makes.
+type collector struct {
+	mu      sync.Mutex
+	batches map[string]map[int64][]json.RawMessage // window → seq → events
+	last    time.Time
+	err     error
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ingest.DefaultLimits.MaxBody))
+	var events []json.RawMessage
+	var env *ingest.Envelope
+	if err == nil {
+		env, err = ingest.Decode(body, r.Header.Get("Content-Encoding"), time.Now(), ingest.DefaultLimits)
+	}
+	if err == nil {
+		var raw []byte
+		if raw, err = batch.Decompress(env.Batch.Events); err == nil {
+			err = json.Unmarshal(raw, &events)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.last = time.Now()
+	if err != nil {
+		c.err = errors.Join(c.err, err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	b := env.Batch
+	if c.batches[b.Window] == nil {
+		c.batches[b.Window] = map[int64][]json.RawMessage{}
+	}
+	c.batches[b.Window][b.Seq] = events
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, `{"stored":"new"}`)
+}
+
+// windows waits until no batch has come for a second, then returns every
+// window's events: batches in seq order, events in timestamp order.
+func (c *collector) windows(ctx context.Context) ([]recordings.Window, error) {
+	for {
+		c.mu.Lock()
+		quiet := time.Since(c.last) > time.Second
+		c.mu.Unlock()
+		if quiet {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return nil, c.err
+	}
+	var out []recordings.Window
+	for id, bySeq := range c.batches {
+		var events []json.RawMessage
+		for _, seq := range slices.Sorted(maps.Keys(bySeq)) {
+			events = append(events, bySeq[seq]...)
+		}
+		rec := recordings.Recording{Windows: []recordings.Window{{ID: id, Events: events}}}
+		out = append(out, recordings.Window{ID: id, Events: rec.Events()})
+	}
+	slices.SortFunc(out, func(a, b recordings.Window) int {
+		return cmp.Compare(recordings.Timestamp(a.Events[0]), recordings.Timestamp(b.Events[0]))
+	})
+	return out, nil
+}
+
+// browser starts Debian's Chromium, headless, with a fresh profile: the
+// options of the browser tests (e2e).
+func browser(ctx context.Context, path string) (context.Context, context.CancelFunc) {
+	dir, _ := os.MkdirTemp("", "playhead-record-")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // as root
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(dir),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	bctx, cancelCtx := chromedp.NewContext(allocCtx)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 3*time.Minute)
+	return bctx, func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		os.RemoveAll(dir)
+	}
+}
+
+// void runs a, leaving out its value.
+func void[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// wander moves the mouse from (x0, y0) to (x1, y1) in steps, as a hand
+// does, so that the recordings hold mouse moves: chromedp's clicks move
+// nothing.
+func wander(x0, y0, x1, y1 float64) chromedp.Action[chromedp.Void] {
+	const steps = 12
+	var moves []chromedp.Action[chromedp.Void]
+	for i := 1; i <= steps; i++ {
+		f := float64(i) / steps
+		moves = append(moves,
+			chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x0+(x1-x0)*f, y0+(y1-y0)*f),
+			chromedp.Sleep(40*time.Millisecond))
+	}
+	return chromedp.Steps(moves...)
+}
+
+// pause lets the page's own timers and rrweb's sampling run, so that the
+// recording has the gaps a person leaves between actions.
+func pause(d time.Duration) chromedp.Action[chromedp.Void] {
+	return chromedp.Sleep(d)
+}
+
+// recordDemoShop walks through the demo shop as the browser tests do:
+// the product list, a product added to the cart, the checkout filled in
+// (typing masked by the recorder) and the order placed.
+func recordDemoShop(ctx context.Context, base string, col *collector) ([]recordings.Window, error) {
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/demo/"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="product.html?id=2"]`)),
+		void(chromedp.Poll[bool](`!!(window.playhead && window.playhead.sessionId)`)),
+		wander(100, 100, 600, 400),
+		chromedp.Click(chromedp.CSS(`a[href="product.html?id=2"]`)),
+		chromedp.WaitVisible(chromedp.ID("add-to-cart")),
+		wander(300, 200, 800, 350),
+		chromedp.Click(chromedp.ID("add-to-cart")),
+		pause(500*time.Millisecond),
+		chromedp.Click(chromedp.CSS("a.cart")),
+		chromedp.WaitVisible(chromedp.ID("checkout-form")),
+		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), "correct horse battery"),
+		chromedp.SetValue(chromedp.ID("country"), "gb"),
+		chromedp.Click(chromedp.ID("apply-coupon")),
+		pause(500*time.Millisecond),
+		chromedp.Click(chromedp.ID("place-order")),
+		chromedp.WaitVisible(chromedp.ID("confirmation")),
+		chromedp.Evaluate[chromedp.Void](`window.playhead.flush()`, chromedp.EvalAwaitPromise),
+	)
+	if err != nil {
+		return nil, err
+	}
+	windows, err := col.windows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(windows) != 1 {
+		return nil, fmt.Errorf("%d windows recorded, want 1", len(windows))
+	}
+	return windows, nil
+}
+
+// recordTwoWindows records the fixture site with stock rrweb: the first
+// page in one tab (a list grown by clicks, a form filled in and sent), then,
+// after that tab has closed, the second page in a new tab.
+func recordTwoWindows(ctx context.Context, base string) ([]recordings.Window, error) {
+	first, err := recordTab(ctx, base+"/site/index.html",
+		wander(50, 50, 200, 250),
+		chromedp.Click(chromedp.ID("add")),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("add")),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("add")),
+		chromedp.SendKeys(chromedp.ID("name"), "Ada Lovelace"),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		chromedp.SetValue(chromedp.ID("plan"), "team"),
+		chromedp.Click(chromedp.ID("terms")),
+		chromedp.SendKeys(chromedp.ID("note"), "Recorded for Playhead's tests."),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("status")),
+		void(chromedp.Evaluate[any](`window.scrollTo(0, 300)`)),
+	)
+	if err != nil {
+		return nil, err
+	}
+	// A gap between the windows, as between a tab closed and one opened.
+	time.Sleep(1500 * time.Millisecond)
+	second, err := recordTab(ctx, base+"/site/second.html",
+		wander(400, 400, 100, 120),
+		chromedp.Click(chromedp.CSS("#more summary")),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("step")),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("step")),
+		pause(300*time.Millisecond),
+		chromedp.Click(chromedp.ID("step")),
+		chromedp.WaitVisible(chromedp.ID("done")),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return []recordings.Window{{ID: "tab-1", Events: first}, {ID: "tab-2", Events: second}}, nil
+}
+
+// recordTab opens url in a new tab, waits for rrweb's first snapshot, does
+// the actions and returns what rrweb emitted, in the order it did.
+func recordTab(ctx context.Context, url string, actions ...chromedp.Action[chromedp.Void]) ([]json.RawMessage, error) {
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	steps := append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url),
+		void(chromedp.Poll[bool](`window.fixtureEvents && window.fixtureEvents.some(e => e.type === 2)`)),
+		pause(500 * time.Millisecond),
+	}, actions...)
+	steps = append(steps, pause(500*time.Millisecond))
+	if err := chromedp.Do(tab, steps...); err != nil {
+		return nil, err
+	}
+	raw, err := chromedp.Run(tab, chromedp.Evaluate[string](`JSON.stringify(window.fixtureEvents)`))
+	if err != nil {
+		return nil, err
+	}
+	var events []json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &events); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
