@@ -36,15 +36,18 @@ test: web deps
 	$(GO) test -race -count=1 ./...
 	$(MAKE) fuzz FUZZTIME=10s
 
-# Every fuzz target of a decoder of outside input, one after another (go
-# test fuzzes one target at a time). Minimizing the large inputs the real
-# recordings seed would take most of a short run, so it is kept brief.
+# Every fuzz target of a parser of outside input, as package:target, one
+# after another (go test fuzzes one target of one package at a time).
+# Minimizing the large inputs the real recordings seed would take most of a
+# short run, so it is kept brief.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := FuzzDecode FuzzScanner
+FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
+	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge
 fuzz: web
-	@for f in $(FUZZ_TARGETS); do \
-		echo "fuzz $$f for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x ./internal/ingest || exit 1; \
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; f=$${t##*:}; \
+		echo "fuzz $$f in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x $$pkg || exit 1; \
 	done
 
 # Go benchmarks, then the ingest load test: a real server against the bare

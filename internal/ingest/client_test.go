@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -42,4 +45,48 @@ func TestClientAddr(t *testing.T) {
 			t.Errorf("ParseProxies(%q) accepted", bad)
 		}
 	}
+}
+
+// FuzzClientAddr reads arbitrary peer addresses, X-Forwarded-For headers and
+// proxy lists. It must not panic; the peer's own address is the answer
+// unless the peer is a trusted proxy; and an address taken from the header
+// is a real address, untrusted, that the header names.
+func FuzzClientAddr(f *testing.F) {
+	f.Add("127.0.0.1,10.0.0.0/8", "127.0.0.1:5000", "6.6.6.6, 198.51.100.1, 10.1.2.3")
+	f.Add("::1", "[::1]:80", "2001:db8::5")
+	f.Add("0.0.0.0/0", "[::ffff:127.0.0.1]:5000", ",, ,")
+	f.Add("", "nonsense", "1.2.3.4")
+	f.Fuzz(func(t *testing.T, proxies, remote, xff string) {
+		ps, err := ParseProxies(proxies)
+		if err != nil {
+			return
+		}
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{}}
+		r.Header.Add("X-Forwarded-For", xff)
+		got := ps.clientAddr(r)
+		host, _, err := net.SplitHostPort(remote)
+		if err != nil {
+			host = remote
+		}
+		if got == host {
+			return
+		}
+		peer, err := netip.ParseAddr(host)
+		if err != nil || !ps.trusts(peer) {
+			t.Fatalf("peer %q is not a trusted proxy, yet the client is %q", remote, got)
+		}
+		a, err := netip.ParseAddr(got)
+		if err != nil || ps.trusts(a) || a.String() != got {
+			t.Fatalf("client %q from X-Forwarded-For %q is not an untrusted address", got, xff)
+		}
+		named := false
+		for _, hop := range strings.Split(xff, ",") {
+			if h, err := netip.ParseAddr(strings.TrimSpace(hop)); err == nil && h.Unmap() == a {
+				named = true
+			}
+		}
+		if !named {
+			t.Fatalf("client %q is not in X-Forwarded-For %q", got, xff)
+		}
+	})
 }

@@ -30,6 +30,16 @@ type Limits struct {
 	MaxDepth     int           // nesting of JSON objects and arrays
 	MaxSkew      time.Duration // how far past the server's clock an event may be
 	MinTimestamp int64         // ms since the epoch; older is absurd
+
+	// What the server keeps beside the events, which are stored as sent:
+	// without these bounds a small gzip body could fill the index and the
+	// dashboard with megabytes of URL or User-Agent.
+	MaxPageViews int   // Meta events (page views) in one batch
+	MaxURL       int   // bytes of a page view's URL kept; longer ones are cut
+	MaxUserAgent int   // bytes of the User-Agent header kept; longer ones are cut
+	MaxKey       int   // bytes of an ingest key; longer ones are refused unseen
+	MaxHeader    int64 // bytes of request headers (http.Server.MaxHeaderBytes)
+	MaxDrain     int64 // bytes of an over-large body read and discarded so the 413 gets through
 }
 
 // DefaultLimits are generous for real recorders (a FullSnapshot of a heavy
@@ -41,6 +51,12 @@ var DefaultLimits = Limits{
 	MaxDepth:     1000,
 	MaxSkew:      48 * time.Hour,
 	MinTimestamp: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(),
+	MaxPageViews: 100,
+	MaxURL:       2048,
+	MaxUserAgent: 512,
+	MaxKey:       128,
+	MaxHeader:    16 << 10,
+	MaxDrain:     64 << 20,
 }
 
 // Error is a rejection of bad input: an HTTP status, a stable code that
@@ -167,7 +183,7 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 		if err := json.Unmarshal(raw[e.dataStart:e.dataEnd], &m); err != nil {
 			return nil, jsonError(fmt.Sprintf("event %d (Meta) data", e.index), err)
 		}
-		b.Pages = append(b.Pages, batch.Page{URL: m.Href, Timestamp: e.ts, Width: int(m.Width), Height: int(m.Height)})
+		b.Pages = append(b.Pages, batch.Page{URL: Clip(m.Href, lim.MaxURL), Timestamp: e.ts, Width: int(m.Width), Height: int(m.Height)})
 	}
 	sum := sha256.Sum256(raw[d.eventsStart:d.eventsEnd])
 	b.Hash = sum[:]
@@ -345,6 +361,9 @@ func (d *decoder) eventList() error {
 		}
 		d.events = append(d.events, e)
 		if e.typ == eventMeta {
+			if len(d.metas) >= d.lim.MaxPageViews {
+				return reject(http.StatusRequestEntityTooLarge, "too_many_page_views", "more than %d page views (Meta events) in one batch; send smaller batches", d.lim.MaxPageViews)
+			}
 			d.metas = append(d.metas, e)
 		}
 		return nil
@@ -355,6 +374,9 @@ func (d *decoder) eventList() error {
 func (d *decoder) check() error {
 	if d.key == nil || *d.key == "" {
 		return reject(http.StatusBadRequest, "missing_key", `"key" is required: the project's ingest key`)
+	}
+	if len(*d.key) > d.lim.MaxKey {
+		return reject(http.StatusBadRequest, "invalid_key", `"key" is over %d bytes: it is not an ingest key`, d.lim.MaxKey)
 	}
 	for _, f := range []struct {
 		name string

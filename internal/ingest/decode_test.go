@@ -5,10 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/playhead/playhead/internal/batch"
 	"github.com/playhead/playhead/internal/recordings"
@@ -128,13 +128,86 @@ func TestDecodeKeepsGzippedBodies(t *testing.T) {
 
 func TestDecodeLimits(t *testing.T) {
 	lim := DefaultLimits
-	lim.MaxEvents = 2
+	lim.MaxEvents, lim.MaxPageViews, lim.MaxKey = 3, 2, 10
 	ev := `{"type":3,"data":{},"timestamp":` + ts + `}`
-	body := `{"key":"k","session":"s","window":"w","seq":0,"events":[` + ev + `,` + ev + `,` + ev + `]}`
-	_, err := Decode([]byte(body), "", testNow, lim)
-	var e *Error
-	if !errors.As(err, &e) || e.Status != http.StatusRequestEntityTooLarge || e.Code != "too_many_events" {
-		t.Errorf("3 events over a limit of 2: %v", err)
+	meta := `{"type":4,"data":{"href":"https://shop.example/"},"timestamp":` + ts + `}`
+	env := func(key string, events ...string) string {
+		return `{"key":"` + key + `","session":"s","window":"w","seq":0,"events":[` + strings.Join(events, ",") + `]}`
+	}
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		code   string
+	}{
+		{"events at the limit", env("k", ev, ev, ev), 0, ""},
+		{"events over the limit", env("k", ev, ev, ev, ev), 413, "too_many_events"},
+		{"page views at the limit", env("k", meta, meta, ev), 0, ""},
+		{"page views over the limit", env("k", meta, meta, meta), 413, "too_many_page_views"},
+		{"key at the limit", env(strings.Repeat("k", 10), ev), 0, ""},
+		{"key over the limit", env(strings.Repeat("k", 11), ev), 400, "invalid_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode([]byte(tt.body), "", testNow, lim)
+			if tt.status == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Status != tt.status || e.Code != tt.code {
+				t.Fatalf("Decode = %v, want %d %s", err, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+func TestDecodeClipsURLs(t *testing.T) {
+	lim := DefaultLimits
+	lim.MaxURL = 32
+	long := "https://shop.example/" + strings.Repeat("é", 100)
+	body := `{"key":"k","session":"s","window":"w","seq":0,"events":[` +
+		`{"type":4,"data":{"href":"` + long + `","width":800},"timestamp":` + ts + `},` +
+		`{"type":4,"data":{"href":"https://shop.example/"},"timestamp":` + ts + `}]}`
+	env, err := Decode([]byte(body), "", testNow, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := env.Batch.Pages
+	// 21 bytes of ASCII and four 2-byte é fit in 32 with the 3-byte mark.
+	if want := "https://shop.example/éééé…"; len(pages) != 2 || pages[0].URL != want || pages[0].Width != 800 {
+		t.Fatalf("pages %+v, want the first URL cut to %q", pages, want)
+	}
+	if pages[1].URL != "https://shop.example/" {
+		t.Errorf("a short URL changed: %q", pages[1].URL)
+	}
+	if got := string(storedEvents(t, env.Batch.Events)); !strings.Contains(got, long) {
+		t.Error("the stored Meta event lost its full href")
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"ab€€€€", 10, "ab€…"},     // € is 3 bytes: no half character
+		{"€€€€", 5, "…"},           // no whole character fits before the mark
+		{"abcdef", 2, ""},          // no room even for the mark
+		{"a\xffb", 10, "a\uFFFDb"}, // invalid UTF-8 is replaced
+		{"", 0, ""},
+	}
+	for _, tt := range tests {
+		got := Clip(tt.in, tt.limit)
+		if got != tt.want || len(got) > tt.limit || !utf8.ValidString(got) {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
 	}
 }
 

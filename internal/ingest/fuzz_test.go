@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzDecode feeds the decoder arbitrary bodies, plain and gzip'd. It must
@@ -49,6 +50,14 @@ func FuzzDecode(f *testing.F) {
 		}
 		if !validID(b.Session) || !validID(b.Window) || b.Seq < 0 {
 			t.Fatalf("accepted bad ids: %q %q %d", b.Session, b.Window, b.Seq)
+		}
+		if len(env.Key) > DefaultLimits.MaxKey || len(b.Pages) > DefaultLimits.MaxPageViews {
+			t.Fatalf("accepted a key of %d bytes, %d page views", len(env.Key), len(b.Pages))
+		}
+		for _, p := range b.Pages {
+			if len(p.URL) > DefaultLimits.MaxURL || !utf8.ValidString(p.URL) {
+				t.Fatalf("kept a page view URL of %d bytes: %.100q", len(p.URL), p.URL)
+			}
 		}
 	})
 }

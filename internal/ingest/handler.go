@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -145,10 +146,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	rc.SetReadDeadline(now.Add(h.cfg.ReadTimeout))
 	bodyBuf := getBuffer()
 	defer putBuffer(bodyBuf)
-	if n := r.ContentLength; n > 0 && n <= h.cfg.MaxBody {
-		bodyBuf.Grow(int(n) + bytes.MinRead)
-	}
-	body, err := readBody(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody), h.cfg.MaxBody, bodyBuf)
+	body, err := h.readBody(r, bodyBuf)
 	if err != nil {
 		// What is left of the body is of no use: close rather than read
 		// it to keep the connection.
@@ -187,7 +185,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	b := &env.Batch
 	b.Project = p.ID
 	b.Received = now
-	b.UserAgent = r.Header.Get("User-Agent")
+	b.UserAgent = Clip(r.Header.Get("User-Agent"), h.cfg.MaxUserAgent)
 	dup, err := h.log.Append(r.Context(), b)
 	return sizes{len(body), env.JSONSize}, dup, err
 }
@@ -224,16 +222,21 @@ func busy(w http.ResponseWriter, code, msg string) *Error {
 	return reject(http.StatusServiceUnavailable, code, "%s; retry after the time in Retry-After", msg)
 }
 
-// readBody reads a body of at most limit bytes into buf.
-func readBody(r io.Reader, limit int64, buf *bytes.Buffer) ([]byte, error) {
-	_, err := buf.ReadFrom(r)
-	body := buf.Bytes()
-	var mbe *http.MaxBytesError
+// readBody reads a body of at most MaxBody bytes into buf.
+func (h *Handler) readBody(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
+	limit := h.cfg.MaxBody
+	if r.ContentLength > limit {
+		return nil, h.tooLarge(r)
+	}
+	if n := r.ContentLength; n > 0 {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	switch {
+	case err == nil && int64(buf.Len()) > limit:
+		return nil, h.tooLarge(r)
 	case err == nil:
-		return body, nil
-	case errors.As(err, &mbe):
-		return nil, reject(http.StatusRequestEntityTooLarge, "body_too_large", "the body is over %d bytes", limit)
+		return buf.Bytes(), nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return nil, reject(http.StatusRequestTimeout, "body_timeout", "the body did not arrive in time")
 	default:
@@ -243,6 +246,22 @@ func readBody(r io.Reader, limit int64, buf *bytes.Buffer) ([]byte, error) {
 		}
 		return nil, reject(http.StatusBadRequest, "body_unreadable", "the body could not be read: %v", err)
 	}
+}
+
+// tooLarge refuses a body over MaxBody. A client still sending when the
+// server closes the connection gets a TCP reset, which destroys the answer
+// before it reads it; so the rest of the body is read and thrown away, up
+// to MaxDrain bytes and within the read deadline, and the 413 is sent once
+// the client has sent everything. A client that asked to be told before
+// sending (Expect: 100-continue) has sent nothing and needs no draining; a
+// body announced as larger than MaxDrain is refused at once, as is the rest
+// of one that turns out larger: its client may see a reset instead.
+func (h *Handler) tooLarge(r *http.Request) error {
+	expecting := strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	if !expecting && r.ContentLength <= h.cfg.MaxDrain {
+		io.CopyN(io.Discard, r.Body, h.cfg.MaxDrain)
+	}
+	return reject(http.StatusRequestEntityTooLarge, "body_too_large", "the body is over %d bytes", h.cfg.MaxBody)
 }
 
 // allowCORS lets recorders on any site post. Which origins a project

@@ -101,6 +101,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		// Go's default (1 MiB) would let every request carry a megabyte
+		// of User-Agent; larger headers are answered 431.
+		MaxHeaderBytes: int(cfg.Ingest.MaxHeader),
 		// Ingest sets its own body deadline, to answer 408 rather than
 		// drop the connection.
 		WriteTimeout: 60 * time.Second,

@@ -69,10 +69,14 @@ func Parse(ua string) Agent {
 	return a
 }
 
+// maxMajor bounds the digits of a major version kept, so that a forged
+// User-Agent cannot make the browser's name long.
+const maxMajor = 6
+
 // major returns the leading digits of a version: "120.0.1" → "120".
 func major(v string) string {
 	n := 0
-	for n < len(v) && v[n] >= '0' && v[n] <= '9' {
+	for n < len(v) && n < maxMajor && v[n] >= '0' && v[n] <= '9' {
 		n++
 	}
 	return v[:n]

@@ -1,6 +1,10 @@
 package useragent
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -36,4 +40,35 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q)\n got %+v\nwant %+v", tt.ua, got, tt.want)
 		}
 	}
+}
+
+// FuzzParse reads arbitrary User-Agent headers: Parse must not panic, and
+// what it says must be short, valid UTF-8 and one of the known names.
+func FuzzParse(f *testing.F) {
+	f.Add("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36")
+	f.Add("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) Version/17.2 Mobile/15E148 Safari/604.1 Googlebot")
+	f.Add("Chrome/99999999999999999999999999 Edg/")
+	f.Add("\xff\xfeFirefox/\xc3")
+	oses := map[string]bool{"": true, "Windows": true, "macOS": true, "iOS": true, "Android": true, "Linux": true, "ChromeOS": true}
+	devices := map[string]bool{"": true, "desktop": true, "mobile": true, "tablet": true, "bot": true}
+	f.Fuzz(func(t *testing.T, ua string) {
+		a := Parse(ua)
+		known := a.Browser == ""
+		for _, b := range browsers {
+			rest, ok := strings.CutPrefix(a.Browser, b.name)
+			version := strings.TrimPrefix(rest, " ")
+			if ok && (rest == "" || len(rest) > 1 && rest[0] == ' ' && len(version) <= maxMajor && strings.Trim(version, "0123456789") == "") {
+				known = true
+			}
+		}
+		if !known {
+			t.Fatalf("browser %q is not a known name and version", a.Browser)
+		}
+		if !utf8.ValidString(a.Browser) || len(a.Browser) > len("Samsung Internet ")+maxMajor {
+			t.Fatalf("browser %q is not short valid UTF-8", a.Browser)
+		}
+		if !oses[a.OS] || !devices[a.Device] {
+			t.Fatalf("os %q, device %q", a.OS, a.Device)
+		}
+	})
 }

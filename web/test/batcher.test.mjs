@@ -92,6 +92,19 @@ test("a refused batch is dropped with a warning and flush rejects", async () => 
   assert.deepEqual(requests.map((r) => r.body.seq), [0, 1]);
 });
 
+test("a batch over a server limit (413) is dropped, not retried; 408 is retried", async () => {
+  const { batcher } = setup();
+  answers.push({ status: 413 });
+  batcher.add(event(1));
+  await assert.rejects(batcher.flush());
+  assert.equal(requests.length, 1);
+  assert.match(warnings[0], /HTTP 413/);
+  answers.push({ status: 408, headers: { "Retry-After": "0" } });
+  batcher.add(event(2));
+  await batcher.flush();
+  assert.deepEqual(requests.map((r) => r.body.seq), [0, 1, 1]);
+});
+
 test("hiding the page sends keepalive batches of at most 60 KB, uncompressed", async () => {
   const { batcher } = setup();
   for (let i = 0; i < 40; i++) batcher.add(event(i, 4000)); // ~160 KB

@@ -41,7 +41,7 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 	req := &appendRequest{
 		b:     b,
 		pages: string(pages),
-		size:  int64(len(b.Events)),
+		size:  queuedSize(b, len(pages)),
 		done:  make(chan appendResult, 1),
 	}
 	if s.queued.Add(req.size) > s.maxQueued.Load() {
@@ -69,6 +69,12 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 	// drains it and the answer is never a lie.
 	r := <-req.done
 	return r.duplicate, r.err
+}
+
+// queuedSize is what a queued batch holds in memory: its events, its page
+// views (as JSON) and the strings beside them.
+func queuedSize(b *batch.Batch, pagesJSON int) int64 {
+	return int64(len(b.Events) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
 }
 
 // writeLoop commits queued appends in groups: whatever queued up while the
