@@ -1,0 +1,83 @@
+package signals
+
+import (
+	"time"
+
+	"github.com/playhead/playhead/internal/store"
+)
+
+// enterSubmit is how soon after the last keystroke a page change is taken
+// for a form sent with the Enter key: the recording has no submit event,
+// and Enter changes no field.
+const enterSubmit = 2 * time.Second
+
+// forms follows the first form typed into on each page. Leaving the page
+// (or the recording ending) after typing into it without sending it is a
+// form abandonment; sending it more than Config.SlowForm after the first
+// input is a slow form. A form is sent by a click on its submit control
+// (any button, for fields outside a form) or by a page change right after
+// typing (Enter).
+type forms struct {
+	pages     int // pages of the window seen so far
+	form      int // the form typed into; -1 for fields outside any form
+	field     int // the first field typed into
+	url       string
+	started   int64 // the first input, 0 before any
+	lastInput int64
+	submitted bool
+}
+
+func (f *forms) observe(w *Window, e *Event) {
+	if n := len(w.pages); n != f.pages {
+		if f.started != 0 && !f.submitted && e.Timestamp-f.lastInput > enterSubmit.Milliseconds() {
+			w.emit(f.abandoned(w))
+		}
+		*f = forms{pages: n}
+	}
+	switch {
+	case e.Type == typeIncremental && e.Source == sourceInput:
+		if f.started == 0 {
+			f.form, f.field, f.url, f.started = w.dom.inForm(e.ID), e.ID, w.url, e.Timestamp
+			if f.form == 0 {
+				f.form = -1
+			}
+		}
+		f.lastInput = e.Timestamp
+	case e.isClick() && f.started != 0 && !f.submitted && f.sends(w, e.ID):
+		f.submitted = true
+		if took := e.Timestamp - f.started; took > w.cfg.SlowForm.Milliseconds() {
+			s := w.target(e.ID).signal(store.SignalSlowForm, f.started)
+			s.URL, s.Value = f.url, float64(took)
+			w.emit(s)
+		}
+	}
+}
+
+// sends tells whether a click on id sends the form being filled in.
+func (f *forms) sends(w *Window, id int) bool {
+	if f.form > 0 {
+		return w.dom.isSubmit(id) && w.dom.inForm(id) == f.form
+	}
+	el, ok := w.dom.interactive(id)
+	if !ok {
+		return false
+	}
+	n := w.dom.nodes[el]
+	return n.tag == "button" || n.role == "button" || (n.tag == "input" && (n.typ == "submit" || n.typ == "button"))
+}
+
+func (f *forms) abandoned(w *Window) store.Signal {
+	on := f.field
+	if f.form > 0 {
+		on = f.form
+	}
+	s := store.Signal{Kind: store.SignalFormAbandon, Time: msTime(f.started), URL: f.url, Selector: w.dom.selector(on)}
+	s.Value = float64(f.lastInput - f.started)
+	return s
+}
+
+func (f *forms) pending(w *Window, emit func(store.Signal)) {
+	if f.started != 0 && !f.submitted {
+		emit(f.abandoned(w))
+	}
+}
