@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/signals"
 	"github.com/playhead/playhead/internal/store"
 	"github.com/playhead/playhead/internal/useragent"
 )
@@ -48,6 +49,13 @@ type Processor struct {
 	// costs the ingest path's single writer much less than many small
 	// ones, for a session list that lags by about this much.
 	Gather time.Duration
+	// Events, if set, is read to analyse each window's events: its
+	// facts and signals. Without it only the batches' headers are folded.
+	Events Events
+	// Config gives a project's thresholds; nil means the defaults.
+	Config func(project int64) signals.Config
+
+	analyser *analyser
 }
 
 // Run processes the log until ctx is done.
@@ -106,6 +114,14 @@ func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
 		return upto, 0, nil
 	}
 	updates := Fold(hs)
+	if p.Events != nil {
+		if p.analyser == nil {
+			p.analyser = newAnalyser(p.Events, p.Config)
+		}
+		if err := p.analyser.analyse(ctx, hs, updates); err != nil {
+			return upto, 0, fmt.Errorf("analyse batches %d to %d: %w", hs[0].ID, hs[len(hs)-1].ID, err)
+		}
+	}
 	last := hs[len(hs)-1].ID
 	if err := p.Index.ApplySessionUpdates(ctx, Name, last, updates); err != nil {
 		return upto, 0, fmt.Errorf("apply batches %d to %d: %w", hs[0].ID, last, err)

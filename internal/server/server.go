@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	procCtx, stopProc := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		p := &process.Processor{Log: st, Index: st, Logger: logger}
+		p := &process.Processor{Log: st, Index: st, Events: st, Logger: logger}
 		if err := p.Run(procCtx); err != nil {
 			logger.Error("processor stopped", "err", err)
 		}

@@ -1,0 +1,142 @@
+package process
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+
+	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/signals"
+	"github.com/playhead/playhead/internal/store"
+)
+
+// Events reads the stored events of the log's batches, for the analysis.
+type Events interface {
+	// BatchEvents returns the stored (compressed) events of the batch at
+	// position id.
+	BatchEvents(ctx context.Context, id int64) ([]byte, error)
+	// WindowBatches calls fn with each batch of a window at or before
+	// position upto, in seq order.
+	WindowBatches(ctx context.Context, project int64, session, window string, upto int64,
+		fn func(seq int64, events []byte) error) error
+}
+
+// maxAnalysisBytes bounds the windows kept in memory between steps; one
+// evicted is read again from the log when its next batch comes.
+const maxAnalysisBytes = 128 << 20
+
+type windowKey struct {
+	project         int64
+	session, window string
+}
+
+// analysis is one window's fold and the seq of the batch it expects next.
+type analysis struct {
+	key  windowKey
+	w    *signals.Window
+	next int64
+	size int
+}
+
+// analyser keeps the windows being analysed, least recently used first
+// out when over its byte budget.
+type analyser struct {
+	events Events
+	config func(project int64) signals.Config
+
+	windows map[windowKey]*list.Element
+	order   list.List // of *analysis, most recent at the front
+	bytes   int
+}
+
+func newAnalyser(events Events, config func(int64) signals.Config) *analyser {
+	if config == nil {
+		config = func(int64) signals.Config { return signals.DefaultConfig }
+	}
+	return &analyser{events: events, config: config, windows: map[windowKey]*list.Element{}}
+}
+
+// analyse folds the events of the batches hs, in log order, into their
+// windows' analyses and sets each window's in updates (one per window, as
+// Fold makes them).
+func (a *analyser) analyse(ctx context.Context, hs []batch.Header, updates []store.SessionUpdate) error {
+	for _, h := range hs {
+		if err := a.add(ctx, h); err != nil {
+			return err
+		}
+	}
+	for i := range updates {
+		u := &updates[i]
+		if e := a.windows[windowKey{u.Project, u.Session, u.Window}]; e != nil {
+			u.Analysis = e.Value.(*analysis).w.Analysis()
+		}
+	}
+	a.trim()
+	return nil
+}
+
+// add folds one batch in. A window's batches are folded in seq order: one
+// that comes out of turn (a retry after a gap, a window evicted meanwhile)
+// has its window folded again from its first batch, so that the analysis
+// is the same however the batches arrived.
+func (a *analyser) add(ctx context.Context, h batch.Header) error {
+	key := windowKey{h.Project, h.Session, h.Window}
+	var an *analysis
+	if e := a.windows[key]; e != nil {
+		an = e.Value.(*analysis)
+		a.order.MoveToFront(e)
+	}
+	if an != nil && an.next == h.Seq {
+		blob, err := a.events.BatchEvents(ctx, h.ID)
+		if err != nil {
+			return err
+		}
+		if err := an.feed(blob); err != nil {
+			return fmt.Errorf("batch %d: %w", h.ID, err)
+		}
+		an.next = h.Seq + 1
+	} else {
+		an = &analysis{key: key, w: signals.NewWindow(h.Window, a.config(h.Project))}
+		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq int64, blob []byte) error {
+			an.next = seq + 1
+			return an.feed(blob)
+		})
+		if err != nil {
+			return fmt.Errorf("window %s/%s: %w", h.Session, h.Window, err)
+		}
+		if e := a.windows[key]; e != nil {
+			a.bytes -= e.Value.(*analysis).size
+			e.Value = an
+		} else {
+			a.windows[key] = a.order.PushFront(an)
+		}
+	}
+	a.bytes -= an.size
+	an.size = an.w.Size()
+	a.bytes += an.size
+	return nil
+}
+
+func (an *analysis) feed(blob []byte) error {
+	raw, err := batch.Decompress(blob)
+	if err != nil {
+		return err
+	}
+	events, err := signals.ParseEvents(raw)
+	if err != nil {
+		return err
+	}
+	an.w.Feed(events)
+	return nil
+}
+
+// trim drops the least recently used windows over the budget.
+func (a *analyser) trim() {
+	for a.bytes > maxAnalysisBytes && a.order.Len() > 0 {
+		e := a.order.Back()
+		an := e.Value.(*analysis)
+		a.order.Remove(e)
+		delete(a.windows, an.key)
+		a.bytes -= an.size
+	}
+}
