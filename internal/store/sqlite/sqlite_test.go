@@ -72,7 +72,7 @@ func TestAppendIsIdempotentUnderConcurrency(t *testing.T) {
 			t.Errorf("batch %d was stored as new %d times", seq, fresh[seq])
 		}
 	}
-	hs, err := s.BatchesAfter(ctx, 0, 1000)
+	hs, err := s.BatchesAfter(ctx, 0, 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
