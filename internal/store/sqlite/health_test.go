@@ -160,7 +160,6 @@ func TestBatchesAfterByteBudget(t *testing.T) {
 	}
 }
 
-
 // TestProcessorRecoversFromFullIndex runs the processor while index.db can
 // grow no more: it must report the failure through Health, log it once
 // though it retries, and catch up by itself once there is room.
