@@ -133,6 +133,10 @@ func TestDiskFull(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	crashCheck(t, srv.base, win)
+	if _, metrics := diskGet(t, srv.base+"/metrics"); !strings.Contains(metrics, "\nplayhead_process_lag_batches 0\n") ||
+		!strings.Contains(metrics, "\nplayhead_process_lag_seconds 0\n") || !strings.Contains(metrics, "\nplayhead_process_failing 0\n") {
+		t.Errorf("/metrics once caught up: want playhead_process_lag_batches, _lag_seconds and _failing at 0")
+	}
 	srv.stop(t)
 	log := srv.log.String()
 	if n := strings.Count(log, "writes to the data folder fail"); n != 1 {
