@@ -87,8 +87,9 @@ func (p *Processor) record(err error) {
 var ErrUnhealthy = errors.New("processor unhealthy")
 
 // Health returns nil while the processor keeps up, or an error saying why
-// it does not: its last step failed, or it is behind the log and has not
-// moved for the Stall time. It reads the backlog from the log.
+// it does not: its last step failed, or a batch has waited for it longer
+// than the Stall time while it has not moved. It reads the backlog from
+// the log.
 func (p *Processor) Health(ctx context.Context) error {
 	s := &p.state
 	s.mu.Lock()
@@ -117,7 +118,9 @@ func (p *Processor) Health(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: cannot read the backlog: %w", ErrUnhealthy, err)
 	}
-	if behind > 0 {
+	// The oldest waiting batch must be old too: after a quiet hour, a
+	// batch that came in a moment ago is not a stall.
+	if behind > 0 && time.Since(oldest) >= stall {
 		return fmt.Errorf("%w: stalled: %d batches behind (oldest received %v ago) and no progress for %v",
 			ErrUnhealthy, behind, time.Since(oldest).Round(time.Second), idle.Round(time.Second))
 	}
