@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -243,4 +245,69 @@ func mustProcessed(t *testing.T, s *Store) int64 {
 		t.Fatal(err)
 	}
 	return upto
+}
+
+// TestProcessorStall holds index.db's write lock from another connection,
+// as another process could: the processor waits in its step, making no
+// progress, and Health must say it is stalled until the lock is let go.
+func TestProcessorStall(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := s.CreateProject(ctx, "shop", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := openDB(filepath.Join(dir, IndexFileName), 1, "immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	lock, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `INSERT INTO processed (name, upto) VALUES ('other', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, newBatch(p.ID, "s", "w", 0, 1795000000000)); err != nil {
+		t.Fatal(err)
+	}
+
+	proc := &process.Processor{Log: s, Index: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Stall: 300 * time.Millisecond}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	deadline := time.Now().Add(8 * time.Second) // within the 10 s busy timeout
+	for {
+		err := proc.Health(ctx)
+		if err != nil && strings.Contains(err.Error(), "stalled: 1 batches behind") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Health() = %v with index.db locked; want it stalled, 1 batch behind", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lock.Rollback()
+	deadline = time.Now().Add(30 * time.Second)
+	for proc.Health(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("Health() = %v 30s after index.db was let go", proc.Health(ctx))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if behind, _, err := s.Backlog(ctx, mustProcessed(t, s)); err != nil || behind != 0 {
+		t.Errorf("Backlog = %d, %v once healthy; want 0", behind, err)
+	}
 }
