@@ -168,9 +168,20 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 // fail maps an error to its HTTP answer: the one place that does.
 func (a *API) fail(w http.ResponseWriter, err error) {
 	status, code, msg := http.StatusInternalServerError, "internal", "something went wrong; see the server log"
-	if errors.Is(err, store.ErrNotFound) {
+	var ue *store.UnavailableError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", "no such session"
-	} else {
+	case errors.As(err, &ue):
+		a.Logger.Error("api: storage unavailable", "reason", ue.Reason, "err", err)
+		w.Header().Set("Retry-After", "10")
+		status, code, msg = http.StatusServiceUnavailable, string(ue.Reason), "the recordings cannot be read now: "+ue.Reason.Describe()+"; retry later"
+	case errors.Is(err, store.ErrClosed):
+		w.Header().Set("Retry-After", "1")
+		status, code, msg = http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry later"
+	case errors.Is(err, context.Canceled):
+		status, code, msg = 499, "client_gone", "the client went away" // nobody reads it
+	default:
 		a.Logger.Error("api", "err", err)
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})

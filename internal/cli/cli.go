@@ -181,7 +181,8 @@ func (o *originsFlag) Set(v string) error {
 const projectUsage = `Usage:
   playhead project create NAME [--data DIR] [--origin URL]...
   playhead project disable KEY [--data DIR]
-  playhead project enable KEY [--data DIR]`
+  playhead project enable KEY [--data DIR]
+  playhead project signals KEY [--data DIR] [--THRESHOLD VALUE]...`
 
 func project(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -193,6 +194,8 @@ func project(ctx context.Context, env *Env, args []string) error {
 		return projectCreate(ctx, env, args[1:])
 	case "disable", "enable":
 		return projectSwitch(ctx, env, args[0], args[1:])
+	case "signals":
+		return projectSignals(ctx, env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, projectUsage)
 		return nil

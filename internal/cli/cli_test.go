@@ -102,3 +102,35 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+func TestProjectSignals(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, nil, "project", "create", "Shop", "--data", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := out[strings.LastIndexByte(strings.TrimSpace(out), '\n')+1 : len(out)-1]
+	out, _, err = run(t, nil, "project", "signals", key, "--data", dir)
+	if err != nil || !strings.Contains(out, "--rage-clicks=3\n") || !strings.Contains(out, "--dead-click-wait=2.5s\n") || strings.Contains(out, "Saved") {
+		t.Fatalf("defaults: %v\n%s", err, out)
+	}
+	out, _, err = run(t, nil, "project", "signals", key, "--data", dir, "--rage-clicks", "4", "--slow-request", "5s")
+	if err != nil || !strings.Contains(out, "Saved") || !strings.Contains(out, "--rage-clicks=4\n") {
+		t.Fatalf("set: %v\n%s", err, out)
+	}
+	// Kept, and the others untouched.
+	out, _, _ = run(t, nil, "project", "signals", key, "--data", dir, "--quick-back", "20s")
+	for _, want := range []string{"--rage-clicks=4\n", "--slow-request=5s\n", "--quick-back=20s\n", "--rage-radius=30\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("after two changes, %q missing from\n%s", want, out)
+		}
+	}
+	for _, bad := range [][]string{{"--rage-clicks", "1"}, {"--idle", "-1s"}, {"--nonsense", "1"}} {
+		if _, _, err := run(t, nil, append([]string{"project", "signals", key, "--data", dir}, bad...)...); !errors.Is(err, errUsage) {
+			t.Errorf("%v: err %v, want a usage error", bad, err)
+		}
+	}
+	if _, _, err := run(t, nil, "project", "signals", "ph_nope", "--data", dir); err == nil || errors.Is(err, errUsage) {
+		t.Errorf("unknown key: %v", err)
+	}
+}

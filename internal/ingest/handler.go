@@ -190,14 +190,23 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	return sizes{len(body), env.JSONSize}, dup, err
 }
 
-// fail answers an error: a rejection as it says, anything else as the
-// server's own trouble.
+// fail answers an error: a rejection as it says, a failing or closing
+// store as a 503 that says why, anything else as the server's own trouble.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var e *Error
+	var (
+		e  *Error
+		ue *store.UnavailableError
+	)
 	switch {
 	case errors.As(err, &e):
 	case errors.Is(err, store.ErrConflict):
 		e = reject(http.StatusConflict, "seq_conflict", "this window already has a batch with this seq and other events; nothing was stored: number each new batch of a window one higher")
+	case errors.As(err, &ue):
+		// The store logs the episode once; a line per refused batch
+		// would only bury it.
+		w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
+		e = reject(http.StatusServiceUnavailable, string(ue.Reason),
+			"the server cannot store batches now: %s; retry after the time in Retry-After", ue.Reason.Describe())
 	case errors.Is(err, store.ErrBusy):
 		e = busy(w, "overloaded", "the server is behind on writing")
 	case errors.Is(err, store.ErrClosed):
@@ -211,6 +220,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.metrics.rejections.WithLabelValues(e.Code).Inc()
 	writeError(w, e)
 }
+
+// unavailableRetry is the Retry-After, in seconds, while the store
+// fails: space rarely returns within a second.
+const unavailableRetry = 10
 
 func tooMany(w http.ResponseWriter, wait time.Duration, code, msg string) *Error {
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))

@@ -32,10 +32,11 @@ type windowKey struct {
 
 // analysis is one window's fold and the seq of the batch it expects next.
 type analysis struct {
-	key  windowKey
-	w    *signals.Window
-	next int64
-	size int
+	key     windowKey
+	w       *signals.Window
+	next    int64
+	size    int
+	skipped int // batches that could not be analysed
 }
 
 // analyser keeps the windows being analysed, least recently used first
@@ -91,15 +92,14 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 		if err != nil {
 			return err
 		}
-		if err := an.feed(blob); err != nil {
-			return fmt.Errorf("batch %d: %w", h.ID, err)
-		}
+		an.feed(blob)
 		an.next = h.Seq + 1
 	} else {
 		an = &analysis{key: key, w: signals.NewWindow(h.Window, a.config(h.Project))}
 		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq int64, blob []byte) error {
 			an.next = seq + 1
-			return an.feed(blob)
+			an.feed(blob)
+			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("window %s/%s: %w", h.Session, h.Window, err)
@@ -117,17 +117,27 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 	return nil
 }
 
-func (an *analysis) feed(blob []byte) error {
+// feed folds one stored batch in. A batch that cannot be read, or that
+// trips a detector, is left out of the analysis rather than holding up
+// the index: the same batch is left out every time, so the analysis stays
+// the same however often it is made.
+func (an *analysis) feed(blob []byte) {
+	defer func() {
+		if recover() != nil {
+			an.skipped++
+		}
+	}()
 	raw, err := batch.Decompress(blob)
 	if err != nil {
-		return err
+		an.skipped++
+		return
 	}
 	events, err := signals.ParseEvents(raw)
 	if err != nil {
-		return err
+		an.skipped++
+		return
 	}
 	an.w.Feed(events)
-	return nil
 }
 
 // trim drops the least recently used windows over the budget.

@@ -18,9 +18,14 @@ import (
 
 // Log is the durable log, read in order.
 type Log interface {
-	BatchesAfter(ctx context.Context, after int64, limit int) ([]batch.Header, error)
+	// BatchesAfter returns up to limit headers after position after,
+	// fewer once they exceed maxBytes.
+	BatchesAfter(ctx context.Context, after int64, limit, maxBytes int) ([]batch.Header, error)
 	// Commits is signalled after new batches are committed.
 	Commits() <-chan struct{}
+	// Backlog says how many batches follow position after, and when the
+	// first of them was received (zero when none does).
+	Backlog(ctx context.Context, after int64) (batches int64, oldest time.Time, err error)
 }
 
 // Index is where sessions are kept. ApplySessionUpdates must store the
@@ -33,10 +38,16 @@ type Index interface {
 // Name identifies the processor's position in the log.
 const Name = "sessions"
 
-// step is how many batches are folded in one transaction.
-const step = 500
+// A step folds at most step batches, and stops early once their headers
+// (pages and user agents) pass stepBytes, so that one step's memory is
+// bounded whatever the batches hold.
+const (
+	step      = 500
+	stepBytes = 8 << 20
+)
 
-// Processor keeps the sessions index up to date with the log.
+// Processor keeps the sessions index up to date with the log. Run it once;
+// Health and Collectors report on it meanwhile.
 type Processor struct {
 	Log    Log
 	Index  Index
@@ -56,14 +67,17 @@ type Processor struct {
 	Config func(project int64) signals.Config
 
 	analyser *analyser
+
+	// Stall is how long the processor may stay behind the log without
+	// moving before Health reports it stalled (30 s when zero).
+	Stall time.Duration
+
+	state state
 }
 
-// Run processes the log until ctx is done.
+// Run processes the log until ctx is done. A failing step is retried with
+// a growing pause, and the failure logged once, not at every retry.
 func (p *Processor) Run(ctx context.Context) error {
-	upto, err := p.Index.Processed(ctx, Name)
-	if err != nil {
-		return err
-	}
 	poll := p.Poll
 	if poll <= 0 {
 		poll = time.Second
@@ -72,23 +86,26 @@ func (p *Processor) Run(ctx context.Context) error {
 	if gather <= 0 {
 		gather = 100 * time.Millisecond
 	}
+	p.state.start(time.Now())
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
+	var pause time.Duration
 	for {
-		for {
-			next, n, err := p.Step(ctx, upto)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				p.Logger.Error("process log", "err", err)
-				break
-			}
-			upto = next
-			if n < step {
-				break
-			}
+		err := p.catchUp(ctx)
+		if ctx.Err() != nil {
+			return nil
 		}
+		p.record(err)
+		if err != nil {
+			pause = backoff(pause)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(pause):
+			}
+			continue
+		}
+		pause = 0
 		select {
 		case <-ctx.Done():
 			return nil
@@ -103,10 +120,40 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 }
 
+// catchUp steps until a step finds less than a full step's worth. A step
+// cut short by stepBytes ends it too: the next commit or poll resumes.
+func (p *Processor) catchUp(ctx context.Context) error {
+	upto, ok := p.state.position()
+	if !ok {
+		var err error
+		if upto, err = p.Index.Processed(ctx, Name); err != nil {
+			return fmt.Errorf("read the processed position: %w", err)
+		}
+		p.state.moved(upto, time.Now())
+	}
+	for {
+		next, n, err := p.Step(ctx, upto)
+		if err != nil {
+			return err
+		}
+		upto = next
+		p.state.moved(upto, time.Now())
+		if n < step {
+			return nil
+		}
+	}
+}
+
 // Step folds the batches after position upto into the index and returns
-// the new position and how many batches it read.
-func (p *Processor) Step(ctx context.Context, upto int64) (int64, int, error) {
-	hs, err := p.Log.BatchesAfter(ctx, upto, step)
+// the new position and how many batches it read. A panic while folding is
+// returned as an error: one bad batch must not take the server down.
+func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			next, n, err = upto, 0, fmt.Errorf("panic folding the batches after %d: %v", upto, r)
+		}
+	}()
+	hs, err := p.Log.BatchesAfter(ctx, upto, step, stepBytes)
 	if err != nil {
 		return upto, 0, err
 	}

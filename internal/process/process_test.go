@@ -69,3 +69,16 @@ func TestClockOffset(t *testing.T) {
 		}
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	for _, tt := range []struct{ last, want time.Duration }{
+		{0, 100 * time.Millisecond},
+		{100 * time.Millisecond, 200 * time.Millisecond},
+		{16 * time.Second, 30 * time.Second},
+		{30 * time.Second, 30 * time.Second},
+	} {
+		if got := backoff(tt.last); got != tt.want {
+			t.Errorf("backoff(%v) = %v, want %v", tt.last, got, tt.want)
+		}
+	}
+}

@@ -153,7 +153,7 @@ func TestHostileFields(t *testing.T) {
 		for i := range events {
 			events[i] = meta(longURL, i)
 		}
-		agent := "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 " + strings.Repeat("é", 4000)
+		agent := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 " + strings.Repeat("é", 4000)
 		status, out := post(t, base, body{key, "long", "w", 0, events}, true, "User-Agent", agent)
 		if status != http.StatusAccepted {
 			t.Fatalf("long URLs: %d %s", status, out)
@@ -172,7 +172,7 @@ func TestHostileFields(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		hs, err := st.BatchesAfter(context.Background(), 0, 10)
+		hs, err := st.BatchesAfter(context.Background(), 0, 10, 1<<20)
 		if err != nil || len(hs) != 1 {
 			t.Fatalf("log: %d batches, %v", len(hs), err)
 		}

@@ -25,8 +25,11 @@ func withRequestID(next http.Handler, logger *slog.Logger) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
+		// A 503 says why and when to come back, and its cause (a full
+		// disk, an overload) is logged once by whoever found it: a line
+		// per request would bury that line.
 		level := slog.LevelDebug
-		if sw.status >= 500 {
+		if sw.status >= 500 && sw.status != http.StatusServiceUnavailable {
 			level = slog.LevelWarn
 		}
 		if logger.Enabled(r.Context(), level) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,11 +60,19 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if cfg.Ingest.MaxBody == 0 { // ingest limits left unset
 		cfg.Ingest = ingest.DefaultConfig
 	}
+	// One server per data folder: two would each think the processor's
+	// position theirs.
+	unlock, err := sqlite.Lock(cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := sqlite.Open(ctx, cfg.Data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	st.SetLogger(logger)
 	if cfg.MaxQueued > 0 {
 		st.SetMaxQueued(cfg.MaxQueued)
 	}
@@ -75,7 +84,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return err
 	}
-	handler, err := Handler(st, cfg.Ingest, demoKey, logger)
+	proc := &process.Processor{Log: st, Index: st, Events: st, Config: newThresholds(st, logger).config, Logger: logger}
+	handler, err := Handler(st, proc, cfg.Ingest, demoKey, logger)
 	if err != nil {
 		return err
 	}
@@ -114,8 +124,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	procCtx, stopProc := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		p := &process.Processor{Log: st, Index: st, Events: st, Logger: logger}
-		if err := p.Run(procCtx); err != nil {
+		if err := proc.Run(procCtx); err != nil {
 			logger.Error("processor stopped", "err", err)
 		}
 	})
@@ -151,11 +160,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	return nil
 }
 
-// Handler routes every path of the service.
-func Handler(st *sqlite.Store, ingestCfg ingest.Config, demoKey string, logger *slog.Logger) (http.Handler, error) {
+// Handler routes every path of the service; proc is the processor that
+// /readyz and /metrics report on.
+func Handler(st *sqlite.Store, proc *process.Processor, ingestCfg ingest.Config, demoKey string, logger *slog.Logger) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(st.Collectors()...)
+	reg.MustRegister(proc.Collectors()...)
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, ingestCfg, logger, reg))
@@ -190,17 +201,33 @@ func Handler(st *sqlite.Store, ingestCfg ingest.Config, demoKey string, logger *
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := st.Ping(ctx); err != nil {
-			http.Error(w, "store unreachable: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		if st.Overloaded() {
-			http.Error(w, "overloaded: the commit queue is nearly full", http.StatusServiceUnavailable)
+		if why := notReady(ctx, st, proc); why != "" {
+			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ok\n"))
 	})
 	return withRequestID(mux, logger), nil
+}
+
+// notReady says why the server should not be sent traffic, or "" when
+// it should. Each reason starts with a fixed word that monitoring can
+// match; docs/api.md lists them.
+func notReady(ctx context.Context, st *sqlite.Store, proc *process.Processor) string {
+	if err := st.Ping(ctx); err != nil {
+		return "store unreachable: " + err.Error()
+	}
+	var ue *store.UnavailableError
+	if errors.As(st.WriteErr(), &ue) {
+		return fmt.Sprintf("writes failing: %s (%s); ingest answers 503 until they work again: %v", ue.Reason.Describe(), ue.Reason, ue.Err)
+	}
+	if st.Overloaded() {
+		return "overloaded: the commit queue is nearly full"
+	}
+	if err := proc.Health(ctx); err != nil {
+		return "processor " + strings.TrimPrefix(err.Error(), process.ErrUnhealthy.Error()+": ")
+	}
+	return ""
 }
 
 // reportRecovery reports what a start found in the data folder. SQLite has already

@@ -8,37 +8,41 @@
 // window can be analysed as its batches arrive or again from the start.
 package signals
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Config holds the thresholds of the detectors. A project may change them;
 // DefaultConfig says where each default comes from.
 type Config struct {
-	RageClicks   int           // clicks in a burst
-	RageInterval time.Duration // at most this between two clicks of a burst
-	RageRadius   float64       // CSS pixels from the burst's first click
+	RageClicks   int           `json:"rage_clicks,omitempty"`   // clicks in a burst
+	RageInterval time.Duration `json:"rage_interval,omitempty"` // at most this between two clicks of a burst
+	RageRadius   float64       `json:"rage_radius,omitempty"`   // CSS pixels from the burst's first click
 
-	DeadClickWait  time.Duration // no response within this after a click
-	ErrorClickWait time.Duration // a JS error within this after a click
+	DeadClickWait  time.Duration `json:"dead_click_wait,omitempty"`  // no response within this after a click
+	ErrorClickWait time.Duration `json:"error_click_wait,omitempty"` // a JS error within this after a click
 
-	SlowRequest time.Duration
-	SlowLCP     time.Duration
-	SlowINP     time.Duration
+	SlowRequest time.Duration `json:"slow_request,omitempty"`
+	SlowLCP     time.Duration `json:"slow_lcp,omitempty"`
+	SlowINP     time.Duration `json:"slow_inp,omitempty"`
 
-	ThrashReversals int           // horizontal direction reversals …
-	ThrashWindow    time.Duration // … within this …
-	ThrashSpeed     float64       // … of moves faster than this, px/s
-	ThrashDistance  float64       // each stroke at least this long, px
+	ThrashReversals int           `json:"thrash_reversals,omitempty"` // direction reversals, along either axis, …
+	ThrashWindow    time.Duration `json:"thrash_window,omitempty"`    // … within this …
+	ThrashSpeed     float64       `json:"thrash_speed,omitempty"`     // … of moves faster than this, px/s
+	ThrashDistance  float64       `json:"thrash_distance,omitempty"`  // each stroke at least this long, px
 
-	ScrollReversals int           // scroll direction reversals …
-	ScrollWindow    time.Duration // … within this …
-	ScrollScreens   float64       // … with this many viewport heights scrolled
+	ScrollReversals int           `json:"scroll_reversals,omitempty"` // scroll direction reversals …
+	ScrollWindow    time.Duration `json:"scroll_window,omitempty"`    // … within this …
+	ScrollScreens   float64       `json:"scroll_screens,omitempty"`   // … with this many viewport heights scrolled
 
-	QuickBack time.Duration // back on the previous page within this
+	QuickBack time.Duration `json:"quick_back,omitempty"` // back on the previous page within this
 
-	SlowForm time.Duration // first input to submit
+	SlowForm time.Duration `json:"slow_form,omitempty"` // first input to submit
 
-	Idle           time.Duration // a gap without input longer than this is idle
-	LongInactivity time.Duration // a gap this long is a signal
+	Idle           time.Duration `json:"idle,omitempty"`            // a gap without input longer than this is idle
+	LongInactivity time.Duration `json:"long_inactivity,omitempty"` // a gap this long is a signal
 }
 
 // DefaultConfig is what every project starts with.
@@ -81,3 +85,30 @@ var DefaultConfig = Config{
 	Idle:           5 * time.Second,
 	LongInactivity: 30 * time.Second,
 }
+
+// SettingName is the server setting that holds a project's thresholds, as
+// the JSON of a Config; those it leaves out keep their defaults.
+func SettingName(project int64) string { return fmt.Sprintf("project/%d/signals", project) }
+
+// Check reports a threshold that cannot work: every one must be above 0.
+func (c Config) Check() error {
+	for _, v := range []struct {
+		name string
+		ok   bool
+	}{
+		{"rage_clicks", c.RageClicks >= 2}, {"rage_interval", c.RageInterval > 0}, {"rage_radius", c.RageRadius > 0},
+		{"dead_click_wait", c.DeadClickWait > 0}, {"error_click_wait", c.ErrorClickWait > 0},
+		{"slow_request", c.SlowRequest > 0}, {"slow_lcp", c.SlowLCP > 0}, {"slow_inp", c.SlowINP > 0},
+		{"thrash_reversals", c.ThrashReversals > 0}, {"thrash_window", c.ThrashWindow > 0},
+		{"thrash_speed", c.ThrashSpeed > 0}, {"thrash_distance", c.ThrashDistance > 0},
+		{"scroll_reversals", c.ScrollReversals > 0}, {"scroll_window", c.ScrollWindow > 0}, {"scroll_screens", c.ScrollScreens > 0},
+		{"quick_back", c.QuickBack > 0}, {"slow_form", c.SlowForm > 0}, {"idle", c.Idle > 0}, {"long_inactivity", c.LongInactivity > 0},
+	} {
+		if !v.ok {
+			return fmt.Errorf("%s: %w", v.name, errThreshold)
+		}
+	}
+	return nil
+}
+
+var errThreshold = errors.New("out of range (rage_clicks at least 2, every other threshold above 0)")

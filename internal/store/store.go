@@ -30,6 +30,51 @@ const (
 	MaxPageViews = 1000 // page views per session; later ones are not listed or counted
 )
 
+// ErrUnavailable means the storage itself fails: the disk is full, an I/O
+// error, a read-only or damaged file. It is not the request's fault and
+// may pass (space returns, a disk is remounted), so callers answer "come
+// back later" rather than blame the request. Errors that match it are
+// *UnavailableError, which says why.
+var ErrUnavailable = errors.New("storage unavailable")
+
+// Reason says why storage is unavailable. Its values double as the error
+// codes of the HTTP answers.
+type Reason string
+
+const (
+	DiskFull Reason = "disk_full"
+	IOError  Reason = "io_error"
+	ReadOnly Reason = "read_only"
+	Corrupt  Reason = "corrupt"
+)
+
+// UnavailableError is a storage failure with its reason; it matches
+// ErrUnavailable and unwraps to the backend's error.
+type UnavailableError struct {
+	Reason Reason
+	Err    error
+}
+
+func (e *UnavailableError) Error() string { return string(e.Reason) + ": " + e.Err.Error() }
+
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// Describe says in a few words what a reason means for someone running
+// the server.
+func (r Reason) Describe() string {
+	switch r {
+	case DiskFull:
+		return "the disk of the data folder is full"
+	case IOError:
+		return "the data folder cannot be read or written (I/O error)"
+	case ReadOnly:
+		return "the data folder is read-only"
+	case Corrupt:
+		return "a database file in the data folder is damaged"
+	}
+	return string(r)
+}
+
 // Project is one site that sends recordings.
 type Project struct {
 	ID      int64

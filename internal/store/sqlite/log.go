@@ -83,9 +83,19 @@ func queuedSize(b *batch.Batch, pagesJSON int) int64 {
 func (s *Store) writeLoop() {
 	defer close(s.done)
 	group := make([]*appendRequest, 0, maxGroup)
+	probe := time.NewTimer(probeEvery)
+	defer probe.Stop()
 	for {
 		var req *appendRequest
 		select {
+		case <-probe.C:
+			// While commits fail, try one now and then even when no
+			// batch comes to.
+			if s.failing() {
+				s.probe()
+			}
+			probe.Reset(probeEvery)
+			continue
 		case req = <-s.appends:
 		case <-s.stop:
 			// Close holds off new appends; commit what is still queued.
@@ -112,6 +122,8 @@ func (s *Store) writeLoop() {
 func (s *Store) commit(group []*appendRequest) {
 	start := time.Now()
 	results, err := s.insertGroup(group)
+	err = s.classify(err)
+	s.wrote(err)
 	s.metrics.commitSeconds.Observe(time.Since(start).Seconds())
 	s.metrics.commitBatches.Observe(float64(len(group)))
 	for i, req := range group {
@@ -172,8 +184,12 @@ func (s *Store) insertGroup(group []*appendRequest) ([]appendResult, error) {
 }
 
 // BatchesAfter returns up to limit batch headers logged after position
-// after, in log order.
-func (s *Store) BatchesAfter(ctx context.Context, after int64, limit int) ([]batch.Header, error) {
+// after, in log order. It stops early once the headers read exceed
+// maxBytes of pages and user agents (0 for no bound), so that a step of
+// long headers does not hold hundreds of megabytes; it returns at least
+// one header whatever its size.
+func (s *Store) BatchesAfter(ctx context.Context, after int64, limit, maxBytes int) (_ []batch.Header, err error) {
+	defer s.check(&err)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, project, session, window, seq, received,
 		agent, count, first_ts, last_ts, pages FROM batches WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
@@ -181,6 +197,7 @@ func (s *Store) BatchesAfter(ctx context.Context, after int64, limit int) ([]bat
 	}
 	defer rows.Close()
 	var hs []batch.Header
+	size := 0
 	for rows.Next() {
 		var (
 			h        batch.Header
@@ -196,14 +213,19 @@ func (s *Store) BatchesAfter(ctx context.Context, after int64, limit int) ([]bat
 			return nil, fmt.Errorf("read log: batch %d pages: %w", h.ID, err)
 		}
 		hs = append(hs, h)
+		size += len(pages) + len(h.UserAgent)
+		if maxBytes > 0 && size > maxBytes {
+			break
+		}
 	}
 	return hs, rows.Err()
 }
 
 // Processed returns how far the named reader has applied the log.
-func (s *Store) Processed(ctx context.Context, name string) (int64, error) {
+func (s *Store) Processed(ctx context.Context, name string) (_ int64, err error) {
+	defer s.check(&err)
 	var upto int64
-	err := s.iread.QueryRowContext(ctx, `SELECT upto FROM processed WHERE name = ?`, name).Scan(&upto)
+	err = s.iread.QueryRowContext(ctx, `SELECT upto FROM processed WHERE name = ?`, name).Scan(&upto)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}
@@ -226,9 +248,9 @@ type LogStats struct {
 func (st LogStats) Ahead() bool { return st.Processed > st.Last }
 
 // LogStats reads the log's size and how far the reader called name is.
-func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
+func (s *Store) LogStats(ctx context.Context, name string) (_ LogStats, err error) {
+	defer s.check(&err)
 	var st LogStats
-	var err error
 	if st.Processed, err = s.Processed(ctx, name); err != nil {
 		return LogStats{}, err
 	}
@@ -243,9 +265,9 @@ func (s *Store) LogStats(ctx context.Context, name string) (LogStats, error) {
 
 // BatchEvents returns the stored (compressed) events of the batch at
 // position id.
-func (s *Store) BatchEvents(ctx context.Context, id int64) ([]byte, error) {
-	var blob []byte
-	err := s.read.QueryRowContext(ctx, `SELECT events FROM batches WHERE id = ?`, id).Scan(&blob)
+func (s *Store) BatchEvents(ctx context.Context, id int64) (blob []byte, err error) {
+	defer s.check(&err)
+	err = s.read.QueryRowContext(ctx, `SELECT events FROM batches WHERE id = ?`, id).Scan(&blob)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -258,7 +280,8 @@ func (s *Store) BatchEvents(ctx context.Context, id int64) ([]byte, error) {
 // WindowBatches calls fn with the stored events of each batch of a window
 // logged at or before position upto, in seq order, one at a time.
 func (s *Store) WindowBatches(ctx context.Context, project int64, session, window string, upto int64,
-	fn func(seq int64, events []byte) error) error {
+	fn func(seq int64, events []byte) error) (err error) {
+	defer s.check(&err)
 	rows, err := s.read.QueryContext(ctx, `SELECT seq, events FROM batches
 		WHERE project = ? AND session = ? AND window = ? AND id <= ? ORDER BY seq`, project, session, window, upto)
 	if err != nil {
@@ -278,4 +301,25 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 		}
 	}
 	return rows.Err()
+}
+
+// Backlog says how many batches are logged after position after, and when
+// the first of them was received (zero when there is none). The count is
+// the log positions after it, which is exact while the log is only
+// appended to, and costs two index lookups rather than a scan.
+func (s *Store) Backlog(ctx context.Context, after int64) (batches int64, oldest time.Time, err error) {
+	defer s.check(&err)
+	var (
+		last     int64
+		received sql.NullInt64
+	)
+	err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0),
+		(SELECT received FROM batches WHERE id > ?1 ORDER BY id LIMIT 1) FROM batches`, after).Scan(&last, &received)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("read backlog: %w", err)
+	}
+	if received.Valid {
+		oldest = time.UnixMilli(received.Int64)
+	}
+	return max(last-after, 0), oldest, nil
 }

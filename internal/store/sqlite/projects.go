@@ -14,7 +14,8 @@ import (
 )
 
 // CreateProject adds a project with a new random ingest key.
-func (s *Store) CreateProject(ctx context.Context, name string, origins []string) (store.Project, error) {
+func (s *Store) CreateProject(ctx context.Context, name string, origins []string) (_ store.Project, err error) {
+	defer s.check(&err)
 	if origins == nil {
 		origins = []string{}
 	}
@@ -54,13 +55,14 @@ func (s *Store) ProjectByID(ctx context.Context, id int64) (store.Project, error
 	return s.project(ctx, `id = ?`, id)
 }
 
-func (s *Store) project(ctx context.Context, where string, arg any) (store.Project, error) {
+func (s *Store) project(ctx context.Context, where string, arg any) (_ store.Project, err error) {
+	defer s.check(&err)
 	var (
 		p       store.Project
 		origins string
 		created int64
 	)
-	err := s.read.QueryRowContext(ctx, `SELECT id, name, key, origins, enabled, created
+	err = s.read.QueryRowContext(ctx, `SELECT id, name, key, origins, enabled, created
 		FROM projects WHERE `+where, arg).Scan(&p.ID, &p.Name, &p.Key, &origins, &p.Enabled, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Project{}, store.ErrNotFound
@@ -77,6 +79,7 @@ func (s *Store) project(ctx context.Context, where string, arg any) (store.Proje
 
 // Setting reads a server setting; ok is false when it was never set.
 func (s *Store) Setting(ctx context.Context, key string) (value string, ok bool, err error) {
+	defer s.check(&err)
 	err = s.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil

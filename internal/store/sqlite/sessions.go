@@ -14,7 +14,8 @@ import (
 // ApplySessionUpdates folds updates into the sessions index and records
 // that the reader called name has applied the log up to position upto, in
 // one transaction: a crash leaves either both or neither.
-func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) error {
+func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) (err error) {
+	defer s.check(&err)
 	tx, err := s.iwrite.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -168,7 +169,8 @@ type sessionKey struct {
 
 // Sessions lists up to limit sessions, newest first, with their windows:
 // those of one project, or of every project when project is 0.
-func (s *Store) Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error) {
+func (s *Store) Sessions(ctx context.Context, project int64, limit int) (_ []store.Session, err error) {
+	defer s.check(&err)
 	// One read transaction: the sessions and their windows from one
 	// snapshot, though the processor commits meanwhile.
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -243,7 +245,8 @@ func windowsOf(ctx context.Context, tx *sql.Tx, where string, args ...any) (map[
 }
 
 // Session returns one session of a project with its windows and page views.
-func (s *Store) Session(ctx context.Context, project int64, id string) (store.Session, error) {
+func (s *Store) Session(ctx context.Context, project int64, id string) (_ store.Session, err error) {
+	defer s.check(&err)
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
@@ -286,7 +289,8 @@ func (s *Store) Session(ctx context.Context, project int64, id string) (store.Se
 // by window in upload order, in their compressed form; window, when not
 // empty, picks one. It reads the log itself, so it includes batches the
 // index has not caught up with yet.
-func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error) {
+func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) (_ []store.WindowEvents, err error) {
+	defer s.check(&err)
 	q := `SELECT window, events FROM batches WHERE project = ? AND session = ?`
 	args := []any{project, session}
 	if window != "" {

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ const (
 // one writer anyway); reads use a pool of their own so that a long read
 // never holds up an acknowledgement.
 type Store struct {
+	dir   string
 	write *sql.DB // the log's one writer
 	read  *sql.DB
 	// The sessions index, in its own file.
@@ -51,6 +53,9 @@ type Store struct {
 	queued    atomic.Int64 // bytes of batches waiting for a commit
 	maxQueued atomic.Int64
 	metrics   metrics
+
+	logger atomic.Pointer[slog.Logger]
+	health writeHealth
 }
 
 // DefaultMaxQueued bounds the bytes of batches waiting to be committed.
@@ -108,6 +113,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return fail(fmt.Errorf("prepare batch lookup: %w", err))
 	}
 	s := &Store{
+		dir:         dir,
 		write:       write,
 		read:        read,
 		iwrite:      iwrite,
@@ -164,7 +170,8 @@ func (s *Store) Close() error {
 }
 
 // Ping tells whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer s.check(&err)
 	return errors.Join(s.read.PingContext(ctx), s.iread.PingContext(ctx))
 }
 

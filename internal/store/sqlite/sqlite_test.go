@@ -74,7 +74,7 @@ func TestAppendIsIdempotentUnderConcurrency(t *testing.T) {
 			t.Errorf("batch %d was stored as new %d times", seq, fresh[seq])
 		}
 	}
-	hs, err := s.BatchesAfter(ctx, 0, 1000)
+	hs, err := s.BatchesAfter(ctx, 0, 1000, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestMigrateKeepsLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	hs, err := s.BatchesAfter(ctx, 0, 10)
+	hs, err := s.BatchesAfter(ctx, 0, 10, 1<<20)
 	if err != nil || len(hs) != 1 || hs[0].ID != 7 || hs[0].Project != 1 {
 		t.Fatalf("log after migration: %+v, %v", hs, err)
 	}
