@@ -93,9 +93,18 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 
 func (d *Dashboard) fail(w http.ResponseWriter, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong; the server log says more."
-	if errors.Is(err, store.ErrNotFound) {
+	var ue *store.UnavailableError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		status, msg = http.StatusNotFound, "There is no such session."
-	} else {
+	case errors.As(err, &ue):
+		d.Logger.Error("dashboard: storage unavailable", "reason", ue.Reason, "err", err)
+		w.Header().Set("Retry-After", "10")
+		status, msg = http.StatusServiceUnavailable, "The recordings cannot be read now: "+ue.Reason.Describe()+". Try again in a moment."
+	case errors.Is(err, store.ErrClosed):
+		w.Header().Set("Retry-After", "1")
+		status, msg = http.StatusServiceUnavailable, "The server is shutting down. Try again in a moment."
+	default:
 		d.Logger.Error("dashboard", "err", err)
 	}
 	d.render(w, status, "error", map[string]any{"Message": msg})
