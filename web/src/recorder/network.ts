@@ -2,6 +2,7 @@
 // events: method, URL (stripped), status, duration, size, failure; never
 // bodies or headers.
 import type { Capture } from "./context";
+import { observe } from "./capture";
 import { Bucket } from "./limits";
 
 type Failure = "network" | "abort" | "timeout" | "cors" | "http";
@@ -91,8 +92,18 @@ export function network(c: Capture): void {
     proto.send = sendXHR;
   });
 
-  // Failed images, scripts, stylesheets and fonts: error events that do
-  // not bubble, seen by window's capture listener.
+  // Images, scripts, stylesheets and fonts answered 4xx/5xx, those that
+  // failed before the recorder started among them; then the ones that got
+  // no answer at all, from their error events (which do not bubble, but
+  // window's capture listener sees them).
+  type Timing = PerformanceResourceTiming & { responseStatus?: number };
+  observe(c, "resource", (list) => {
+    for (const e of list as Timing[]) {
+      const s = e.responseStatus || 0;
+      if (s >= 400 && /^(img|image|script|link|css)$/.test(e.initiatorType))
+        send("resource", "GET", e.name, Math.round(performance.timeOrigin + e.startTime), performance.now() - e.duration, s, null);
+    }
+  });
   c.on(
     window,
     "error",
@@ -101,10 +112,9 @@ export function network(c: Capture): void {
       if (!el || el === (window as unknown) || !(el instanceof HTMLElement)) return;
       const url = el.currentSrc || el.src || el.href;
       if (!url) return;
-      const entry = performance.getEntriesByName(url).pop() as (PerformanceResourceTiming & { responseStatus?: number }) | undefined;
-      const status = (entry && entry.responseStatus) || 0;
-      const t0 = entry ? entry.startTime : performance.now();
-      send("resource", "GET", url, Math.round(performance.timeOrigin + t0), t0, status, null, status >= 400 ? "http" : "network");
+      const entry = performance.getEntriesByName(url).pop() as Timing | undefined;
+      if (entry && entry.responseStatus) return;
+      send("resource", "GET", url, Date.now(), performance.now(), 0, null, "network");
     },
     true,
   );
