@@ -105,18 +105,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 	case duplicate:
 		h.metrics.duplicates.Inc()
-		writeStored(w, http.StatusOK, storedDuplicate)
+		writeStored(w, http.StatusOK, true, b.project)
 	default:
 		h.metrics.accepted.Inc()
 		h.metrics.wireBytes.Add(float64(b.wireSize))
 		h.metrics.jsonBytes.Add(float64(b.jsonSize))
-		writeStored(w, http.StatusAccepted, storedNew)
+		writeStored(w, http.StatusAccepted, false, b.project)
 	}
 	h.metrics.seconds.Observe(time.Since(start).Seconds())
 }
 
-// sizes of an accepted batch, for the metrics.
-type sizes struct{ wireSize, jsonSize int }
+// sizes of an accepted batch, for the metrics, and its project, for the
+// answer.
+type sizes struct {
+	wireSize, jsonSize int
+	project            int64
+}
 
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) (sizes, bool, error) {
 	if r.Method != http.MethodPost {
@@ -187,7 +191,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	b.Received = now
 	b.UserAgent = Clip(r.Header.Get("User-Agent"), h.cfg.MaxUserAgent)
 	dup, err := h.log.Append(r.Context(), b)
-	return sizes{len(body), env.JSONSize}, dup, err
+	return sizes{len(body), env.JSONSize, p.ID}, dup, err
 }
 
 // fail answers an error: a rejection as it says, a failing or closing
@@ -296,16 +300,17 @@ func allowCORS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// The two answers to a stored batch, made once.
-var (
-	storedNew       = []byte(`{"stored":true,"duplicate":false}` + "\n")
-	storedDuplicate = []byte(`{"stored":true,"duplicate":true}` + "\n")
-)
-
-func writeStored(w http.ResponseWriter, status int, body []byte) {
+// writeStored answers a stored batch; the project's id lets the recorder
+// link to the replay.
+func writeStored(w http.ResponseWriter, status int, duplicate bool, project int64) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(body)
+	buf := make([]byte, 0, 64)
+	buf = append(buf, `{"stored":true,"duplicate":`...)
+	buf = strconv.AppendBool(buf, duplicate)
+	buf = append(buf, `,"project":`...)
+	buf = strconv.AppendInt(buf, project, 10)
+	w.Write(append(buf, "}\n"...))
 }
 
 func writeError(w http.ResponseWriter, e *Error) {

@@ -186,13 +186,11 @@ func Handler(st *sqlite.Store, proc *process.Processor, ingestCfg ingest.Config,
 	}
 	mux.Handle("GET /demo/", http.StripPrefix("/demo", shop))
 
-	mux.HandleFunc("GET /playhead.js", func(w http.ResponseWriter, r *http.Request) {
-		// Sites load the recorder from here: any origin may, and a
-		// new release reaches visitors within the hour.
-		w.Header().Set("Access-Control-Allow-Origin", "*")
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		http.ServeFileFS(w, r, web.Build, "playhead.js")
-	})
+	script, err := recorderScript(web.Build)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /playhead.js", script)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(web.Build)))
 
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

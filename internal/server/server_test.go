@@ -270,6 +270,21 @@ func TestIngestAnswers(t *testing.T) {
 			if status != tt.status {
 				t.Fatalf("status %d, want %d: %s", status, tt.status, out)
 			}
+			if tt.status < 300 {
+				// The answer names the project, for the recorder's link
+				// to the replay.
+				var a struct {
+					Stored, Duplicate bool
+					Project           int64
+				}
+				want := project.ID
+				if tt.body.(body).Key == strict {
+					want = strictProject.ID
+				}
+				if err := json.Unmarshal([]byte(out), &a); err != nil || !a.Stored || a.Duplicate != (tt.status == 200) || a.Project != want {
+					t.Fatalf("answer %s, want stored in project %d", out, want)
+				}
+			}
 			if tt.code != "" {
 				var e struct {
 					Error struct{ Code, Message string }

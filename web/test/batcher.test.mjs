@@ -27,7 +27,7 @@ beforeEach(() => {
     requests.push({ url, init, gzip, text, body: JSON.parse(text) });
     const answer = answers.shift() ?? { status: 202 };
     if (answer.error) throw new TypeError("network");
-    return new Response("{}", { status: answer.status, headers: answer.headers ?? {} });
+    return new Response(JSON.stringify(answer.body ?? {}), { status: answer.status, headers: answer.headers ?? {} });
   };
 });
 
@@ -36,9 +36,9 @@ afterEach(() => {
   console.warn = realWarn;
 });
 
-function setup(tab = memoryStore()) {
+function setup(tab = memoryStore(), on = {}) {
   const identity = new Identity(memoryStore(), tab, Date.now());
-  return { identity, tab, batcher: new Batcher(URL, "KEY", identity, tab) };
+  return { identity, tab, batcher: new Batcher(URL, "KEY", identity, tab, on) };
 }
 
 const event = (i, pad = 0) => ({ type: 3, timestamp: 1_800_000_000_000 + i, data: { source: 1, i, pad: "x".repeat(pad) } });
@@ -155,4 +155,70 @@ test("stop forgets unsent events and sends nothing more", async () => {
   await batcher.flush();
   assert.equal(requests.length, 0);
   assert.equal(tab.get("playhead:pending"), null);
+});
+
+const refusal = (status, code) => ({ status, body: { error: { code, message: `the ${code} message` } } });
+
+test("a refused batch is reported once per error code, with the server's code and message", async () => {
+  const { batcher } = setup();
+  answers.push(refusal(400, "invalid_events"), refusal(400, "invalid_events"), refusal(413, "body_too_large"));
+  for (let i = 0; i < 3; i++) {
+    batcher.add(event(i));
+    await assert.rejects(batcher.flush());
+  }
+  assert.deepEqual(warnings, [
+    "playhead: the server refused a batch of events (HTTP 400 invalid_events: the invalid_events message)",
+    "playhead: the server refused a batch of events (HTTP 413 body_too_large: the body_too_large message)",
+  ]);
+});
+
+for (const [status, code] of [[401, "unknown_key"], [403, "project_disabled"], [403, "origin_not_allowed"]]) {
+  test(`a ${status} ${code} stops the recording for the page`, async () => {
+    let refused = 0;
+    const { batcher, tab } = setup(memoryStore(), { refused: () => refused++ });
+    answers.push(refusal(status, code));
+    for (let i = 0; i < 1200; i++) batcher.add(event(i)); // three batches
+    await assert.rejects(batcher.flush());
+    batcher.add(event(2000));
+    batcher.hide(true);
+    await batcher.flush();
+    assert.equal(requests.length, 1, "one request, not one per batch");
+    assert.equal(refused, 1);
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0].includes(code));
+    assert.equal(tab.get("playhead:pending"), null);
+  });
+}
+
+test("the project named in the server's answer is handed on", async () => {
+  const ids = [];
+  const { batcher } = setup(memoryStore(), { project: (id) => ids.push(id) });
+  answers.push({ status: 202, body: { stored: true, duplicate: false, project: 7 } });
+  batcher.add(event(1));
+  await batcher.flush();
+  assert.deepEqual(ids, [7]);
+});
+
+test("nothing is sent before the minimum duration; then everything is", async () => {
+  const { batcher } = setup();
+  batcher.hold(Date.now() + 150);
+  batcher.add(event(1));
+  batcher.cut();
+  batcher.hide(false); // not even keepalive copies
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(requests.length, 0);
+  await batcher.flush();
+  assert.equal(requests.length, 1);
+});
+
+test("a page's worth of large events is split into batches under the server's limits", async () => {
+  const { batcher } = setup();
+  // 10,000 nodes rewritten at once, as 10,000 events of 300 bytes.
+  for (let i = 0; i < 10_000; i++) batcher.add(event(i, 300));
+  await batcher.flush();
+  for (const r of requests) {
+    assert.ok(r.body.events.length <= 500);
+    assert.ok(Buffer.byteLength(r.text) <= 512 * 1024);
+  }
+  assert.equal(requests.flatMap((r) => r.body.events).length, 10_000);
 });

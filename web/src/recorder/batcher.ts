@@ -2,6 +2,8 @@ import type { Identity } from "./identity";
 import type { Store } from "./storage";
 import { post } from "./transport";
 
+const warn = (msg: string) => console.warn(msg);
+
 const FLUSH_INTERVAL_MS = 2000;
 const MAX_BATCH_EVENTS = 500;
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -14,7 +16,15 @@ const KEEPALIVE_BUDGET = 60 * 1024;
 const MAX_QUEUE_BYTES = 8 * 1024 * 1024;
 // Batches that a closing page could not send; the next page of the tab
 // sends them (same bodies, so the same seqs: the server stores them once).
-const PENDING_KEY = "playhead:pending";
+export const PENDING_KEY = "playhead:pending";
+
+// What the batcher tells its owner.
+export interface BatcherEvents {
+  // The server named the project of the key.
+  project?(id: number): void;
+  // The server refuses the key itself (401, 403): nothing will get through.
+  refused?(): void;
+}
 
 interface Batch {
   body: string;
@@ -58,13 +68,36 @@ export class Batcher {
   private pumping = false;
   private keepaliveBytes = 0;
   private stopped = false;
+  // Nothing is sent before this time (the minimum session duration).
+  private holdUntil = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  // Error codes already reported on the console, each reported once.
+  private readonly warned: Record<string, boolean> = {};
 
   constructor(
     private readonly url: string,
     private readonly key: string,
     private readonly identity: Identity,
     private readonly tab: Store,
+    private readonly on: BatcherEvents = {},
   ) {}
+
+  // Keeps everything queued until time t: a session shorter than the
+  // minimum duration is never sent.
+  hold(t: number): void {
+    this.holdUntil = t;
+  }
+
+  private held(): boolean {
+    const wait = this.holdUntil - Date.now();
+    if (wait <= 0) return false;
+    if (this.holdTimer === undefined)
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = undefined;
+        void this.pump();
+      }, wait);
+    return true;
+  }
 
   add(event: unknown): void {
     if (this.stopped) return;
@@ -134,13 +167,13 @@ export class Batcher {
   hide(leaving: boolean): void {
     if (this.stopped) return;
     this.cut(KEEPALIVE_BUDGET);
-    for (const b of this.queue) {
+    for (const b of this.held() ? [] : this.queue) {
       if (b.acked || b.beacon || this.keepaliveBytes + b.bytes > KEEPALIVE_BUDGET) continue;
       this.keepaliveBytes += b.bytes;
       b.beacon = post(this.url, b.body, true)
         .then(
           (outcome) => {
-            if (outcome.ok) this.ack(b);
+            if (outcome.ok) this.ack(b, outcome.project);
           },
           () => undefined,
         )
@@ -178,6 +211,7 @@ export class Batcher {
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.events = [];
     this.sizes = [];
     for (const b of this.queue) b.settle(false);
@@ -201,12 +235,13 @@ export class Batcher {
       old.settle(false);
       dropped++;
     }
-    if (dropped > 0) console.warn(`playhead: server unreachable, dropped ${dropped} batch(es) of events`);
+    if (dropped > 0) warn(`playhead: server unreachable, dropped ${dropped} batch(es) of events`);
   }
 
-  private ack(b: Batch): void {
+  private ack(b: Batch, project: number | undefined): void {
     b.acked = true;
     b.settle(true);
+    if (project !== undefined) this.on.project?.(project);
   }
 
   // Delivers queued batches in order, one request at a time.
@@ -214,7 +249,7 @@ export class Batcher {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.stopped) {
+      while (this.queue.length > 0 && !this.stopped && !this.held()) {
         const b = this.queue[0];
         if (b.beacon) {
           // A keepalive copy is on its way; its answer decides whether this
@@ -227,19 +262,30 @@ export class Batcher {
           // Handed on or stopped meanwhile: the batch is no longer ours.
           if (this.queue[0] !== b) continue;
           if (outcome.ok) {
-            this.ack(b);
+            this.ack(b, outcome.project);
           } else if (!b.acked) {
             b.attempts++;
             if (outcome.retry && b.attempts < MAX_ATTEMPTS) {
               await sleep(retryDelay(b.attempts, outcome.retryAfter));
               continue;
             }
-            console.warn(
-              outcome.retry
-                ? `playhead: dropped a batch of events after ${b.attempts} failed attempts`
-                : `playhead: the server refused a batch of events (HTTP ${outcome.status})`,
-            );
+            const code = outcome.retry ? "retries" : outcome.code;
+            if (!this.warned[code]) {
+              this.warned[code] = true;
+              warn(
+                outcome.retry
+                  ? `playhead: dropped a batch of events after ${b.attempts} failed attempts`
+                  : `playhead: the server refused a batch of events (HTTP ${outcome.status} ${code}: ${outcome.message})`,
+              );
+            }
             b.settle(false);
+            // The project refuses this key: every batch would get the same
+            // answer, so recording stops for this page.
+            if (!outcome.retry && (outcome.status === 401 || outcome.status === 403)) {
+              this.stop();
+              this.on.refused?.();
+              return;
+            }
           }
         }
         if (this.queue[0] === b) this.queue.shift();

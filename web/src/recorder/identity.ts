@@ -69,6 +69,11 @@ export class Identity {
     this.markOpen(true);
   }
 
+  // When the session started (ms since the epoch).
+  get start(): number {
+    return this.session.start;
+  }
+
   get sessionId(): string {
     return this.session.id;
   }

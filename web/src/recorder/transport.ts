@@ -1,12 +1,14 @@
 // What became of one POST to the ingest endpoint.
 export type Outcome =
-  | { ok: true }
+  // project: the project's id from the server's answer, when it said.
+  | { ok: true; project?: number }
   // Worth sending again: network error, 408, 429 or 5xx. retryAfter is the
   // server's Retry-After in milliseconds, when it gave one.
   | { ok: false; retry: true; retryAfter?: number }
   // The server refused the batch itself (another 4xx): sending it again
   // would get the same answer.
-  | { ok: false; retry: false; status: number };
+  // code and message: the server's {"error":{code,message}}, when it said.
+  | { ok: false; retry: false; status: number; code: string; message: string };
 
 // Gzips a body with the browser's native CompressionStream, which runs off
 // the main thread. Returns null where the API is missing or fails, and the
@@ -59,10 +61,15 @@ export async function post(url: string, body: string, keepalive: boolean): Promi
   } catch {
     return { ok: false, retry: true };
   }
-  if (res.ok) return { ok: true };
+  if (res.ok) {
+    const answer = await res.json().catch(() => null);
+    const project = answer && answer.project;
+    return typeof project === "number" ? { ok: true, project } : { ok: true };
+  }
   if (res.status === 408 || res.status === 429 || res.status >= 500) {
     const retryAfter = parseRetryAfter(res.headers.get("Retry-After"));
     return retryAfter === undefined ? { ok: false, retry: true } : { ok: false, retry: true, retryAfter };
   }
-  return { ok: false, retry: false, status: res.status };
+  const error = ((await res.json().catch(() => null)) || {}).error || {};
+  return { ok: false, retry: false, status: res.status, code: String(error.code || "http_" + res.status), message: String(error.message || "") };
 }
