@@ -122,10 +122,12 @@ func TestWorkloadBuiltIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{recordings.DemoShop, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+	if want := []string{recordings.DemoShop, recordings.Signals, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
 		t.Fatalf("sessions from %v, want %v", w.sources, want)
 	}
-	for i, want := range []int{3, 2} { // the demo shop: list, product, checkout; two windows of a page each
+	// The demo shop: list, product, checkout; the signals page, the
+	// shipping page and back; two windows of a page each.
+	for i, want := range []int{3, 3, 2} {
 		pages := 0
 		for _, b := range w.sessions[i] {
 			if b.snapshot {

@@ -28,10 +28,13 @@ const (
 	// TwoWindows is stock rrweb's stream of a visit to the fixture site:
 	// one window after the other, a page each.
 	TwoWindows = "rrweb-two-windows"
+	// Signals is Playhead's recorder on a page made to show, and not
+	// show, what the signal detectors look for.
+	Signals = "playhead-signals"
 )
 
 // Names lists the recordings in a stable order.
-var Names = []string{DemoShop, TwoWindows}
+var Names = []string{DemoShop, TwoWindows, Signals}
 
 // Window is the events of one browser window (tab), in timestamp order.
 // The file holds one window a line in this form.

@@ -40,18 +40,19 @@ var site embed.FS
 
 func main() {
 	out := flag.String("out", "internal/recordings/testdata", "folder to write the recordings to")
+	only := flag.String("only", "", "record only the recording of this name (default: all)")
 	rrwebJS := flag.String("rrweb", "web/node_modules/rrweb/dist/rrweb.umd.min.cjs", "stock rrweb's browser bundle (npm package rrweb)")
 	chromium := flag.String("chromium", "/usr/bin/chromium", "the Chromium to record in")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *out, *rrwebJS, *chromium); err != nil {
+	if err := run(ctx, *out, *only, *rrwebJS, *chromium); err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, out, rrwebJS, chromium string) error {
+func run(ctx context.Context, out, only, rrwebJS, chromium string) error {
 	if _, err := fs.Stat(web.Build, "playhead.js"); err != nil {
 		return fmt.Errorf("no recorder bundle (run make build first): %w", err)
 	}
@@ -69,22 +70,28 @@ func run(ctx context.Context, out, rrwebJS, chromium string) error {
 	ctx, cancel := browser(ctx, chromium)
 	defer cancel()
 
-	shop, err := recordDemoShop(ctx, base, col)
-	if err != nil {
-		return fmt.Errorf("demo shop: %w", err)
+	walks := map[string]func() ([]recordings.Window, error){
+		recordings.DemoShop:   func() ([]recordings.Window, error) { return recordDemoShop(ctx, base, col) },
+		recordings.TwoWindows: func() ([]recordings.Window, error) { return recordTwoWindows(ctx, base) },
+		recordings.Signals:    func() ([]recordings.Window, error) { return recordSignals(ctx, base, col) },
 	}
-	two, err := recordTwoWindows(ctx, base)
-	if err != nil {
-		return fmt.Errorf("fixture site: %w", err)
+	if only != "" && walks[only] == nil {
+		return fmt.Errorf("no recording is named %q", only)
 	}
-	recorded := map[string][]recordings.Window{recordings.DemoShop: shop, recordings.TwoWindows: two}
 	for _, name := range recordings.Names {
+		if only != "" && name != only {
+			continue
+		}
+		windows, err := walks[name]()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
 		path := filepath.Join(out, name+".jsonl")
 		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
-		err = recordings.Write(f, recorded[name])
+		err = recordings.Write(f, windows)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -96,7 +103,7 @@ func run(ctx context.Context, out, rrwebJS, chromium string) error {
 			return err
 		}
 		// A row for the table of testdata/README.md.
-		facts := recordings.Recording{Windows: recorded[name]}.Facts()
+		facts := recordings.Recording{Windows: windows}.Facts()
 		fmt.Printf("| `%s.jsonl` | %d | %d | %d | %d | %d |\n",
 			name, facts.Windows, facts.Events, facts.Pages, facts.DurationMS, st.Size())
 	}
@@ -175,6 +182,13 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	io.WriteString(w, `{"stored":"new"}`)
+}
+
+// reset forgets what was collected, for the next recording.
+func (c *collector) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batches, c.err = map[string]map[int64][]json.RawMessage{}, nil
 }
 
 // windows waits until no batch has come for a second, then returns every
@@ -375,4 +389,73 @@ func recordTab(ctx context.Context, url string, actions ...chromedp.Action[chrom
 		return nil, err
 	}
 	return events, nil
+}
+
+// recordSignals walks through the signals fixture with Playhead's
+// recorder, doing on purpose what the detectors look for and what they
+// must let be: a stepper clicked five times in two seconds that counts
+// (no rage click), a "Buy now" button that does nothing clicked four times
+// (a rage click and a dead click), a coupon button whose handler throws
+// (an error click and a JS error), a paragraph selected with a triple
+// click (neither), and a page left for another and returned to within
+// seconds (a quick back).
+func recordSignals(ctx context.Context, base string, col *collector) ([]recordings.Window, error) {
+	col.reset()
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	clicks := func(sel string, n int, gap time.Duration) chromedp.Action[chromedp.Void] {
+		var steps []chromedp.Action[chromedp.Void]
+		for range n {
+			steps = append(steps, chromedp.Click(chromedp.CSS(sel)), pause(gap))
+		}
+		return chromedp.Steps(steps...)
+	}
+	var prose []float64
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/site/signals.html"),
+		void(chromedp.Poll[bool](`!!(window.playhead && window.playhead.sessionId)`)),
+		pause(500*time.Millisecond),
+		wander(100, 100, 300, 200),
+		clicks("#plus", 5, 350*time.Millisecond),
+		pause(3*time.Second),
+		clicks("#buy", 4, 300*time.Millisecond),
+		pause(3*time.Second),
+		clicks("#coupon", 1, time.Second),
+		chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`),
+		func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+			var err error
+			prose, err = chromedp.Run(ctx, chromedp.Evaluate[[]float64](
+				`(() => { const r = document.getElementById('prose').getBoundingClientRect(); return [r.left + 20, r.top + r.height / 2] })()`))
+			return chromedp.Void{}, err
+		},
+	)
+	if err != nil {
+		return nil, err
+	}
+	err = chromedp.Do(tab,
+		chromedp.MouseClickXY(prose[0], prose[1], chromedp.ClickCount(1)),
+		chromedp.MouseClickXY(prose[0], prose[1], chromedp.ClickCount(2)),
+		chromedp.MouseClickXY(prose[0], prose[1], chromedp.ClickCount(3)),
+		pause(3*time.Second),
+		chromedp.Click(chromedp.ID("to-b")),
+		chromedp.WaitVisible(chromedp.ID("back")),
+		void(chromedp.Poll[bool](`!!(window.playhead && window.playhead.sessionId)`)),
+		pause(2*time.Second),
+		chromedp.Click(chromedp.ID("back")),
+		chromedp.WaitVisible(chromedp.ID("buy")),
+		void(chromedp.Poll[bool](`!!(window.playhead && window.playhead.sessionId)`)),
+		pause(time.Second),
+		chromedp.Evaluate[chromedp.Void](`window.playhead.flush()`, chromedp.EvalAwaitPromise),
+	)
+	if err != nil {
+		return nil, err
+	}
+	windows, err := col.windows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(windows) != 1 {
+		return nil, fmt.Errorf("%d windows recorded, want 1", len(windows))
+	}
+	return windows, nil
 }

@@ -1,0 +1,85 @@
+package signals
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/playhead/playhead/internal/recordings"
+	"github.com/playhead/playhead/internal/store"
+)
+
+func analyseRecording(t *testing.T, name string) []*store.WindowAnalysis {
+	t.Helper()
+	rec, err := recordings.Load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*store.WindowAnalysis
+	for _, win := range rec.Windows {
+		raw, _ := json.Marshal(win.Events)
+		events, err := ParseEvents(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := NewWindow(win.ID, DefaultConfig)
+		w.Feed(events)
+		out = append(out, w.Analysis())
+	}
+	return out
+}
+
+// The signals fixture, recorded in Chromium by Playhead's recorder, shows
+// each thing the detectors must find and each they must let be.
+func TestRecordedSignals(t *testing.T) {
+	a := analyseRecording(t, recordings.Signals)[0]
+	type found struct{ kind, selector, text string }
+	var got []found
+	for _, s := range a.Signals {
+		got = append(got, found{s.Kind, s.Selector, s.Text})
+	}
+	want := []found{
+		// "Buy now" clicked four times, doing nothing.
+		{store.SignalRageClick, "button#buy", "Buy now"},
+		{store.SignalDeadClick, "button#buy", "Buy now"},
+		// "Apply coupon" throws.
+		{store.SignalErrorClick, "button#coupon", "Apply coupon"},
+		{store.SignalJSError, "", ""},
+		// The shipping page, left at once.
+		{store.SignalQuickBack, "", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("signals %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("signal %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if rage := a.Signals[0]; rage.Count != 4 {
+		t.Errorf("the rage click counts %d clicks, want 4", rage.Count)
+	}
+	if back := a.Signals[4]; !strings.HasSuffix(back.URL, "/site/signals-b.html") {
+		t.Errorf("quick back from %s, want the shipping page", back.URL)
+	}
+	// The stepper's five quick clicks counted, and the triple click
+	// selected text: neither is a rage click, so the clicks are all there
+	// and only Buy's burst was reported.
+	if a.Clicks != 5+4+1+3+2 {
+		t.Errorf("%d clicks, want 15", a.Clicks)
+	}
+	if len(a.Pages) != 3 || a.Pages[0].Title != "Playhead signals fixture" {
+		t.Errorf("pages = %+v", a.Pages)
+	}
+}
+
+// The other recordings are ordinary visits: nothing to report.
+func TestRecordedVisitsAreQuiet(t *testing.T) {
+	for _, name := range []string{recordings.DemoShop, recordings.TwoWindows} {
+		for _, a := range analyseRecording(t, name) {
+			if len(a.Signals) != 0 {
+				t.Errorf("%s: signals %s", name, kinds(a))
+			}
+		}
+	}
+}
