@@ -35,7 +35,7 @@ func TestWorkload(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The built-in recordings and the extra folder's.
-			if want := []string{"extra/snapshot.events.json", recordings.DemoShop, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+			if want := []string{"extra/snapshot.events.json", recordings.DemoShop, recordings.Signals, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
 				t.Fatalf("sessions from %v, want %v", w.sources, want)
 			}
 			zw := gzip.NewWriter(nil)
