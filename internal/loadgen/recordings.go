@@ -16,6 +16,7 @@ import (
 const (
 	typeFullSnapshot = 2
 	typeMeta         = 4
+	typeCustom       = 5
 )
 
 // event is an rrweb event. rrweb writes exactly these three fields, in this
