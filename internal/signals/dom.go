@@ -327,12 +327,16 @@ func cssIdent(s string) string {
 // collapsed, bounded. Text masked in the recording comes masked.
 func (d *dom) text(id int) string {
 	var b strings.Builder
+	// A budget of nodes, as the recording may make the tree anything,
+	// cycles included.
+	budget := 256
 	var walk func(id, depth int)
 	walk = func(id, depth int) {
 		el := d.nodes[id]
-		if el == nil || depth > 16 || b.Len() >= maxText || el.tag == "script" || el.tag == "style" {
+		if el == nil || depth > 16 || budget <= 0 || b.Len() >= maxText || el.tag == "script" || el.tag == "style" {
 			return
 		}
+		budget--
 		if el.tag == "" {
 			for _, f := range strings.Fields(el.text) {
 				if b.Len() > 0 {
