@@ -184,6 +184,18 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `{"stored":"new"}`)
 }
 
+// oneWindow is windows for a walk that kept to one tab.
+func (c *collector) oneWindow(ctx context.Context) ([]recordings.Window, error) {
+	windows, err := c.windows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(windows) != 1 {
+		return nil, fmt.Errorf("%d windows recorded, want 1", len(windows))
+	}
+	return windows, nil
+}
+
 // reset forgets what was collected, for the next recording.
 func (c *collector) reset() {
 	c.mu.Lock()
@@ -286,6 +298,7 @@ func pause(d time.Duration) chromedp.Action[chromedp.Void] {
 // the product list, a product added to the cart, the checkout filled in
 // (typing masked by the recorder) and the order placed.
 func recordDemoShop(ctx context.Context, base string, col *collector) ([]recordings.Window, error) {
+	col.reset()
 	tab, cancel := chromedp.NewContext(ctx)
 	defer cancel()
 	err := chromedp.Do(tab,
@@ -313,14 +326,7 @@ func recordDemoShop(ctx context.Context, base string, col *collector) ([]recordi
 	if err != nil {
 		return nil, err
 	}
-	windows, err := col.windows(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(windows) != 1 {
-		return nil, fmt.Errorf("%d windows recorded, want 1", len(windows))
-	}
-	return windows, nil
+	return col.oneWindow(ctx)
 }
 
 // recordTwoWindows records the fixture site with stock rrweb: the first
@@ -450,12 +456,5 @@ func recordSignals(ctx context.Context, base string, col *collector) ([]recordin
 	if err != nil {
 		return nil, err
 	}
-	windows, err := col.windows(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(windows) != 1 {
-		return nil, fmt.Errorf("%d windows recorded, want 1", len(windows))
-	}
-	return windows, nil
+	return col.oneWindow(ctx)
 }
