@@ -3,7 +3,9 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -65,8 +67,9 @@ type SessionFilter struct {
 
 	Converted, NotConverted []string // goal names
 
-	// LiveSince, when set, keeps sessions whose last event is at or after
-	// it (the index dates events as it dates sessions).
+	// Live, when set, keeps the sessions whose last event is (true) or is
+	// not (false) at or after LiveSince: dated as the index dates them.
+	Live      *bool
 	LiveSince time.Time
 	Bounce    *bool
 	Q         string // free text: words that must all appear, each as a word prefix
@@ -158,3 +161,9 @@ func Cut(s string, n int) string {
 
 // ErrExists means the thing to create exists already.
 var ErrExists = errors.New("already exists")
+
+// Words splits free text into the words search looks for: runs of letters
+// and digits, as the index's tokenizer cuts text.
+func Words(q string) []string {
+	return strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+}

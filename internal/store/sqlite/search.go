@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/playhead/playhead/internal/store"
 )
@@ -193,8 +192,12 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 			add(cond, a...)
 		}
 	}
-	if !f.LiveSince.IsZero() {
-		add("s.end_ts >= ?", f.LiveSince.UnixMilli())
+	if f.Live != nil {
+		op := ">="
+		if !*f.Live {
+			op = "<"
+		}
+		add("s.end_ts "+op+" ?", f.LiveSince.UnixMilli())
 	}
 	if f.Bounce != nil {
 		cond := "(s.pages <= 1 AND (s.end_ts - s.start_ts) < 10000)"
@@ -204,7 +207,7 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 		add(cond)
 	}
 	if f.Q != "" {
-		words := Words(f.Q)
+		words := store.Words(f.Q)
 		if len(words) == 0 {
 			return "", nil, &store.FilterError{Param: "q", Message: "has no words to search for"}
 		}
@@ -262,12 +265,6 @@ func sqlGlob(glob string) string { return strings.ReplaceAll(glob, "[", "[[]") }
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// Words splits free text into the words search looks for: runs of letters
-// and digits, as the index's tokenizer cuts text.
-func Words(q string) []string {
-	return strings.FieldsFunc(q, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
 }
 
 // cursor is where a page ended: the sort key and number of its last session.

@@ -37,7 +37,8 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 			return err
 		}
 		touched[n] = true
-		if u.Analysis != nil {
+		// The score's missed goals depend on the pages too.
+		if u.Analysis != nil || len(u.PageViews) > 0 {
 			if _, ok := analysed[n]; !ok {
 				order = append(order, n)
 			}
