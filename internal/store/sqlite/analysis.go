@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,11 +16,9 @@ import (
 // analysisStatements replace one window's analysis and recompute its
 // session's aggregates.
 type analysisStatements struct {
-	findAnalysis, insertAnalysis, updateAnalysis                    *sql.Stmt
-	dropVisits, dropEvents, dropSignals, dropText                   *sql.Stmt
-	addVisit, addEvent, addSignal, addText                          *sql.Stmt
-	windowsOf, signalCounts, urlsOf, eventsOf, dropTraits, addTrait *sql.Stmt
-	setAggregates                                                   *sql.Stmt
+	findAnalysis, insertAnalysis, updateAnalysis, dropEvents, dropText *sql.Stmt
+	addEvent, addText, windowsOf, urlsOf, eventsOf, dropTraits         *sql.Stmt
+	addTrait, setAggregates                                            *sql.Stmt
 }
 
 // signalColumns are the sessions columns that count signals, by kind: a
@@ -40,22 +39,18 @@ func (st *analysisStatements) all() []stmtSQL {
 	return []stmtSQL{
 		{&st.findAnalysis, `SELECT wid FROM analysis WHERE sn = ? AND window = ?`},
 		{&st.insertAnalysis, `INSERT INTO analysis (sn, window, last_ts, active_ms, clicks, errors, failed_requests,
-			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
+			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
 		{&st.updateAnalysis, `UPDATE analysis SET last_ts = ?, active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
-			exit_url = ?, exit_ts = ?, viewport_w = ?, viewport_h = ?, user_id = ?, traits = ? WHERE wid = ?`},
-		{&st.dropVisits, `DELETE FROM visits WHERE sn = ? AND window = ?`},
+			exit_url = ?, exit_ts = ?, viewport_w = ?, viewport_h = ?, user_id = ?, traits = ?, visits = ?, signals = ?,
+			counts = ? WHERE wid = ?`},
 		{&st.dropEvents, `DELETE FROM custom_events WHERE sn = ? AND window = ?`},
-		{&st.dropSignals, `DELETE FROM signals WHERE sn = ? AND window = ?`},
 		{&st.dropText, `DELETE FROM search WHERE rowid = ?`},
-		{&st.addVisit, `INSERT INTO visits (sn, window, i, url, title, start_ts, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&st.addEvent, `INSERT INTO custom_events (sn, name, window, ts) VALUES (?, ?, ?, ?)
 			ON CONFLICT DO UPDATE SET ts = min(ts, excluded.ts)`},
-		{&st.addSignal, `INSERT INTO signals (sn, window, i, kind, ts, url, selector, text, count, value, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&st.addText, `INSERT INTO search (rowid, body) VALUES (?, ?)`},
 		{&st.windowsOf, `SELECT active_ms, clicks, errors, failed_requests, exit_url, exit_ts, viewport_w, viewport_h,
-			user_id, traits FROM analysis WHERE sn = ? ORDER BY last_ts, window`},
-		{&st.signalCounts, `SELECT kind, count(*) FROM signals WHERE sn = ? GROUP BY kind`},
+			user_id, traits, counts FROM analysis WHERE sn = ? ORDER BY last_ts, window`},
 		{&st.urlsOf, `SELECT url FROM page_views WHERE sn = ?`},
 		{&st.eventsOf, `SELECT DISTINCT name FROM custom_events WHERE sn = ?`},
 		{&st.dropTraits, `DELETE FROM traits WHERE sn = ?`},
@@ -63,6 +58,26 @@ func (st *analysisStatements) all() []stmtSQL {
 		{&st.setAggregates, `UPDATE sessions SET active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
 			exit_url = ?, user_id = ?, viewport_w = ?, viewport_h = ?, score = ?, score_parts = ?` + set.String() + ` WHERE n = ?`},
 	}
+}
+
+// visitJSON and signalJSON are how a window's pages and signals are kept
+// in its analysis row; times are dated ms.
+type visitJSON struct {
+	URL        string `json:"url"`
+	Title      string `json:"title"`
+	Start      int64  `json:"start"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+type signalJSON struct {
+	Kind     string  `json:"kind"`
+	TS       int64   `json:"ts"`
+	URL      string  `json:"url"`
+	Selector string  `json:"selector"`
+	Text     string  `json:"text"`
+	Count    int     `json:"count"`
+	Value    float64 `json:"value"`
+	Detail   string  `json:"detail"`
 }
 
 // replaceAnalysis puts a window's analysis in place of its previous one,
@@ -75,16 +90,41 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 		}
 		traits[store.Cut(name, store.MaxTextBytes)] = store.Cut(a.Traits[name], store.MaxTextBytes)
 	}
-	tj, err := json.Marshal(traits)
-	if err != nil {
-		return err
+	var text strings.Builder
+	visits := make([]visitJSON, 0, min(len(a.Pages), store.MaxVisits))
+	for _, p := range a.Pages[:min(len(a.Pages), store.MaxVisits)] {
+		v := visitJSON{store.Cut(p.URL, store.MaxURLBytes), store.Cut(p.Title, store.MaxTextBytes),
+			p.Start.UnixMilli() + offset, p.Duration.Milliseconds()}
+		visits = append(visits, v)
+		text.WriteString(v.URL + "\n" + v.Title + "\n")
+	}
+	signals := make([]signalJSON, 0, min(len(a.Signals), store.MaxSignals))
+	counts := map[string]int{}
+	for _, g := range a.Signals[:min(len(a.Signals), store.MaxSignals)] {
+		kind := store.Cut(g.Kind, 64)
+		signals = append(signals, signalJSON{kind, g.Time.UnixMilli() + offset, store.Cut(g.URL, store.MaxURLBytes),
+			store.Cut(g.Selector, store.MaxTextBytes), store.Cut(g.Text, store.MaxTextBytes), max(g.Count, 1), g.Value,
+			store.Cut(g.Detail, store.MaxTextBytes)})
+		counts[kind]++
+	}
+	for _, t := range a.Text[:min(len(a.Text), store.MaxTexts)] {
+		text.WriteString(store.Cut(t, store.MaxTextBytes) + "\n")
+	}
+	var js [4][]byte
+	for i, v := range []any{traits, visits, signals, counts} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		js[i] = b
 	}
 	exitAt := int64(0)
 	if !a.ExitAt.IsZero() {
 		exitAt = a.ExitAt.UnixMilli() + offset
 	}
 	args := []any{last, a.ActiveMS, a.Clicks, a.Errors, a.FailedRequests, store.Cut(a.ExitURL, store.MaxURLBytes), exitAt,
-		a.ViewportWidth, a.ViewportHeight, store.Cut(a.UserID, store.MaxTextBytes), string(tj)}
+		a.ViewportWidth, a.ViewportHeight, store.Cut(a.UserID, store.MaxTextBytes),
+		string(js[0]), string(js[1]), string(js[2]), string(js[3])}
 	var wid int64
 	switch err := st.findAnalysis.QueryRowContext(ctx, n, window).Scan(&wid); {
 	case errors.Is(err, sql.ErrNoRows):
@@ -97,37 +137,17 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 		if _, err := st.updateAnalysis.ExecContext(ctx, append(args, wid)...); err != nil {
 			return err
 		}
-		for _, s := range []*sql.Stmt{st.dropVisits, st.dropEvents, st.dropSignals} {
-			if _, err := s.ExecContext(ctx, n, window); err != nil {
-				return err
-			}
+		if _, err := st.dropEvents.ExecContext(ctx, n, window); err != nil {
+			return err
 		}
 		if _, err := st.dropText.ExecContext(ctx, wid); err != nil {
 			return err
 		}
 	}
-	var text strings.Builder
-	for i, p := range a.Pages[:min(len(a.Pages), store.MaxVisits)] {
-		u, title := store.Cut(p.URL, store.MaxURLBytes), store.Cut(p.Title, store.MaxTextBytes)
-		if _, err := st.addVisit.ExecContext(ctx, n, window, i, u, title, p.Start.UnixMilli()+offset, p.Duration.Milliseconds()); err != nil {
-			return err
-		}
-		text.WriteString(u + "\n" + title + "\n")
-	}
 	for _, e := range a.CustomEvents[:min(len(a.CustomEvents), store.MaxCustomEvents)] {
 		if _, err := st.addEvent.ExecContext(ctx, n, store.Cut(e.Name, store.MaxTextBytes), window, e.Time.UnixMilli()+offset); err != nil {
 			return err
 		}
-	}
-	for i, s := range a.Signals[:min(len(a.Signals), store.MaxSignals)] {
-		if _, err := st.addSignal.ExecContext(ctx, n, window, i, store.Cut(s.Kind, 64), s.Time.UnixMilli()+offset,
-			store.Cut(s.URL, store.MaxURLBytes), store.Cut(s.Selector, store.MaxTextBytes), store.Cut(s.Text, store.MaxTextBytes),
-			max(s.Count, 1), s.Value, store.Cut(s.Detail, store.MaxTextBytes)); err != nil {
-			return err
-		}
-	}
-	for _, t := range a.Text[:min(len(a.Text), store.MaxTexts)] {
-		text.WriteString(store.Cut(t, store.MaxTextBytes) + "\n")
 	}
 	if text.Len() > 0 {
 		if _, err := st.addText.ExecContext(ctx, wid, text.String()); err != nil {
@@ -157,9 +177,10 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 			w          store.WindowAnalysis
 			exitTS     int64
 			traitsJSON string
+			countsJSON string
 		)
 		if err := rows.Scan(&w.ActiveMS, &w.Clicks, &w.Errors, &w.FailedRequests, &w.ExitURL, &exitTS,
-			&w.ViewportWidth, &w.ViewportHeight, &w.UserID, &traitsJSON); err != nil {
+			&w.ViewportWidth, &w.ViewportHeight, &w.UserID, &traitsJSON, &countsJSON); err != nil {
 			rows.Close()
 			return fmt.Errorf("aggregate session %d: %w", n, err)
 		}
@@ -176,33 +197,26 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		if w.ViewportWidth > 0 && w.ViewportHeight > 0 {
 			agg.ViewportWidth, agg.ViewportHeight = w.ViewportWidth, w.ViewportHeight
 		}
-		var t map[string]string
-		if err := json.Unmarshal([]byte(traitsJSON), &t); err == nil {
-			for k, v := range t {
-				traits[k] = v
-			}
+		var (
+			t map[string]string
+			c map[string]int
+		)
+		if err := errors.Join(json.Unmarshal([]byte(traitsJSON), &t), json.Unmarshal([]byte(countsJSON), &c)); err != nil {
+			rows.Close()
+			return fmt.Errorf("aggregate session %d: %w", n, err)
+		}
+		for k, v := range t {
+			traits[k] = v
+		}
+		for k, v := range c {
+			counts[k] += v
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("aggregate session %d: %w", n, err)
 	}
-	if rows, err = st.signalCounts.QueryContext(ctx, n); err != nil {
-		return fmt.Errorf("count signals of session %d: %w", n, err)
-	}
-	for rows.Next() {
-		var (
-			kind string
-			c    int
-		)
-		if err := rows.Scan(&kind, &c); err != nil {
-			rows.Close()
-			return fmt.Errorf("count signals of session %d: %w", n, err)
-		}
-		counts[kind] = c
-	}
-	rows.Close()
-	if len(goals) > 0 {
+	if slices.ContainsFunc(goals, func(g store.Goal) bool { return store.IntentGlob(g) != "" }) {
 		urls, err := strings1(ctx, st.urlsOf, n)
 		if err != nil {
 			return err

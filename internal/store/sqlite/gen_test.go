@@ -96,6 +96,7 @@ type genWindow struct {
 	pages       []store.PageVisit
 	partial     *store.WindowAnalysis // applied with the first update
 	final       *store.WindowAnalysis // applied with the second, when not nil
+	second      bool                  // the window comes in two updates
 	events      int
 }
 
@@ -144,12 +145,18 @@ func genSessions(seed uint64, n int) ([]*genSession, [][]store.SessionUpdate) {
 				t += d + 1
 			}
 			gw.last = t
-			gw.split = 1 + r.IntN(np)
 			gw.events = 1 + r.IntN(200)
-			gw.partial = genAnalysis(r, s, gw, gw.split)
-			if r.IntN(3) > 0 {
-				gw.final = genAnalysis(r, s, gw, np)
+			// Most windows arrive in one update; some in two, the second
+			// replacing the first's analysis, or leaving it (nil).
+			gw.split = np
+			if r.IntN(10) < 3 {
+				gw.split = 1 + r.IntN(np)
+				gw.second = true
+				if r.IntN(3) > 0 {
+					gw.final = genAnalysis(r, s, gw, np)
+				}
 			}
+			gw.partial = genAnalysis(r, s, gw, gw.split)
 			s.windows = append(s.windows, gw)
 			at = t + int64(1+r.IntN(60_000))
 		}
@@ -162,6 +169,11 @@ func genSessions(seed uint64, n int) ([]*genSession, [][]store.SessionUpdate) {
 			u.Last = gw.pages[gw.split-1].Start
 			u.PageViews = pageViewsOf(gw.id, gw.pages[:gw.split])
 			first = append(first, u)
+			if !gw.second {
+				u.Last = time.UnixMilli(gw.last)
+				first[len(first)-1] = u
+				continue
+			}
 			u2 := store.SessionUpdate{Project: s.project, Session: s.id, Window: gw.id,
 				First: gw.pages[gw.split-1].Start, Last: time.UnixMilli(gw.last), Events: gw.events - gw.events/2,
 				PageViews: pageViewsOf(gw.id, gw.pages[gw.split:]), Analysis: gw.final,
@@ -269,7 +281,10 @@ func (s *genSession) model() {
 		s.pageViews = append(s.pageViews, pageViewsOf(w.id, w.pages)...)
 		a, last := w.final, w.last
 		if a == nil {
-			a, last = w.partial, w.pages[w.split-1].Start.UnixMilli()
+			a = w.partial
+			if w.second {
+				last = w.pages[w.split-1].Start.UnixMilli()
+			}
 		}
 		finals = append(finals, final{a, last + s.offset, w.id})
 	}

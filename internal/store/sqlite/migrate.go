@@ -229,7 +229,7 @@ var indexMigrations = []string{
 		PRIMARY KEY (sn, window, ts, url)
 	) WITHOUT ROWID;
 	-- One window's analysis, replaced whole by each newer one; wid is the
-	-- window's row in search.
+	-- window's row in search. Pages and signals are bounded (store.Max*).
 	CREATE TABLE analysis (
 		wid        INTEGER PRIMARY KEY,
 		sn         INTEGER NOT NULL REFERENCES sessions (n),
@@ -245,38 +245,19 @@ var indexMigrations = []string{
 		viewport_h INTEGER NOT NULL,
 		user_id    TEXT NOT NULL,
 		traits     TEXT NOT NULL, -- JSON object
+		-- JSON, read only for one session's page: rows of their own
+		-- would cost more statements for every update than they save.
+		visits     TEXT NOT NULL, -- [{url, title, start (dated ms), duration_ms}]
+		signals    TEXT NOT NULL, -- [{kind, ts (dated ms), url, selector, text, count, value, detail}]
+		counts     TEXT NOT NULL, -- {kind: signals}
 		UNIQUE (sn, window)
 	);
-	CREATE TABLE visits (
-		sn          INTEGER NOT NULL,
-		window      TEXT NOT NULL,
-		i           INTEGER NOT NULL,
-		url         TEXT NOT NULL,
-		title       TEXT NOT NULL,
-		start_ts    INTEGER NOT NULL,
-		duration_ms INTEGER NOT NULL,
-		PRIMARY KEY (sn, window, i)
-	) WITHOUT ROWID;
 	CREATE TABLE custom_events (
 		sn     INTEGER NOT NULL,
 		name   TEXT NOT NULL,
 		window TEXT NOT NULL,
 		ts     INTEGER NOT NULL,
 		PRIMARY KEY (sn, name, window)
-	) WITHOUT ROWID;
-	CREATE TABLE signals (
-		sn       INTEGER NOT NULL,
-		window   TEXT NOT NULL,
-		i        INTEGER NOT NULL,
-		kind     TEXT NOT NULL,
-		ts       INTEGER NOT NULL,
-		url      TEXT NOT NULL,
-		selector TEXT NOT NULL,
-		text     TEXT NOT NULL,
-		count    INTEGER NOT NULL,
-		value    REAL NOT NULL,
-		detail   TEXT NOT NULL,
-		PRIMARY KEY (sn, window, i)
 	) WITHOUT ROWID;
 	-- The session's traits: every window's, the latest window's winning.
 	CREATE TABLE traits (

@@ -218,7 +218,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 			}
 			limit := limits[order]
 			if limit == 0 {
-				limit = 97
+				limit = 173
 			}
 			var got []store.Session
 			q := store.SessionQuery{Filter: c.f, Sort: order, Limit: limit, Count: true}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -28,15 +29,17 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 		return err
 	}
 	defer st.close()
-	touched := map[int64]bool{}   // sessions updated, by n
-	analysed := map[int64]int64{} // sessions whose analysis changed: n → project
+	paged := map[int64]bool{}     // sessions with page views added, by n
+	analysed := map[int64]int64{} // sessions whose analysis or pages changed: n → project
 	var order []int64             // analysed, in first-seen order
 	for _, u := range updates {
 		n, err := st.apply(ctx, u)
 		if err != nil {
 			return err
 		}
-		touched[n] = true
+		if len(u.PageViews) > 0 {
+			paged[n] = true
+		}
 		// The score's missed goals depend on the pages too.
 		if u.Analysis != nil || len(u.PageViews) > 0 {
 			if _, ok := analysed[n]; !ok {
@@ -45,7 +48,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 			analysed[n] = u.Project
 		}
 	}
-	for n := range touched {
+	for n := range paged {
 		if _, err := st.entry.ExecContext(ctx, n); err != nil {
 			return fmt.Errorf("update session %d: %w", n, err)
 		}
@@ -77,7 +80,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 // indexStatements are the statements of one ApplySessionUpdates, prepared
 // once for all its updates.
 type indexStatements struct {
-	session, insert, widen, widenWindow, window, pageView, counts, entry *sql.Stmt
+	session, insert, widenWindow, window, pageView, counts, entry *sql.Stmt
 	analysisStatements
 }
 
@@ -91,13 +94,14 @@ func (st *indexStatements) all() []stmtSQL {
 		{&st.session, `SELECT n, clock_offset, pages, windows FROM sessions WHERE project = ? AND id = ?`},
 		{&st.insert, `INSERT INTO sessions (project, id, start_ts, end_ts, clock_offset, agent, browser, os, device)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`},
-		{&st.widen, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?) WHERE n = ?`},
+
 		{&st.widenWindow, `UPDATE windows SET start_ts = min(start_ts, ?3), end_ts = max(end_ts, ?4),
 			events = events + ?5 WHERE sn = ?1 AND id = ?2`},
 		{&st.window, `INSERT INTO windows (sn, id, start_ts, end_ts, events) VALUES (?, ?, ?, ?, ?)`},
 		{&st.pageView, `INSERT INTO page_views (sn, window, ts, url, width, height)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`},
-		{&st.counts, `UPDATE sessions SET pages = ?, windows = ? WHERE n = ?`},
+		{&st.counts, `UPDATE sessions SET start_ts = min(start_ts, ?), end_ts = max(end_ts, ?), pages = ?, windows = ?
+			WHERE n = ?`},
 		{&st.entry, `UPDATE sessions SET entry_url = coalesce((SELECT url FROM page_views
 			WHERE sn = ?1 ORDER BY ts LIMIT 1), '') WHERE n = ?1`},
 	}, st.analysisStatements.all()...)
@@ -136,8 +140,6 @@ func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (in
 		offset = u.ClockOffset.Milliseconds()
 		err = st.insert.QueryRowContext(ctx, u.Project, u.Session, u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset,
 			offset, u.UserAgent, u.Browser, u.OS, u.Device).Scan(&n)
-	case err == nil:
-		_, err = st.widen.ExecContext(ctx, u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset, n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("update session %s: %w", u.Session, err)
@@ -163,7 +165,7 @@ func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (in
 		}
 		pages += added
 	}
-	if _, err := st.counts.ExecContext(ctx, pages, windows, n); err != nil {
+	if _, err := st.counts.ExecContext(ctx, first, last, pages, windows, n); err != nil {
 		return 0, fmt.Errorf("update session %s: %w", u.Session, err)
 	}
 	if u.Analysis != nil && listed > 0 {
@@ -330,15 +332,27 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 			sess.PageViews = append(sess.PageViews, p)
 			return err
 		}},
-		{`SELECT window, url, title, start_ts, duration_ms FROM visits WHERE sn = ? ORDER BY start_ts, window, i`, func(scan func(...any) error) error {
+		{`SELECT window, visits, signals FROM analysis WHERE sn = ?`, func(scan func(...any) error) error {
 			var (
-				v     store.Visit
-				ts, d int64
+				window, vj, sj string
+				visits         []visitJSON
+				signals        []signalJSON
 			)
-			err := scan(&v.Window, &v.URL, &v.Title, &ts, &d)
-			v.Start, v.Duration = ms(ts), time.Duration(d)*time.Millisecond
-			sess.Visits = append(sess.Visits, v)
-			return err
+			if err := scan(&window, &vj, &sj); err != nil {
+				return err
+			}
+			if err := errors.Join(json.Unmarshal([]byte(vj), &visits), json.Unmarshal([]byte(sj), &signals)); err != nil {
+				return err
+			}
+			for _, v := range visits {
+				sess.Visits = append(sess.Visits, store.Visit{Window: window, PageVisit: store.PageVisit{URL: v.URL, Title: v.Title,
+					Start: ms(v.Start), Duration: time.Duration(v.DurationMS) * time.Millisecond}})
+			}
+			for _, g := range signals {
+				sess.Signals = append(sess.Signals, store.Signal{Kind: g.Kind, Window: window, Time: ms(g.TS), URL: g.URL,
+					Selector: g.Selector, Text: g.Text, Count: g.Count, Value: g.Value, Detail: g.Detail})
+			}
+			return nil
 		}},
 		{`SELECT name, min(ts) FROM custom_events WHERE sn = ? GROUP BY name ORDER BY min(ts), name`, func(scan func(...any) error) error {
 			var (
@@ -348,17 +362,6 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 			err := scan(&e.Name, &ts)
 			e.Time = ms(ts)
 			sess.CustomEvents = append(sess.CustomEvents, e)
-			return err
-		}},
-		{`SELECT window, kind, ts, url, selector, text, count, value, detail FROM signals WHERE sn = ?
-			ORDER BY ts, window, i`, func(scan func(...any) error) error {
-			var (
-				g  store.Signal
-				ts int64
-			)
-			err := scan(&g.Window, &g.Kind, &ts, &g.URL, &g.Selector, &g.Text, &g.Count, &g.Value, &g.Detail)
-			g.Time = ms(ts)
-			sess.Signals = append(sess.Signals, g)
 			return err
 		}},
 		{`SELECT name, value FROM traits WHERE sn = ?`, func(scan func(...any) error) error {
@@ -383,6 +386,9 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 			return err
 		}
 	}
+	// Windows in time order, then within a window in its order.
+	sort.SliceStable(sess.Visits, func(i, j int) bool { return sess.Visits[i].Start.Before(sess.Visits[j].Start) })
+	sort.SliceStable(sess.Signals, func(i, j int) bool { return sess.Signals[i].Time.Before(sess.Signals[j].Time) })
 	return nil
 }
 
@@ -429,7 +435,7 @@ func (s *Store) ResetIndex(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM page_views; DELETE FROM windows;
-		DELETE FROM visits; DELETE FROM custom_events; DELETE FROM signals; DELETE FROM traits;
+		DELETE FROM custom_events; DELETE FROM traits;
 		DELETE FROM search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM processed;`); err != nil {
 		return fmt.Errorf("reset the sessions index: %w", err)
 	}
