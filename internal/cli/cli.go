@@ -176,7 +176,10 @@ func (o *originsFlag) Set(v string) error {
 const projectUsage = `Usage:
   playhead project create NAME [--data DIR] [--origin URL]...
   playhead project disable KEY [--data DIR]
-  playhead project enable KEY [--data DIR]`
+  playhead project enable KEY [--data DIR]
+  playhead project goal add KEY NAME (--url GLOB | --event NAME) [--intent GLOB] [--data DIR]
+  playhead project goal list KEY [--data DIR]
+  playhead project goal remove KEY NAME [--data DIR]`
 
 func project(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -188,6 +191,8 @@ func project(ctx context.Context, env *Env, args []string) error {
 		return projectCreate(ctx, env, args[1:])
 	case "disable", "enable":
 		return projectSwitch(ctx, env, args[0], args[1:])
+	case "goal":
+		return projectGoal(ctx, env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, projectUsage)
 		return nil
