@@ -42,7 +42,7 @@ func searchServer(t *testing.T) *httptest.Server {
 	updates := []store.SessionUpdate{
 		{Project: p.ID, Session: "frustrated", Window: "w1", First: sec(0), Last: sec(60), Events: 40,
 			PageViews: []store.PageView{{Window: "w1", URL: pages[0].URL, Start: sec(0)}, {Window: "w1", URL: pages[1].URL, Start: sec(20)}},
-			Browser: "Chrome 120", OS: "Linux", Device: "desktop",
+			Browser:   "Chrome 120", OS: "Linux", Device: "desktop",
 			Analysis: &store.WindowAnalysis{ActiveMS: 45000, Clicks: 9, Errors: 1, ExitURL: pages[1].URL, ExitAt: sec(20),
 				UserID: "u1", Traits: map[string]string{"plan": "pro"}, Pages: pages,
 				CustomEvents: []store.CustomEvent{{Name: "add_to_cart", Time: sec(5)}},

@@ -103,11 +103,17 @@ type genWindow struct {
 // genSessions makes n sessions from seed, and the updates that build them:
 // every window's first update, shuffled, then its second ones, shuffled.
 func genSessions(seed uint64, n int) ([]*genSession, [][]store.SessionUpdate) {
+	return genSessionsFrom(seed, 0, n, 1)
+}
+
+// genSessionsFrom makes sessions numbered from first on, into an index
+// whose next session number is next.
+func genSessionsFrom(seed uint64, first, n int, next int64) ([]*genSession, [][]store.SessionUpdate) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	sessions := make([]*genSession, n)
-	var first, second []store.SessionUpdate
+	var firsts, second []store.SessionUpdate
 	for i := range sessions {
-		s := &genSession{id: fmt.Sprintf("s%07d", i), browser: genBrowsers[r.IntN(len(genBrowsers))],
+		s := &genSession{id: fmt.Sprintf("s%07d", first+i), browser: genBrowsers[r.IntN(len(genBrowsers))],
 			os: genOS[r.IntN(len(genOS))], device: genDevices[r.IntN(len(genDevices))]}
 		switch p := r.IntN(10); {
 		case p < 6:
@@ -168,10 +174,10 @@ func genSessions(seed uint64, n int) ([]*genSession, [][]store.SessionUpdate) {
 				Analysis: gw.partial}
 			u.Last = gw.pages[gw.split-1].Start
 			u.PageViews = pageViewsOf(gw.id, gw.pages[:gw.split])
-			first = append(first, u)
+			firsts = append(firsts, u)
 			if !gw.second {
 				u.Last = time.UnixMilli(gw.last)
-				first[len(first)-1] = u
+				firsts[len(firsts)-1] = u
 				continue
 			}
 			u2 := store.SessionUpdate{Project: s.project, Session: s.id, Window: gw.id,
@@ -181,15 +187,14 @@ func genSessions(seed uint64, n int) ([]*genSession, [][]store.SessionUpdate) {
 			second = append(second, u2)
 		}
 	}
-	r.Shuffle(len(first), func(i, j int) { first[i], first[j] = first[j], first[i] })
+	r.Shuffle(len(firsts), func(i, j int) { firsts[i], firsts[j] = firsts[j], firsts[i] })
 	r.Shuffle(len(second), func(i, j int) { second[i], second[j] = second[j], second[i] })
-	all := append(first, second...)
+	all := append(firsts, second...)
 	byKey := map[string]*genSession{}
 	for _, s := range sessions {
 		byKey[fmt.Sprint(s.project, "/", s.id)] = s
 	}
 	var steps [][]store.SessionUpdate
-	next := int64(1)
 	for len(all) > 0 {
 		k := min(len(all), 400)
 		steps = append(steps, all[:k])

@@ -16,7 +16,7 @@ import (
 // countCap bounds the count of a search: counting every match of a broad
 // filter over a large index costs a scan of it; past this many the count
 // says "at least".
-const countCap = 10_000
+const countCap = 1000
 
 // sorts are the orders a search lists in: an expression that an index
 // covers, each ending in the session's number n to break ties.
