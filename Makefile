@@ -34,6 +34,8 @@ test: web deps
 	cd web && npm test --silent
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	# The search tests at full size, which the race detector makes too slow.
+	$(GO) test -count=1 -run 'Search' ./internal/store/sqlite
 	$(MAKE) fuzz FUZZTIME=10s
 
 # Every fuzz target of a parser of outside input, as package:target, one

@@ -18,7 +18,7 @@ import (
 // always read within its project: ids are the recorders' and unique only
 // there.
 type Sessions interface {
-	Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error)
+	Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error)
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
 	SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error)
 }
@@ -28,9 +28,6 @@ type API struct {
 	Sessions Sessions
 	Logger   *slog.Logger
 }
-
-// listLimit caps the session list until search and paging arrive.
-const listLimit = 500
 
 // Register adds the API's routes to mux.
 func (a *API) Register(mux *http.ServeMux) {
@@ -48,19 +45,41 @@ func ProjectID(r *http.Request) (id int64, ok bool) {
 }
 
 type sessionJSON struct {
-	Project       int64          `json:"project"`
-	ID            string         `json:"id"`
-	Start         time.Time      `json:"start"`
-	End           time.Time      `json:"end"`
-	ClockOffsetMS int64          `json:"clock_offset_ms"`
-	DurationMS    int64          `json:"duration_ms"`
-	Pages         int            `json:"pages"`
-	EntryURL      string         `json:"entry_url"`
-	Browser       string         `json:"browser"`
-	OS            string         `json:"os"`
-	Device        string         `json:"device"`
-	Windows       []windowJSON   `json:"windows"`
-	PageViews     []pageViewJSON `json:"page_views,omitempty"`
+	Project        int64          `json:"project"`
+	ID             string         `json:"id"`
+	Start          time.Time      `json:"start"`
+	End            time.Time      `json:"end"`
+	ClockOffsetMS  int64          `json:"clock_offset_ms"`
+	DurationMS     int64          `json:"duration_ms"`
+	ActiveMS       int64          `json:"active_ms"`
+	Pages          int            `json:"pages"`
+	EntryURL       string         `json:"entry_url"`
+	ExitURL        string         `json:"exit_url"`
+	UserID         string         `json:"user_id"`
+	Browser        string         `json:"browser"`
+	OS             string         `json:"os"`
+	Device         string         `json:"device"`
+	ViewportWidth  int            `json:"viewport_width"`
+	ViewportHeight int            `json:"viewport_height"`
+	Clicks         int            `json:"clicks"`
+	Errors         int            `json:"errors"`
+	FailedRequests int            `json:"failed_requests"`
+	SignalCounts   map[string]int `json:"signal_counts"`
+	Score          scoreJSON      `json:"score"`
+	Windows        []windowJSON   `json:"windows"`
+
+	// Only for one session.
+	PageViews    []pageViewJSON    `json:"page_views,omitempty"`
+	Visits       []visitJSON       `json:"visits,omitempty"`
+	Signals      []signalJSON      `json:"signals,omitempty"`
+	CustomEvents []customEventJSON `json:"custom_events,omitempty"`
+	Traits       map[string]string `json:"traits,omitempty"`
+	Goals        []goalJSON        `json:"goals,omitempty"`
+}
+
+type scoreJSON struct {
+	Total float64           `json:"total"`
+	Parts []store.ScorePart `json:"parts"`
 }
 
 type windowJSON struct {
@@ -78,20 +97,67 @@ type pageViewJSON struct {
 	Height int       `json:"height,omitempty"`
 }
 
+type visitJSON struct {
+	URL        string    `json:"url"`
+	Title      string    `json:"title"`
+	Start      time.Time `json:"start"`
+	DurationMS int64     `json:"duration_ms"`
+	Window     string    `json:"window"`
+}
+
+type signalJSON struct {
+	Kind     string    `json:"kind"`
+	Time     time.Time `json:"time"`
+	Window   string    `json:"window"`
+	URL      string    `json:"url"`
+	Selector string    `json:"selector"`
+	Text     string    `json:"text"`
+	Count    int       `json:"count"`
+	Value    float64   `json:"value"`
+	Detail   string    `json:"detail"`
+}
+
+type customEventJSON struct {
+	Name string    `json:"name"`
+	Time time.Time `json:"time"`
+}
+
+type goalJSON struct {
+	Name    string     `json:"name"`
+	Reached bool       `json:"reached"`
+	At      *time.Time `json:"at"`
+}
+
 func toJSON(s store.Session) sessionJSON {
 	j := sessionJSON{
-		Project:       s.Project,
-		ClockOffsetMS: s.ClockOffset.Milliseconds(),
-		ID:            s.ID,
-		Start:         s.Start,
-		End:           s.End,
-		DurationMS:    s.Duration().Milliseconds(),
-		Pages:         s.Pages,
-		EntryURL:      s.EntryURL,
-		Browser:       s.Browser,
-		OS:            s.OS,
-		Device:        s.Device,
-		Windows:       []windowJSON{},
+		Project:        s.Project,
+		ClockOffsetMS:  s.ClockOffset.Milliseconds(),
+		ID:             s.ID,
+		Start:          s.Start,
+		End:            s.End,
+		DurationMS:     s.Duration().Milliseconds(),
+		ActiveMS:       s.ActiveMS,
+		Pages:          s.Pages,
+		EntryURL:       s.EntryURL,
+		ExitURL:        s.ExitURL,
+		UserID:         s.UserID,
+		Browser:        s.Browser,
+		OS:             s.OS,
+		Device:         s.Device,
+		ViewportWidth:  s.ViewportWidth,
+		ViewportHeight: s.ViewportHeight,
+		Clicks:         s.Clicks,
+		Errors:         s.Errors,
+		FailedRequests: s.FailedRequests,
+		SignalCounts:   s.SignalCounts,
+		Score:          scoreJSON{s.Score.Total, s.Score.Parts},
+		Windows:        []windowJSON{},
+	}
+	if j.SignalCounts == nil {
+		j.SignalCounts = map[string]int{}
+	}
+	if j.Score.Parts == nil {
+		j.Score.Parts = []store.ScorePart{}
 	}
 	for _, w := range s.Windows {
 		j.Windows = append(j.Windows, windowJSON{w.ID, w.Start, w.End, w.Events})
@@ -100,6 +166,52 @@ func toJSON(s store.Session) sessionJSON {
 		j.PageViews = append(j.PageViews, pageViewJSON{p.URL, p.Start, p.Window, p.Width, p.Height})
 	}
 	return j
+}
+
+// detailJSON is one session with everything the index knows of it.
+func detailJSON(s store.Session) sessionJSON {
+	j := toJSON(s)
+	j.PageViews = orEmpty(j.PageViews)
+	j.Visits = []visitJSON{}
+	for _, v := range s.Visits {
+		j.Visits = append(j.Visits, visitJSON{v.URL, v.Title, v.Start, v.Duration.Milliseconds(), v.Window})
+	}
+	j.Signals = []signalJSON{}
+	for _, g := range s.Signals {
+		j.Signals = append(j.Signals, signalJSON{g.Kind, g.Time, g.Window, g.URL, g.Selector, g.Text, g.Count, g.Value, g.Detail})
+	}
+	j.CustomEvents = []customEventJSON{}
+	for _, e := range s.CustomEvents {
+		j.CustomEvents = append(j.CustomEvents, customEventJSON{e.Name, e.Time})
+	}
+	j.Traits = s.Traits
+	if j.Traits == nil {
+		j.Traits = map[string]string{}
+	}
+	j.Goals = []goalJSON{}
+	for _, g := range s.Goals {
+		r := goalJSON{Name: g.Name, Reached: g.Reached}
+		if g.Reached {
+			at := g.At
+			r.At = &at
+		}
+		j.Goals = append(j.Goals, r)
+	}
+	return j
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+type listJSON struct {
+	Sessions    []sessionJSON `json:"sessions"`
+	NextCursor  string        `json:"next_cursor"`
+	Count       int           `json:"count"`
+	CountCapped bool          `json:"count_capped"`
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request) {
@@ -111,16 +223,23 @@ func (a *API) list(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	list, err := a.Sessions.Sessions(r.Context(), project, listLimit)
+	q, err := ParseQuery(r.URL.Query(), project, time.Now())
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	out := make([]sessionJSON, len(list))
-	for i, s := range list {
-		out[i] = toJSON(s)
+	q.Count = true
+	res, err := a.Sessions.Search(r.Context(), q)
+	if err != nil {
+		a.fail(w, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	out := listJSON{Sessions: make([]sessionJSON, len(res.Sessions)), NextCursor: res.Next,
+		Count: res.Count, CountCapped: res.CountCapped}
+	for i, s := range res.Sessions {
+		out.Sessions[i] = toJSON(s)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (a *API) get(w http.ResponseWriter, r *http.Request) {
@@ -134,11 +253,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	j := toJSON(s)
-	if j.PageViews == nil {
-		j.PageViews = []pageViewJSON{}
-	}
-	writeJSON(w, http.StatusOK, j)
+	writeJSON(w, http.StatusOK, detailJSON(s))
 }
 
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
@@ -168,8 +283,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 // fail maps an error to its HTTP answer: the one place that does.
 func (a *API) fail(w http.ResponseWriter, err error) {
 	status, code, msg := http.StatusInternalServerError, "internal", "something went wrong; see the server log"
+	var ferr *store.FilterError
 	var ue *store.UnavailableError
 	switch {
+	case errors.As(err, &ferr):
+		status, code, msg = http.StatusBadRequest, "invalid_filter", ferr.Error()
 	case errors.Is(err, store.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", "no such session"
 	case errors.As(err, &ue):

@@ -182,7 +182,10 @@ const projectUsage = `Usage:
   playhead project create NAME [--data DIR] [--origin URL]...
   playhead project disable KEY [--data DIR]
   playhead project enable KEY [--data DIR]
-  playhead project signals KEY [--data DIR] [--THRESHOLD VALUE]...`
+  playhead project signals KEY [--data DIR] [--THRESHOLD VALUE]...
+  playhead project goal add KEY NAME (--url GLOB | --event NAME) [--intent GLOB] [--data DIR]
+  playhead project goal list KEY [--data DIR]
+  playhead project goal remove KEY NAME [--data DIR]`
 
 func project(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -196,6 +199,8 @@ func project(ctx context.Context, env *Env, args []string) error {
 		return projectSwitch(ctx, env, args[0], args[1:])
 	case "signals":
 		return projectSignals(ctx, env, args[1:])
+	case "goal":
+		return projectGoal(ctx, env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintln(env.Stdout, projectUsage)
 		return nil

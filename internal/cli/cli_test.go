@@ -103,6 +103,56 @@ func TestSize(t *testing.T) {
 	}
 }
 
+func TestProjectGoals(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, nil, "project", "create", "Shop", "--data", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	key := lines[len(lines)-1]
+	if _, _, err := run(t, nil, "project", "goal", "add", key, "checkout", "--url", "*/checkout/done", "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, map[string]string{"PLAYHEAD_DATA": dir}, "project", "goal", "add", "--event", "signup", key, "signup"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, nil, "project", "goal", "add", key, "checkout", "--event", "x", "--data", dir); err == nil || !strings.Contains(err.Error(), "already") {
+		t.Errorf("a second goal of the same name: %v", err)
+	}
+	out, _, err = run(t, nil, "project", "goal", "list", key, "--data", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "checkout\tvisits */checkout/done; intent: visits */checkout/*\nsignup\ttracks the event signup\n"
+	if out != want {
+		t.Errorf("goal list:\n%s\nwant\n%s", out, want)
+	}
+	if _, _, err := run(t, nil, "project", "goal", "remove", key, "checkout", "--data", dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, nil, "project", "goal", "remove", key, "checkout", "--data", dir); err == nil {
+		t.Error("removing a goal twice succeeded")
+	}
+	if out, _, _ = run(t, nil, "project", "goal", "list", key, "--data", dir); out != "signup\ttracks the event signup\n" {
+		t.Errorf("goal list after remove: %q", out)
+	}
+	for _, args := range [][]string{
+		{"project", "goal"},
+		{"project", "goal", "add", key, "g", "--data", dir},
+		{"project", "goal", "add", key, "g", "--url", "*/a", "--event", "b", "--data", dir},
+		{"project", "goal", "add", key, "--url", "*/a", "--data", dir},
+		{"project", "goal", "remove", key, "--data", dir},
+	} {
+		if _, stderr, err := run(t, nil, args...); !errors.Is(err, errUsage) || stderr == "" {
+			t.Errorf("%q: err %v, stderr %q; want a usage error", args, err, stderr)
+		}
+	}
+	if _, _, err := run(t, nil, "project", "goal", "add", "ph_nokey", "g", "--url", "*/a", "--data", dir); err == nil || !strings.Contains(err.Error(), "no project") {
+		t.Errorf("unknown key: %v", err)
+	}
+}
+
 func TestProjectSignals(t *testing.T) {
 	dir := t.TempDir()
 	out, _, err := run(t, nil, "project", "create", "Shop", "--data", dir)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/playhead/playhead/internal/api"
@@ -25,7 +26,7 @@ var files embed.FS
 
 // Sessions is the read side of the store that the pages need.
 type Sessions interface {
-	Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error)
+	Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error)
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
 }
 
@@ -46,6 +47,8 @@ func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, er
 		"duration": formatDuration,
 		"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
 		"path":     urlPath,
+		"ms":       func(v int64) time.Duration { return time.Duration(v) * time.Millisecond },
+		"label":    func(kind string) string { return strings.ReplaceAll(kind, "_", " ") },
 	}
 	for _, page := range []string{"sessions", "session", "error"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
@@ -65,16 +68,64 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /projects/{project}/sessions/{id}", d.session)
 }
 
-// listLimit caps the list until search and paging arrive.
-const listLimit = 200
+// sortNames are the list's orders, as its sort links name them.
+var sortNames = []struct{ Key, Label string }{
+	{store.SortNewest, "Newest"}, {store.SortOldest, "Oldest"}, {store.SortLongest, "Longest"}, {store.SortScore, "Most worth watching"},
+}
 
+// list shows the sessions a search picks. The filter form is a GET form
+// over the API's parameters, so the URL holds the state and the page
+// works without JavaScript.
 func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
-	list, err := d.Sessions.Sessions(r.Context(), 0, listLimit)
+	values := r.URL.Query()
+	data := map[string]any{"Snippet": d.Snippet, "Form": values, "Kinds": store.SignalKinds}
+	q, err := api.ParseQuery(values, 0, time.Now())
+	var res store.SessionResults
+	if err == nil {
+		res, err = d.Sessions.Search(r.Context(), q)
+	}
+	var ferr *store.FilterError
+	if errors.As(err, &ferr) {
+		data["Error"] = ferr.Error()
+		d.render(w, http.StatusBadRequest, "sessions", data)
+		return
+	}
 	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	d.render(w, http.StatusOK, "sessions", map[string]any{"Sessions": list, "Snippet": d.Snippet})
+	data["Sessions"] = res.Sessions
+	data["Filtered"] = len(values) > 0
+	sort := q.Sort
+	if sort == "" {
+		sort = store.SortNewest
+	}
+	type link struct {
+		Label, URL string
+		Current    bool
+	}
+	var sorts []link
+	for _, s := range sortNames {
+		v := cloneValues(values)
+		v.Set("sort", s.Key)
+		v.Del("cursor")
+		sorts = append(sorts, link{s.Label, "/?" + v.Encode(), s.Key == sort})
+	}
+	data["Sorts"] = sorts
+	if res.Next != "" {
+		v := cloneValues(values)
+		v.Set("cursor", res.Next)
+		data["Next"] = "/?" + v.Encode()
+	}
+	d.render(w, http.StatusOK, "sessions", data)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
 }
 
 func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +175,7 @@ func (d *Dashboard) render(w http.ResponseWriter, status int, page string, data 
 	// recorded styles, images and fonts may come from anywhere.
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; "+
 		"style-src * 'unsafe-inline'; img-src * data: blob:; font-src * data:; media-src * data: blob:; "+
-		"object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'")
+		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	buf.WriteTo(w)

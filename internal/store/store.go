@@ -106,6 +106,29 @@ type Session struct {
 	Device      string
 	Windows     []Window
 	PageViews   []PageView // filled only when one session is asked for
+
+	// What the windows' analyses tell, over the whole session.
+	ActiveMS                      int64
+	Clicks, Errors                int
+	FailedRequests                int
+	ExitURL                       string // the page entered last
+	UserID                        string
+	ViewportWidth, ViewportHeight int
+	SignalCounts                  map[string]int // signals by kind; kinds with none are absent
+	Score                         Score
+
+	// Filled only when one session is asked for.
+	Traits       map[string]string
+	Signals      []Signal
+	Visits       []Visit
+	CustomEvents []CustomEvent // each name once, at its first time
+	Goals        []GoalResult
+}
+
+// Visit is a page of a session's window, with the time spent on it.
+type Visit struct {
+	Window string
+	PageVisit
 }
 
 // Duration is how long the session lasted, first event to last.

@@ -62,6 +62,18 @@ var logMigrations = []string{
 		SELECT id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events FROM batches;
 	DROP TABLE batches;
 	ALTER TABLE batches_scoped RENAME TO batches;`,
+	`-- Conversion goals: a page whose URL matches url (a glob), or a custom
+	-- event named event. intent is a glob of pages that show a visitor
+	-- meant to convert ('' for the default, see store.IntentGlob).
+	CREATE TABLE goals (
+		project INTEGER NOT NULL REFERENCES projects(id),
+		name    TEXT NOT NULL,
+		url     TEXT NOT NULL DEFAULT '',
+		event   TEXT NOT NULL DEFAULT '',
+		intent  TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL,
+		PRIMARY KEY (project, name)
+	);`,
 }
 
 var indexMigrations = []string{
@@ -145,6 +157,119 @@ var indexMigrations = []string{
 		PRIMARY KEY (project, session, window, ts, url),
 		FOREIGN KEY (project, session) REFERENCES sessions (project, id)
 	);`,
+	`-- What the windows' events tell (signals, pages with time on each,
+	-- custom events, traits, search text), and the session aggregates that
+	-- search filters and sorts on. Rows under a session point at it by its
+	-- number n, which also breaks ties in every order. The index is made
+	-- anew from the log, so that every window is analysed.
+	DROP TABLE page_views;
+	DROP TABLE windows;
+	DROP TABLE sessions;
+	DELETE FROM processed;
+	CREATE TABLE sessions (
+		n            INTEGER PRIMARY KEY,
+		project      INTEGER NOT NULL, -- projects(id) in playhead.db
+		id           TEXT NOT NULL,
+		start_ts     INTEGER NOT NULL,
+		end_ts       INTEGER NOT NULL,
+		clock_offset INTEGER NOT NULL DEFAULT 0, -- ms added to the recording's times
+		pages        INTEGER NOT NULL DEFAULT 0, -- page views listed
+		windows      INTEGER NOT NULL DEFAULT 0, -- windows listed
+		entry_url    TEXT NOT NULL DEFAULT '',
+		agent        TEXT NOT NULL DEFAULT '',
+		browser      TEXT NOT NULL DEFAULT '',
+		os           TEXT NOT NULL DEFAULT '',
+		device       TEXT NOT NULL DEFAULT '',
+		active_ms    INTEGER NOT NULL DEFAULT 0,
+		clicks       INTEGER NOT NULL DEFAULT 0,
+		errors       INTEGER NOT NULL DEFAULT 0,
+		failed_requests INTEGER NOT NULL DEFAULT 0,
+		exit_url     TEXT NOT NULL DEFAULT '',
+		user_id      TEXT NOT NULL DEFAULT '',
+		viewport_w   INTEGER NOT NULL DEFAULT 0,
+		viewport_h   INTEGER NOT NULL DEFAULT 0,
+		score        REAL NOT NULL DEFAULT 0,
+		score_parts  TEXT NOT NULL DEFAULT '[]', -- JSON: [{reason, count, points}]
+		sig_rage_click INTEGER NOT NULL DEFAULT 0,
+		sig_dead_click INTEGER NOT NULL DEFAULT 0,
+		sig_error_click INTEGER NOT NULL DEFAULT 0,
+		sig_js_error INTEGER NOT NULL DEFAULT 0,
+		sig_failed_request INTEGER NOT NULL DEFAULT 0,
+		sig_slow_request INTEGER NOT NULL DEFAULT 0,
+		sig_slow_page INTEGER NOT NULL DEFAULT 0,
+		sig_thrashing_cursor INTEGER NOT NULL DEFAULT 0,
+		sig_excessive_scroll INTEGER NOT NULL DEFAULT 0,
+		sig_quick_back INTEGER NOT NULL DEFAULT 0,
+		sig_form_abandon INTEGER NOT NULL DEFAULT 0,
+		sig_slow_form INTEGER NOT NULL DEFAULT 0,
+		sig_inactivity INTEGER NOT NULL DEFAULT 0,
+		UNIQUE (project, id)
+	);
+	CREATE INDEX sessions_start ON sessions (start_ts);
+	CREATE INDEX sessions_project_start ON sessions (project, start_ts);
+	CREATE INDEX sessions_length ON sessions (end_ts - start_ts);
+	CREATE INDEX sessions_score ON sessions (score);
+	CREATE INDEX sessions_end ON sessions (end_ts);
+	CREATE INDEX sessions_user ON sessions (user_id) WHERE user_id <> '';
+	CREATE TABLE windows (
+		sn       INTEGER NOT NULL REFERENCES sessions (n),
+		id       TEXT NOT NULL,
+		start_ts INTEGER NOT NULL,
+		end_ts   INTEGER NOT NULL,
+		events   INTEGER NOT NULL,
+		PRIMARY KEY (sn, id)
+	) WITHOUT ROWID;
+	CREATE TABLE page_views (
+		sn     INTEGER NOT NULL REFERENCES sessions (n),
+		window TEXT NOT NULL,
+		ts     INTEGER NOT NULL,
+		url    TEXT NOT NULL,
+		width  INTEGER NOT NULL,
+		height INTEGER NOT NULL,
+		PRIMARY KEY (sn, window, ts, url)
+	) WITHOUT ROWID;
+	-- One window's analysis, replaced whole by each newer one; wid is the
+	-- window's row in search. Pages and signals are bounded (store.Max*).
+	CREATE TABLE analysis (
+		wid        INTEGER PRIMARY KEY,
+		sn         INTEGER NOT NULL REFERENCES sessions (n),
+		window     TEXT NOT NULL,
+		last_ts    INTEGER NOT NULL, -- the window's last event when analysed
+		active_ms  INTEGER NOT NULL,
+		clicks     INTEGER NOT NULL,
+		errors     INTEGER NOT NULL,
+		failed_requests INTEGER NOT NULL,
+		exit_url   TEXT NOT NULL,
+		exit_ts    INTEGER NOT NULL,
+		viewport_w INTEGER NOT NULL,
+		viewport_h INTEGER NOT NULL,
+		user_id    TEXT NOT NULL,
+		traits     TEXT NOT NULL, -- JSON object
+		-- JSON, read only for one session's page: rows of their own
+		-- would cost more statements for every update than they save.
+		visits     TEXT NOT NULL, -- [{url, title, start (dated ms), duration_ms}]
+		signals    TEXT NOT NULL, -- [{kind, ts (dated ms), url, selector, text, count, value, detail}]
+		counts     TEXT NOT NULL, -- {kind: signals}
+		UNIQUE (sn, window)
+	);
+	CREATE TABLE custom_events (
+		sn     INTEGER NOT NULL,
+		name   TEXT NOT NULL,
+		window TEXT NOT NULL,
+		ts     INTEGER NOT NULL,
+		PRIMARY KEY (sn, name, window)
+	) WITHOUT ROWID;
+	-- The session's traits: every window's, the latest window's winning.
+	CREATE TABLE traits (
+		sn    INTEGER NOT NULL,
+		name  TEXT NOT NULL,
+		value TEXT NOT NULL,
+		PRIMARY KEY (sn, name)
+	) WITHOUT ROWID;
+	CREATE INDEX traits_value ON traits (name, value);
+	-- Free text of each window (page URLs and titles, clicked text, error
+	-- messages), by analysis.wid.
+	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

@@ -95,7 +95,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return fail(err)
 	}
-	iwrite, iread, err := open(IndexFileName, indexMigrations)
+	// The index's writer keeps 64 MiB of pages too: a session's rows are
+	// found by its number, but the sessions and search indexes take writes
+	// all over.
+	iwrite, iread, err := open(IndexFileName, indexMigrations, "cache_size(-65536)")
 	if err != nil {
 		return fail(err)
 	}

@@ -1,0 +1,5 @@
+//go:build race
+
+package sqlite
+
+const searchSessions = 2_000
