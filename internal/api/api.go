@@ -47,6 +47,7 @@ func ProjectID(r *http.Request) (id int64, ok bool) {
 type sessionJSON struct {
 	Project        int64          `json:"project"`
 	ID             string         `json:"id"`
+	Recorded       string         `json:"recorded"`
 	Start          time.Time      `json:"start"`
 	End            time.Time      `json:"end"`
 	ClockOffsetMS  int64          `json:"clock_offset_ms"`
@@ -133,6 +134,7 @@ func toJSON(s store.Session) sessionJSON {
 		Project:        s.Project,
 		ClockOffsetMS:  s.ClockOffset.Milliseconds(),
 		ID:             s.ID,
+		Recorded:       s.Recorded,
 		Start:          s.Start,
 		End:            s.End,
 		DurationMS:     s.Duration().Milliseconds(),

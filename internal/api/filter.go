@@ -82,6 +82,8 @@ func ParseQuery(v url.Values, project int64, now time.Time) (store.SessionQuery,
 			f.OS = val
 		case name == "user":
 			f.User = val
+		case name == "recorded":
+			f.Recorded = val
 		case strings.HasPrefix(name, "trait."):
 			trait := strings.TrimPrefix(name, "trait.")
 			if trait == "" {

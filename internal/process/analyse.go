@@ -66,10 +66,16 @@ func (a *analyser) analyse(ctx context.Context, hs []batch.Header, updates []sto
 			return err
 		}
 	}
-	for i := range updates {
+	// A window's analysis goes with its last update of the step: one
+	// before it, in an earlier part of a split session, keeps the
+	// analysis it had.
+	done := map[windowKey]bool{}
+	for i := len(updates) - 1; i >= 0; i-- {
 		u := &updates[i]
-		if e := a.windows[windowKey{u.Project, u.Session, u.Window}]; e != nil {
+		k := windowKey{u.Project, u.Session, u.Window}
+		if e := a.windows[k]; e != nil && !done[k] {
 			u.Analysis = e.Value.(*analysis).w.Analysis()
+			done[k] = true
 		}
 	}
 	a.trim()

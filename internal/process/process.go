@@ -177,7 +177,9 @@ func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, er
 }
 
 // Fold turns batches into one update per window, in order of first
-// appearance: a busy window sends many batches between two steps.
+// appearance: a busy window sends many batches between two steps. A
+// window's batches far apart in time (store.SessionIdle) make updates of
+// their own, so that the index can put them in parts of their own.
 func Fold(hs []batch.Header) []store.SessionUpdate {
 	type key struct {
 		project         int64
@@ -188,13 +190,15 @@ func Fold(hs []batch.Header) []store.SessionUpdate {
 	for _, h := range hs {
 		k := key{h.Project, h.Session, h.Window}
 		i, ok := index[k]
-		if !ok {
+		first, last := time.UnixMilli(h.First), time.UnixMilli(h.Last)
+		// Batches that the session rules may put in different parts of
+		// the session stay apart, for the index to split.
+		if !ok || first.Sub(updates[i].Last) > store.SessionIdle || last.Sub(updates[i].First) > store.SessionMaxLength {
 			index[k] = len(updates)
 			updates = append(updates, Assemble(h))
 			continue
 		}
 		u := &updates[i]
-		first, last := time.UnixMilli(h.First), time.UnixMilli(h.Last)
 		if first.Before(u.First) {
 			u.First = first
 		}

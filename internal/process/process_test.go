@@ -82,3 +82,18 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A window's batches an idle half hour apart fold into updates of their
+// own, for the index to put in parts of their own.
+func TestFoldKeepsIdleGapsApart(t *testing.T) {
+	const minute = 60_000
+	hs := []batch.Header{
+		{Project: 1, Session: "s", Window: "w", Count: 1, First: 0, Last: minute},
+		{Project: 1, Session: "s", Window: "w", Count: 1, First: 5 * minute, Last: 6 * minute},
+		{Project: 1, Session: "s", Window: "w", Count: 1, First: 40 * minute, Last: 41 * minute},
+	}
+	us := Fold(hs)
+	if len(us) != 2 || us[0].Events != 2 || us[1].Events != 1 || !us[1].First.Equal(time.UnixMilli(40*minute)) {
+		t.Fatalf("updates = %+v", us)
+	}
+}

@@ -160,3 +160,45 @@ func TestRestoredLogRebuildsIndex(t *testing.T) {
 		t.Errorf("sessions after the restore: %+v, want after and kept", list.Sessions)
 	}
 }
+
+// A recorder's session idle for more than 30 minutes goes on as a new
+// session, id~2, whatever id the recorder keeps sending; each part reads
+// back only its own events.
+func TestSessionSplitOnIdle(t *testing.T) {
+	base, data := start(t)
+	p := newProject(t, data)
+	early := time.Now().Add(-2 * time.Hour).UnixMilli()
+	late := time.Now().Add(-time.Hour).UnixMilli()
+	parts := [][]json.RawMessage{
+		{metaEvent(early, "https://shop.example/"), metaEvent(early+1000, "https://shop.example/a")},
+		{metaEvent(late, "https://shop.example/b")},
+	}
+	for seq, events := range parts {
+		if status, out := post(t, base, body{p.Key, "split", "w", seq, events}, false); status != 202 {
+			t.Fatalf("batch %d: %d %s", seq, status, out)
+		}
+	}
+	first := waitSession(t, base, p.ID, "split", 2)
+	second := waitSession(t, base, p.ID, "split~2", 1)
+	var both struct {
+		Sessions []struct{ ID, Recorded string }
+	}
+	getJSON(t, base+"/api/v1/sessions", &both)
+	if len(both.Sessions) != 2 || both.Sessions[0].ID != "split~2" || both.Sessions[0].Recorded != "split" {
+		t.Errorf("list = %+v, want split~2 then split, both recorded as split", both.Sessions)
+	}
+	var found struct{ Sessions []struct{ ID string } }
+	getJSON(t, base+"/api/v1/sessions?recorded=split&sort=oldest", &found)
+	if len(found.Sessions) != 2 || found.Sessions[0].ID != "split" || found.Sessions[1].ID != "split~2" {
+		t.Errorf("parts of split = %+v", found.Sessions)
+	}
+	if first.EntryURL != "https://shop.example/" || second.EntryURL != "https://shop.example/b" {
+		t.Errorf("entry pages %s and %s", first.EntryURL, second.EntryURL)
+	}
+	for i, id := range []string{"split", "split~2"} {
+		var got json.RawMessage
+		getJSON(t, sessionURL(base, p.ID, id)+"/events", &got)
+		want, _ := json.Marshal(parts[i])
+		assertSameEvents(t, id, got, want)
+	}
+}

@@ -59,9 +59,10 @@ type SessionFilter struct {
 	Device, OS string // exact, ASCII case-insensitive
 	Browser    string // the name with or without its version: "Chrome" or "Chrome 120"
 
-	User   string            // the user id the site identified the visitor by
-	Traits map[string]string // each trait the session must carry, exactly
-	Events []string          // custom event names the site must have tracked
+	Recorded string            // the recorder's session id: every part of it
+	User     string            // the user id the site identified the visitor by
+	Traits   map[string]string // each trait the session must carry, exactly
+	Events   []string          // custom event names the site must have tracked
 
 	Signals []SignalAtLeast
 

@@ -5,6 +5,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -75,6 +76,22 @@ func (r Reason) Describe() string {
 	return string(r)
 }
 
+// The session rules the server enforces whatever ids recorders send: a
+// session ends after SessionIdle without events or SessionMaxLength in
+// all, and what comes after is a new part (docs/api.md).
+const (
+	SessionIdle      = 30 * time.Minute
+	SessionMaxLength = 24 * time.Hour
+)
+
+// PartID names part n (from 1) of the recorder's session recorded.
+func PartID(recorded string, n int) string {
+	if n <= 1 {
+		return recorded
+	}
+	return fmt.Sprintf("%s~%d", recorded, n)
+}
+
 // Project is one site that sends recordings.
 type Project struct {
 	ID      int64
@@ -93,8 +110,13 @@ type Project struct {
 // event times moved by ClockOffset, which is zero unless the visitor's
 // clock was implausible when the session began (see process.ClockOffset).
 type Session struct {
-	ID          string
-	Project     int64
+	ID      string
+	Project int64
+	// Recorded is the recorder's id of the session. The server splits a
+	// recorder's session by the session rules (SessionIdle,
+	// SessionMaxLength): the first part keeps that id, the later ones are
+	// Recorded~2, Recorded~3, … (PartID).
+	Recorded    string
 	Start       time.Time
 	End         time.Time
 	ClockOffset time.Duration // server time minus the recording's time

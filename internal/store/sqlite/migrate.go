@@ -170,6 +170,7 @@ var indexMigrations = []string{
 		n            INTEGER PRIMARY KEY,
 		project      INTEGER NOT NULL, -- projects(id) in playhead.db
 		id           TEXT NOT NULL,
+		recorded     TEXT NOT NULL,    -- the recorder's id; id is it, or a later part of it
 		start_ts     INTEGER NOT NULL,
 		end_ts       INTEGER NOT NULL,
 		clock_offset INTEGER NOT NULL DEFAULT 0, -- ms added to the recording's times
@@ -206,6 +207,7 @@ var indexMigrations = []string{
 		UNIQUE (project, id)
 	);
 	CREATE INDEX sessions_start ON sessions (start_ts);
+	CREATE INDEX sessions_recorded ON sessions (project, recorded, start_ts);
 	CREATE INDEX sessions_project_start ON sessions (project, start_ts);
 	CREATE INDEX sessions_length ON sessions (end_ts - start_ts);
 	CREATE INDEX sessions_score ON sessions (score);

@@ -162,6 +162,9 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 	if f.User != "" {
 		add("s.user_id = ?", f.User)
 	}
+	if f.Recorded != "" {
+		add("s.recorded = ?", f.Recorded)
+	}
 	names := make([]string, 0, len(f.Traits))
 	for k := range f.Traits {
 		names = append(names, k)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 // indexStatements are the statements of one ApplySessionUpdates, prepared
 // once for all its updates.
 type indexStatements struct {
-	session, insert, widenWindow, window, pageView, counts, entry *sql.Stmt
+	parts, insert, widenWindow, window, pageView, counts, entry *sql.Stmt
 	analysisStatements
 }
 
@@ -92,9 +93,10 @@ type stmtSQL struct {
 
 func (st *indexStatements) all() []stmtSQL {
 	return append([]stmtSQL{
-		{&st.session, `SELECT n, clock_offset, pages, windows FROM sessions WHERE project = ? AND id = ?`},
-		{&st.insert, `INSERT INTO sessions (project, id, start_ts, end_ts, clock_offset, agent, browser, os, device)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`},
+		{&st.parts, `SELECT n, clock_offset, pages, windows, start_ts, end_ts FROM sessions
+			WHERE project = ? AND recorded = ? ORDER BY start_ts DESC`},
+		{&st.insert, `INSERT INTO sessions (project, id, recorded, start_ts, end_ts, clock_offset, agent, browser, os, device)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING n`},
 
 		{&st.widenWindow, `UPDATE windows SET start_ts = min(start_ts, ?3), end_ts = max(end_ts, ?4),
 			events = events + ?5 WHERE sn = ?1 AND id = ?2`},
@@ -134,16 +136,18 @@ func (st *indexStatements) close() {
 // that its timeline stays whole. Windows and page views past the session's
 // limits are left out, and so is the analysis of a window left out.
 func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (int64, error) {
-	var n, offset, pages, windows int64
-	err := st.session.QueryRowContext(ctx, u.Project, u.Session).Scan(&n, &offset, &pages, &windows)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		offset = u.ClockOffset.Milliseconds()
-		err = st.insert.QueryRowContext(ctx, u.Project, u.Session, u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset,
-			offset, u.UserAgent, u.Browser, u.OS, u.Device).Scan(&n)
-	}
+	p, err := st.part(ctx, u)
 	if err != nil {
 		return 0, fmt.Errorf("update session %s: %w", u.Session, err)
+	}
+	n, offset, pages, windows := p.n, p.offset, p.pages, p.windows
+	if n == 0 {
+		offset = u.ClockOffset.Milliseconds()
+		err = st.insert.QueryRowContext(ctx, u.Project, store.PartID(u.Session, p.number), u.Session,
+			u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset, offset, u.UserAgent, u.Browser, u.OS, u.Device).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("update session %s: %w", u.Session, err)
+		}
 	}
 	first, last := u.First.UnixMilli()+offset, u.Last.UnixMilli()+offset
 	listed, err := rowsAffected(st.widenWindow.ExecContext(ctx, n, u.Window, first, last, u.Events))
@@ -177,6 +181,55 @@ func (st *indexStatements) apply(ctx context.Context, u store.SessionUpdate) (in
 	return n, nil
 }
 
+// sessionPart is the indexed part of a recorder's session that an update
+// goes to; n is 0 for a part to make, number number.
+type sessionPart struct {
+	n, offset, pages, windows int64
+	number                    int
+}
+
+// part finds the part of the recorder's session that u belongs to: the
+// latest part that started before u's events, unless they come after the
+// latest part has been idle for store.SessionIdle or would make it longer
+// than store.SessionMaxLength, which starts a new part. Log order decides,
+// so rebuilding the index from the log splits sessions the same way.
+func (st *indexStatements) part(ctx context.Context, u store.SessionUpdate) (sessionPart, error) {
+	rows, err := st.parts.QueryContext(ctx, u.Project, u.Session)
+	if err != nil {
+		return sessionPart{}, err
+	}
+	defer rows.Close()
+	type known struct {
+		sessionPart
+		start, end int64
+	}
+	var parts []known // newest first
+	for rows.Next() {
+		var k known
+		if err := rows.Scan(&k.n, &k.offset, &k.pages, &k.windows, &k.start, &k.end); err != nil {
+			return sessionPart{}, err
+		}
+		parts = append(parts, k)
+	}
+	if err := rows.Err(); err != nil {
+		return sessionPart{}, err
+	}
+	if len(parts) == 0 {
+		return sessionPart{number: 1}, nil
+	}
+	latest := parts[0]
+	first, last := u.First.UnixMilli()+latest.offset, u.Last.UnixMilli()+latest.offset
+	if first > latest.end+store.SessionIdle.Milliseconds() || last > latest.start+store.SessionMaxLength.Milliseconds() {
+		return sessionPart{number: len(parts) + 1}, nil
+	}
+	for _, p := range parts {
+		if p.start <= last {
+			return p.sessionPart, nil
+		}
+	}
+	return parts[len(parts)-1].sessionPart, nil // older than every part: the first
+}
+
 func rowsAffected(res sql.Result, err error) (int64, error) {
 	if err != nil {
 		return 0, err
@@ -186,7 +239,7 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 
 // sessionColumns are what a listed session shows, read by scanSession.
 var sessionColumns = func() string {
-	cols := `s.n, s.project, s.id, s.start_ts, s.end_ts, s.clock_offset, s.pages, s.entry_url, s.agent, s.browser,
+	cols := `s.n, s.project, s.id, s.recorded, s.start_ts, s.end_ts, s.clock_offset, s.pages, s.entry_url, s.agent, s.browser,
 		s.os, s.device, s.active_ms, s.clicks, s.errors, s.failed_requests, s.exit_url, s.user_id, s.viewport_w,
 		s.viewport_h, s.score, s.score_parts`
 	for _, k := range store.SignalKinds {
@@ -203,7 +256,7 @@ func scanSession(row interface{ Scan(...any) error }, extra ...any) (store.Sessi
 		start, end, offset int64
 		parts              string
 	)
-	dst := []any{&n, &s.Project, &s.ID, &start, &end, &offset, &s.Pages, &s.EntryURL, &s.UserAgent, &s.Browser,
+	dst := []any{&n, &s.Project, &s.ID, &s.Recorded, &start, &end, &offset, &s.Pages, &s.EntryURL, &s.UserAgent, &s.Browser,
 		&s.OS, &s.Device, &s.ActiveMS, &s.Clicks, &s.Errors, &s.FailedRequests, &s.ExitURL, &s.UserID,
 		&s.ViewportWidth, &s.ViewportHeight, &s.Score.Total, &parts}
 	counts := make([]int, len(store.SignalKinds))
@@ -396,12 +449,41 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 
 // SessionEvents returns the stored batches of a project's session, window
 // by window in upload order, in their compressed form; window, when not
-// empty, picks one. It reads the log itself, so it includes batches the
-// index has not caught up with yet.
+// empty, picks one. A part of a split session (store.PartID) gets the
+// batches of its recorder's session within its time span. It reads the
+// log itself, so a session the index has not caught up with yet reads as
+// the recorder's whole session.
 func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) (_ []store.WindowEvents, err error) {
 	defer s.check(&err)
 	q := `SELECT window, events FROM batches WHERE project = ? AND session = ?`
 	args := []any{project, session}
+	var (
+		recorded  string
+		from, to  int64
+		laterPart bool
+	)
+	err = s.iread.QueryRowContext(ctx, `SELECT recorded, start_ts - clock_offset, end_ts - clock_offset,
+		EXISTS (SELECT 1 FROM sessions t WHERE t.project = s.project AND t.recorded = s.recorded AND t.start_ts > s.start_ts)
+		FROM sessions s WHERE project = ? AND id = ?`, project, session).Scan(&recorded, &from, &to, &laterPart)
+	switch {
+	case err == nil:
+		// Each batch lies whole in one part: a part takes whole batches.
+		// The latest part also takes what the index has not seen yet.
+		if !laterPart {
+			to = math.MaxInt64
+		}
+		if session == recorded { // the first part
+			from = math.MinInt64
+		}
+		q += ` AND first_ts >= ? AND last_ts <= ?`
+		args = []any{project, recorded, from, to}
+	case errors.Is(err, sql.ErrNoRows):
+		if strings.Contains(session, "~") {
+			return nil, nil // a part the index does not have
+		}
+	default:
+		return nil, fmt.Errorf("read session %s: %w", session, err)
+	}
 	if window != "" {
 		q += ` AND window = ?`
 		args = append(args, window)

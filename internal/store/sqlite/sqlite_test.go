@@ -389,3 +389,68 @@ func TestSessionIndexIsBounded(t *testing.T) {
 		t.Errorf("first window %+v, session end %v", w, sess.End)
 	}
 }
+
+// The server splits a recorder's session by the session rules, whatever
+// ids the recorder sends: after 30 minutes without events, and after 24
+// hours in all.
+func TestSessionsSplit(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	at := func(d time.Duration) time.Time { return time.UnixMilli(1795000000000).Add(d).UTC() }
+	update := func(window string, from, to time.Duration) store.SessionUpdate {
+		return store.SessionUpdate{Project: 1, Session: "s", Window: window, First: at(from), Last: at(to), Events: 1}
+	}
+	steps := [][]store.SessionUpdate{
+		{update("w1", 0, 10*time.Minute)},
+		{update("w1", 20*time.Minute, 25*time.Minute)}, // 10 minutes idle: the same part
+		{update("w1", 56*time.Minute, time.Hour)},      // 31 minutes idle: a new part
+		{update("w2", 59*time.Minute, 61*time.Minute)}, // another tab of that part
+	}
+	// A long visit, never idle for long, split when it reaches 24 hours.
+	for m := 80 * time.Minute; m <= 26*time.Hour; m += 20 * time.Minute {
+		steps = append(steps, []store.SessionUpdate{update("w1", m, m+time.Minute)})
+	}
+	for i, step := range steps {
+		if err := s.ApplySessionUpdates(ctx, "sessions", int64(i+1), step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.Sessions(ctx, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.Session{}
+	for _, sess := range list {
+		got[sess.ID] = sess
+	}
+	for _, want := range []struct {
+		id         string
+		start, end time.Duration
+		windows    int
+	}{
+		{"s", 0, 25 * time.Minute, 1},
+		{"s~2", 56 * time.Minute, 24*time.Hour + 41*time.Minute, 2},
+		{"s~3", 24*time.Hour + 60*time.Minute, 26*time.Hour + time.Minute, 1},
+	} {
+		sess, ok := got[want.id]
+		if !ok {
+			t.Errorf("no part %s in %v", want.id, ids(list))
+			continue
+		}
+		if sess.Recorded != "s" || !sess.Start.Equal(at(want.start)) || !sess.End.Equal(at(want.end)) || len(sess.Windows) != want.windows {
+			t.Errorf("part %s: recorded %q, %v to %v, %d windows; want %v to %v, %d windows",
+				want.id, sess.Recorded, sess.Start, sess.End, len(sess.Windows), at(want.start), at(want.end), want.windows)
+		}
+	}
+	if len(list) != 3 {
+		t.Errorf("parts %v, want 3", ids(list))
+	}
+}
+
+func ids(list []store.Session) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, s.ID)
+	}
+	return out
+}
