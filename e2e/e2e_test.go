@@ -92,14 +92,15 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 }
 
 type session struct {
-	Project int64     `json:"project"`
-	ID      string    `json:"id"`
-	Start   time.Time `json:"start"`
-	Pages   int       `json:"pages"`
-	Browser string    `json:"browser"`
-	OS      string    `json:"os"`
-	Device  string    `json:"device"`
-	Windows []struct {
+	Project      int64          `json:"project"`
+	ID           string         `json:"id"`
+	Start        time.Time      `json:"start"`
+	SignalCounts map[string]int `json:"signal_counts"`
+	Pages        int            `json:"pages"`
+	Browser      string         `json:"browser"`
+	OS           string         `json:"os"`
+	Device       string         `json:"device"`
+	Windows      []struct {
 		ID    string    `json:"id"`
 		Start time.Time `json:"start"`
 		End   time.Time `json:"end"`

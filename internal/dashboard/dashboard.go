@@ -49,6 +49,10 @@ func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, er
 		"path":     urlPath,
 		"ms":       func(v int64) time.Duration { return time.Duration(v) * time.Millisecond },
 		"label":    func(kind string) string { return strings.ReplaceAll(kind, "_", " ") },
+		// since and clock place a moment on the replay's timeline, in ms
+		// from the session's start, as the player counts.
+		"since": func(start, t time.Time) int64 { return max(0, t.Sub(start).Milliseconds()) },
+		"clock": func(ms int64) string { return formatDuration(time.Duration(ms) * time.Millisecond) },
 	}
 	for _, page := range []string{"sessions", "session", "error"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")

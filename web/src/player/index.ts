@@ -35,4 +35,12 @@ if (root && id && project) {
     setSpeed: (n) => player.setSpeed(n),
   };
   void player.load();
+  // The session page's moments (signals, pages) seek the replay.
+  document.addEventListener("click", (e) => {
+    const link = (e.target as Element | null)?.closest?.("a[data-seek]");
+    if (!(link instanceof HTMLElement)) return;
+    e.preventDefault();
+    player.seek(Number(link.dataset.seek));
+    root.scrollIntoView({ block: "nearest" });
+  });
 }

@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/playhead/playhead/internal/recordings"
+	"github.com/playhead/playhead/internal/server/servertest"
+)
+
+// TestSignalsOnTheSessionPage imports the signals recording (Playhead's
+// recorder on a page made to show them) and opens its session: the page
+// lists what is worth watching, and a click on a moment seeks the replay
+// there.
+func TestSignalsOnTheSessionPage(t *testing.T) {
+	base, data := servertest.Start(t)
+	key := servertest.CreateProject(t, data)
+	rec, err := recordings.Load(recordings.Signals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rec.Windows {
+		body, _ := json.Marshal(map[string]any{"key": key, "session": "signals", "window": w.ID, "seq": 0, "events": w.Events})
+		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("import: %s", resp.Status)
+		}
+	}
+	var s session
+	waitFor(t, "the session's signals", func() bool {
+		l := sessions(t, base)
+		if len(l) == 1 {
+			s = l[0]
+		}
+		return len(l) == 1 && s.SignalCounts["rage_click"] == 1
+	})
+
+	ctx := browser(t)
+	do(t, ctx, "open the session",
+		chromedp.Navigate(base+s.path()),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
+	)
+	list := eval[string](t, ctx, `[...document.querySelectorAll('.signals li')].map(li => li.textContent.replace(/\s+/g, ' ').trim()).join('\n')`)
+	for _, want := range []string{"rage click ×4 button#buy “Buy now”", "dead click ×4 button#buy", "error click button#coupon “Apply coupon”", "quick back"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the session page's signals lack %q:\n%s", want, list)
+		}
+	}
+	// The rage click's moment seeks the replay to it.
+	at := eval[string](t, ctx, `document.querySelector('.signals a[data-seek]').dataset.seek`)
+	do(t, ctx, "seek to the rage click", chromedp.Click(chromedp.CSS(`.signals a[data-seek]`)))
+	waitFor(t, "the player at the rage click", func() bool {
+		return eval[string](t, ctx, `document.getElementById('player').dataset.time`) == at
+	})
+	if ms, _ := strconv.Atoi(at); ms <= 0 {
+		t.Errorf("the rage click is at %s ms of the replay", at)
+	}
+	screenshot(t, ctx, "session-signals.png")
+}
