@@ -55,8 +55,12 @@ func (st *analysisStatements) all() []stmtSQL {
 		{&st.eventsOf, `SELECT DISTINCT name FROM custom_events WHERE sn = ?`},
 		{&st.dropTraits, `DELETE FROM traits WHERE sn = ?`},
 		{&st.addTrait, `INSERT INTO traits (sn, name, value) VALUES (?, ?, ?)`},
-		{&st.setAggregates, `UPDATE sessions SET active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
-			exit_url = ?, user_id = ?, viewport_w = ?, viewport_h = ?, score = ?, score_parts = ?` + set.String() + ` WHERE n = ?`},
+		// A device the User-Agent did not tell is told by the viewport's
+		// width: under 768 CSS pixels a phone, under 1100 a tablet.
+		{&st.setAggregates, `UPDATE sessions SET active_ms = ?1, clicks = ?2, errors = ?3, failed_requests = ?4,
+			exit_url = ?5, user_id = ?6, viewport_w = ?7, viewport_h = ?8, score = ?9, score_parts = ?10,
+			device = CASE WHEN device <> '' OR ?7 <= 0 THEN device WHEN ?7 < 768 THEN 'mobile'
+				WHEN ?7 < 1100 THEN 'tablet' ELSE 'desktop' END` + set.String() + ` WHERE n = ?`},
 	}
 }
 

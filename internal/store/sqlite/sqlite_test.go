@@ -454,3 +454,34 @@ func ids(list []store.Session) []string {
 	}
 	return out
 }
+
+// A device the User-Agent does not tell is told by the viewport.
+func TestDeviceFromViewport(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	at := time.UnixMilli(1795000000000)
+	for _, tt := range []struct {
+		session, device string
+		width           int
+		want            string
+	}{
+		{"phone", "", 390, "mobile"},
+		{"tablet", "", 820, "tablet"},
+		{"wide", "", 1440, "desktop"},
+		{"told", "desktop", 390, "desktop"}, // the User-Agent wins
+		{"unknown", "", 0, ""},
+	} {
+		u := store.SessionUpdate{Project: 1, Session: tt.session, Window: "w", First: at, Last: at, Events: 1, Device: tt.device,
+			Analysis: &store.WindowAnalysis{ViewportWidth: tt.width, ViewportHeight: 700}}
+		if err := s.ApplySessionUpdates(ctx, "sessions", 1, []store.SessionUpdate{u}); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Session(ctx, 1, tt.session)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sess.Device != tt.want {
+			t.Errorf("%s: device %q, want %q", tt.session, sess.Device, tt.want)
+		}
+	}
+}
