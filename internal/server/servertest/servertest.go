@@ -16,13 +16,32 @@ import (
 
 // Start runs a server until the test ends and returns its base URL and
 // data folder. configure, if given, changes the default configuration.
+//
+// The data folder has an owner (OwnerEmail, OwnerPassword) and an admin
+// API token that Get and Do send; StartEmpty starts without them.
 func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) {
 	t.Helper()
-	data = t.TempDir()
+	return start(t, true, configure...)
+}
+
+// StartEmpty is Start on a data folder without any user or token, as a
+// first start finds it.
+func StartEmpty(t testing.TB, configure ...func(*server.Config)) (base, data string) {
+	t.Helper()
+	return start(t, false, configure...)
+}
+
+func start(t testing.TB, owner bool, configure ...func(*server.Config)) (base, data string) {
+	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	cfg.Addr, cfg.Data = "127.0.0.1:0", t.TempDir()
 	for _, c := range configure {
 		c(&cfg)
+	}
+	data = cfg.Data
+	var token string
+	if owner {
+		token = addOwner(t, data)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
@@ -43,6 +62,9 @@ func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) 
 			t.Errorf("shutdown: %v", err)
 		}
 	})
+	if token != "" {
+		tokens.Store(hostOf(base), token)
+	}
 	return base, data
 }
 

@@ -62,6 +62,7 @@ var logMigrations = []string{
 		SELECT id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events FROM batches;
 	DROP TABLE batches;
 	ALTER TABLE batches_scoped RENAME TO batches;`,
+	accountsMigration,
 }
 
 var indexMigrations = []string{
