@@ -206,4 +206,6 @@ func localPath(next string) string {
 	return next
 }
 
-func equalSecret(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+func equalSecret(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}

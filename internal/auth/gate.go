@@ -274,7 +274,7 @@ func (g *Gate) CheckPublicForm(w http.ResponseWriter, r *http.Request) bool {
 var denyPage = template.Must(template.New("deny").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Status}} · Playhead</title>
 <link rel="stylesheet" href="/static/dashboard.css"></head>
-<body><main><h1>{{.Status}}</h1><p>{{.Message}}</p><p><a href="/">Back to the dashboard</a> · <a href="/login">Sign in</a></p></main></body></html>
+<body><main data-code="{{.Code}}"><h1>{{.Status}}</h1><p>{{.Message}}</p><p><a href="/">Back to the dashboard</a> · <a href="/login">Sign in</a></p></main></body></html>
 `))
 
 // deny answers a refusal: JSON on the API, a page elsewhere.
@@ -289,7 +289,7 @@ func (g *Gate) deny(w http.ResponseWriter, r *http.Request, status int, code, ms
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	denyPage.Execute(w, map[string]any{"Status": http.StatusText(status), "Message": msg})
+	denyPage.Execute(w, map[string]any{"Status": http.StatusText(status), "Code": code, "Message": msg})
 }
 
 // WriteError writes the API's error answer.

@@ -21,7 +21,9 @@ type Principal struct {
 }
 
 // Anonymous tells whether nobody is signed in.
-func (p *Principal) Anonymous() bool { return p == nil || (p.User == nil && p.Token == nil && p.Share == nil) }
+func (p *Principal) Anonymous() bool {
+	return p == nil || (p.User == nil && p.Token == nil && p.Share == nil)
+}
 
 // AllProjects tells whether p sees every project: owners, admins and
 // tokens (whose scope says what they may do, on any project).

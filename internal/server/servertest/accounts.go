@@ -3,6 +3,8 @@ package servertest
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -11,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/ingest"
+	"github.com/playhead/playhead/internal/process"
+	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
@@ -32,8 +37,10 @@ func hostOf(base string) string {
 	return u.Host
 }
 
-// addOwner creates the owner and an admin token in data, and returns the
+// AddOwner creates the owner and an admin token in data, and returns the
 // token.
+func AddOwner(t testing.TB, data string) string { return addOwner(t, data) }
+
 func addOwner(t testing.TB, data string) string {
 	t.Helper()
 	ctx := context.Background()
@@ -167,4 +174,23 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// Routes lists every route the server registers, with its access, from a
+// handler built on a fresh data folder.
+func Routes(t testing.TB) []auth.Route {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var routes []auth.Route
+	u, _ := url.Parse("http://127.0.0.1:1")
+	opts := server.Options{Ingest: ingest.DefaultConfig, Gate: auth.GateConfig{PublicURL: u}, Routes: func(r []auth.Route) { routes = r }}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, _, err := server.Handler(st, &process.Processor{Log: st, Index: st, Events: st, Logger: logger}, opts, logger); err != nil {
+		t.Fatal(err)
+	}
+	return routes
 }
