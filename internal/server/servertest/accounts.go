@@ -194,3 +194,30 @@ func Routes(t testing.TB) []auth.Route {
 	}
 	return routes
 }
+
+// serverLogs holds what each server Start ran has logged, by host:port.
+var serverLogs sync.Map
+
+// logBuffer keeps a server's log lines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// Log returns what the server at base has logged so far.
+func Log(base string) string {
+	v, ok := serverLogs.Load(hostOf(base))
+	if !ok {
+		return ""
+	}
+	l := v.(*logBuffer)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -5,7 +5,6 @@ package servertest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 
@@ -46,7 +45,8 @@ func start(t testing.TB, owner bool, configure ...func(*server.Config)) (base, d
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	go func() {
 		done <- server.Run(ctx, cfg, logger, func(a string) { addr <- a })
 	}()
@@ -65,6 +65,7 @@ func start(t testing.TB, owner bool, configure ...func(*server.Config)) (base, d
 	if token != "" {
 		tokens.Store(hostOf(base), token)
 	}
+	serverLogs.Store(hostOf(base), logs)
 	return base, data
 }
 
