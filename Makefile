@@ -45,7 +45,8 @@ test: web deps
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
-	./internal/signals:FuzzAnalyse
+	./internal/signals:FuzzAnalyse \
+	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

@@ -75,7 +75,7 @@ func stored(t *testing.T, base string) ([]byte, []custom) {
 		}
 		return len(list) == 1
 	})
-	resp, err := http.Get(base + "/api/v1" + s.path() + "/events")
+	resp, err := servertest.Get(base + "/api/v1" + s.path() + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}

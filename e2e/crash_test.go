@@ -191,6 +191,37 @@ func crashProject(t *testing.T, bin, data, name string) crashProjectRef {
 	return crashProjectRef{id: id, key: key}
 }
 
+// crashTokens holds an admin API token for each server's address.
+var crashTokens sync.Map
+
+// crashToken creates an admin API token in data with `playhead token
+// create`, which prints it alone on its last line.
+func crashToken(t *testing.T, bin, data string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "token", "create", "crash test", "--scope", "admin", "--data", data).Output()
+	if err != nil {
+		t.Fatalf("playhead token create: %v", err)
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	tok := lines[len(lines)-1]
+	if !strings.HasPrefix(tok, "pht_") || strings.ContainsAny(tok, " \t") {
+		t.Fatalf("playhead token create: last line of stdout is %q, want the token alone", tok)
+	}
+	return tok
+}
+
+// crashGet is http.Get with the admin token of the server at url.
+func crashGet(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if tok, ok := crashTokens.Load(req.URL.Host); ok {
+		req.Header.Set("Authorization", "Bearer "+tok.(string))
+	}
+	return http.DefaultClient.Do(req)
+}
+
 // crashServer is one run of `playhead serve`.
 type crashServer struct {
 	name   string
@@ -207,6 +238,7 @@ func crashServe(t *testing.T, bin, data, name string) *crashServer {
 	t.Helper()
 	addr := crashFreeAddr(t)
 	s := &crashServer{name: name, base: "http://" + addr, exited: make(chan struct{})}
+	crashTokens.Store(addr, crashToken(t, bin, data))
 	// The workers all come from one address but stand for many
 	// visitors: the per-address rate limit is not what is tested here.
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--ingest-rate-ip", "0")
@@ -482,7 +514,7 @@ func (win *crashWindow) batch(seq int) []crashEvent {
 func crashCheck(t *testing.T, base string, win *crashWindow) bool {
 	t.Helper()
 	where := fmt.Sprintf("project %s: %s/%s", win.project.id, win.session, win.id)
-	resp, err := http.Get(base + "/api/v1/projects/" + win.project.id + "/sessions/" + win.session + "/events?window=" + win.id)
+	resp, err := crashGet(base + "/api/v1/projects/" + win.project.id + "/sessions/" + win.session + "/events?window=" + win.id)
 	if err != nil {
 		t.Fatalf("%s: get events: %v", where, err)
 	}

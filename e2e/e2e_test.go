@@ -112,7 +112,7 @@ type session struct {
 
 func sessions(t *testing.T, base string) []session {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/sessions")
+	resp, err := servertest.Get(base + "/api/v1/sessions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +135,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
+}
+
+// signIn signs the browser in through the login page, as the owner that
+// servertest.Start created.
+func signIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	signInAs(t, ctx, base, servertest.OwnerEmail, servertest.OwnerPassword)
+}
+
+func signInAs(t *testing.T, ctx context.Context, base, email, password string) {
+	t.Helper()
+	do(t, ctx, "sign in as "+email,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.CSS("header nav")),
+	)
 }
 
 // play opens the player page of a session, plays it at 8x to the end and
@@ -216,6 +235,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	}
 
 	// The dashboard lists it.
+	signIn(t, ctx, base)
 	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
 	if rows := eval[int](t, ctx, `document.querySelectorAll('table.sessions tbody tr').length`); rows != 1 {
 		t.Errorf("dashboard lists %d sessions, want 1", rows)
@@ -275,7 +295,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	screenshot(t, ctx, "player-form.png")
 
 	// Nothing typed reached the server either.
-	resp, err := http.Get(base + "/api/v1" + s.path() + "/events")
+	resp, err := servertest.Get(base + "/api/v1" + s.path() + "/events")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,6 +338,7 @@ func TestReplayImportedRecording(t *testing.T) {
 		return len(list) == 1 && len(imported.Windows) == 2
 	})
 	ctx := browser(t)
+	signIn(t, ctx, base)
 	play(t, ctx, base, imported)
 	screenshot(t, ctx, "player-imported.png")
 	// The end is the second window's page after its last click.
@@ -369,6 +390,7 @@ func TestReplayTabsOpenTogether(t *testing.T) {
 			s.Windows[0].End.After(s.Windows[1].Start) && s.Windows[1].End.After(s.Windows[0].Start)
 	})
 
+	signIn(t, list, base)
 	do(t, list, "open the player",
 		chromedp.Navigate(base+s.path()),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),

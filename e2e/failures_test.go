@@ -208,7 +208,7 @@ func diskPost(t *testing.T, client *http.Client, base string, win *crashWindow) 
 
 func diskGet(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := crashGet(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

@@ -46,6 +46,7 @@ func TestSignalsOnTheSessionPage(t *testing.T) {
 	})
 
 	ctx := browser(t)
+	signIn(t, ctx, base)
 	do(t, ctx, "open the session",
 		chromedp.Navigate(base+s.path()),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),

@@ -29,8 +29,15 @@ type API struct {
 	Logger   *slog.Logger
 }
 
+// Mux is where routes are registered: an http.ServeMux, or the server's
+// router that puts each behind its access.
+type Mux interface {
+	HandleFunc(pattern string, f func(http.ResponseWriter, *http.Request))
+	Handle(pattern string, h http.Handler)
+}
+
 // Register adds the API's routes to mux.
-func (a *API) Register(mux *http.ServeMux) {
+func (a *API) Register(mux Mux) {
 	mux.HandleFunc("GET /api/v1/sessions", a.list)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions", a.list)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}", a.get)

@@ -35,11 +35,14 @@ type command struct {
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	Stdin          io.Reader // nil: os.Stdin
 }
 
 var commands = []command{
 	{"serve", "run the server: ingest, dashboard, player and demo shop", serve},
 	{"project", "manage projects: playhead project create NAME", project},
+	{"user", "manage users: playhead user create EMAIL --role owner", user},
+	{"token", "manage API tokens: playhead token create NAME --scope read", token},
 	{"loadgen", "load the ingest endpoint and report its throughput", loadgenCmd},
 }
 
@@ -154,6 +157,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	f.add(intValue(&in.MaxInFlight), "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
 	f.add(stringValue(&cfg.DebugAddr), "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
+	addAccessFlags(f, &cfg)
 	if f.err != nil {
 		fmt.Fprintln(env.Stderr, f.err)
 		return errUsage

@@ -65,7 +65,7 @@ func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, er
 }
 
 // Register adds the pages' routes to mux.
-func (d *Dashboard) Register(mux *http.ServeMux) {
+func (d *Dashboard) Register(mux api.Mux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", d.list)

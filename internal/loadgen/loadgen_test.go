@@ -53,7 +53,7 @@ func TestRun(t *testing.T) {
 		} `json:"sessions"`
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(base + "/api/v1/sessions")
+		resp, err := servertest.Get(base + "/api/v1/sessions?limit=500")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/server/servertest"
 	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
@@ -137,7 +138,7 @@ func TestSlowBody(t *testing.T) {
 	}
 	defer conn.Close()
 	b, _ := json.Marshal(body{key, "s", "w", 0, oneEvent()})
-	fmt.Fprintf(conn, "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(b))
+	fmt.Fprintf(conn, "POST /api/v1/ingest HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", strings.TrimPrefix(base, "http://"), len(b))
 	conn.Write(b[:10]) // and then nothing
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -175,7 +176,7 @@ func TestOperability(t *testing.T) {
 	key := createProject(t, data)
 	post(t, base, body{key, "s", "w", 0, oneEvent()}, false)
 	post(t, base, body{"nope", "s", "w", 0, oneEvent()}, false)
-	resp, err := http.Get(base + "/metrics")
+	resp, err := servertest.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

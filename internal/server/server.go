@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/playhead/playhead/internal/account"
 	"github.com/playhead/playhead/internal/api"
+	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
 	"github.com/playhead/playhead/internal/ingest"
@@ -40,6 +43,15 @@ type Config struct {
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) there, on a
 	// listener of its own so that it is never exposed with the service.
 	DebugAddr string
+	// PublicURL is where people reach the server (https://… behind a TLS
+	// proxy); requests naming another host are refused. Empty: the
+	// loopback address served.
+	PublicURL string
+	// MetricsAllow are networks that may read /metrics without signing in.
+	MetricsAllow []netip.Prefix
+	// IngestAddr, if set, also serves only what recorded sites need
+	// (ingest, the recorder, /healthz) there.
+	IngestAddr string
 }
 
 // DefaultConfig has the default limits; Addr and Data are left to the caller.
@@ -85,9 +97,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 		return err
 	}
 	proc := &process.Processor{Log: st, Index: st, Events: st, Config: newThresholds(st, logger).config, Logger: logger}
-	handler, err := Handler(st, proc, cfg.Ingest, demoKey, logger)
-	if err != nil {
-		return err
+	if !loopbackAddr(cfg.Addr) {
+		if has, err := st.HasOwner(ctx); err != nil {
+			return err
+		} else if !has {
+			return fmt.Errorf("refusing to listen on %s: %w", cfg.Addr, ErrNoOwner)
+		}
 	}
 
 	if cfg.DebugAddr != "" {
@@ -105,8 +120,33 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-		logger.Warn("listening beyond this machine; Playhead has no accounts yet, so anyone who can reach it sees every recording", "addr", ln.Addr().String())
+	defer ln.Close()
+	gc, err := gateConfig(cfg, ln.Addr().String(), logger)
+	if err != nil {
+		return err
+	}
+	setup, err := setupToken(ctx, st)
+	if err != nil {
+		return err
+	}
+	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup}, logger)
+	if err != nil {
+		return err
+	}
+	if setup != "" {
+		logger.Warn("no owner yet: open the setup link to create one, or run `playhead user create EMAIL --role owner`",
+			"setup", gc.PublicURL.String()+"/setup?token="+setup)
+	}
+	if cfg.IngestAddr != "" {
+		iln, err := net.Listen("tcp", cfg.IngestAddr)
+		if err != nil {
+			return fmt.Errorf("listen for ingest: %w", err)
+		}
+		isrv := &http.Server{Handler: ingestOnly, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: int(cfg.Ingest.MaxHeader),
+			WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+		go isrv.Serve(iln)
+		defer isrv.Shutdown(context.Background())
+		logger.Info("ingest listening", "addr", iln.Addr().String())
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -129,8 +169,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 		}
 	})
 
-	base := "http://" + ln.Addr().String()
-	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data)
+	base := gc.PublicURL.String()
+	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data, "listen", ln.Addr().String())
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -160,35 +200,54 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	return nil
 }
 
-// Handler routes every path of the service; proc is the processor that
-// /readyz and /metrics report on.
-func Handler(st *sqlite.Store, proc *process.Processor, ingestCfg ingest.Config, demoKey string, logger *slog.Logger) (http.Handler, error) {
+// Options are what Handler needs besides the store and the processor.
+type Options struct {
+	Ingest     ingest.Config
+	DemoKey    string
+	Gate       auth.GateConfig
+	SetupToken string // "" once an owner exists
+	// Routes, if not nil, is given the registered routes and their access.
+	Routes func([]auth.Route)
+}
+
+// Handler routes every path of the service, each behind its access in
+// auth.Policy; proc is the processor that /readyz and /metrics report on.
+// ingestOnly serves just what recorded sites need.
+func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *slog.Logger) (_, ingestOnly http.Handler, _ error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(st.Collectors()...)
 	reg.MustRegister(proc.Collectors()...)
 
-	mux := http.NewServeMux()
-	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, ingestCfg, logger, reg))
+	raw := http.NewServeMux()
+	gate := auth.NewGate(st, opts.Gate)
+	mux := auth.NewRouter(raw, auth.Policy, gate)
+	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Ingest, logger, reg))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: st, Logger: logger}).Register(mux)
+	(&api.API{Sessions: scopedSessions{st}, Logger: logger}).Register(mux)
 
-	snippet := demo.Snippet("", demoKey)
-	dash, err := dashboard.New(st, snippet, logger)
+	snippet := demo.Snippet("", opts.DemoKey)
+	dash, err := dashboard.New(scopedSessions{st}, snippet, logger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dash.Register(mux)
+	pages, err := account.New(&account.Pages{Store: st, Gate: gate, Logins: auth.NewLogins(st, gate), Logger: logger,
+		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw})
+	if err != nil {
+		return nil, nil, err
+	}
+	pages.Register(mux)
 
 	shop, err := demo.New(web.Demo, snippet)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux.Handle("GET /demo/", http.StripPrefix("/demo", shop))
 
 	script, err := recorderScript(web.Build)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux.Handle("GET /playhead.js", script)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(web.Build)))
@@ -200,12 +259,23 @@ func Handler(st *sqlite.Store, proc *process.Processor, ingestCfg ingest.Config,
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if why := notReady(ctx, st, proc); why != "" {
+			// The reason tells about the data folder: only to those
+			// signed in, and to probes from this machine.
+			if auth.FromContext(r.Context()).Anonymous() && !loopbackRequest(r) {
+				why = "not ready"
+			}
 			http.Error(w, why, http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ok\n"))
 	})
-	return withRequestID(mux, logger), nil
+	if err := mux.Err(); err != nil {
+		return nil, nil, err
+	}
+	if opts.Routes != nil {
+		opts.Routes(mux.Routes())
+	}
+	return withRequestID(gate.Wrap(raw), logger), withRequestID(ingestHandler(raw), logger), nil
 }
 
 // notReady says why the server should not be sent traffic, or "" when

@@ -68,7 +68,7 @@ func post(t *testing.T, base string, b any, gzipped bool, header ...string) (int
 
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := servertest.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,11 +195,12 @@ func TestImportRecording(t *testing.T) {
 	}
 	// The dashboard lists it and has a player page for it.
 	page := fmt.Sprintf("/projects/%d/sessions/%s", project.ID, session)
+	owner := servertest.Login(t, base, servertest.OwnerEmail, servertest.OwnerPassword)
 	for path, want := range map[string]string{
 		"/":  `href="` + page + `"`,
 		page: `data-session="` + session + `"`,
 	} {
-		resp, err := http.Get(base + path)
+		resp, err := owner.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,6 +321,7 @@ func TestIngestAnswers(t *testing.T) {
 
 func TestPages(t *testing.T) {
 	base, _ := start(t)
+	owner := servertest.Login(t, base, servertest.OwnerEmail, servertest.OwnerPassword)
 	for _, tt := range []struct {
 		path   string
 		status int
@@ -335,7 +337,7 @@ func TestPages(t *testing.T) {
 		{"/healthz", 200, "ok"},
 		{"/readyz", 200, "ok"},
 	} {
-		resp, err := http.Get(base + tt.path)
+		resp, err := owner.Get(base + tt.path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -45,6 +45,9 @@ var SignalKinds = []string{
 // set must hold. Backends must treat every value as data, never as syntax.
 type SessionFilter struct {
 	Project int64 // 0: every project
+	// Projects, when not nil, keeps only sessions of these projects: the
+	// ones the asking user may see. Empty keeps none.
+	Projects []int64
 
 	// URL, Entry and Exit match a page URL: a pattern with * or ? is a
 	// glob over the whole URL (case-sensitive); anything else is a
@@ -159,9 +162,6 @@ func Cut(s string, n int) string {
 	}
 	return s[:n]
 }
-
-// ErrExists means the thing to create exists already.
-var ErrExists = errors.New("already exists")
 
 // Words splits free text into the words search looks for: runs of letters
 // and digits, as the index's tokenizer cuts text.

@@ -12,6 +12,9 @@ import (
 var (
 	// ErrNotFound means the thing asked for does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrExists means what was to be created is there already: a user
+	// with the same e-mail address, a goal of the same name.
+	ErrExists = errors.New("already exists")
 	// ErrClosed means the store is shutting down and takes no more writes.
 	ErrClosed = errors.New("store closed")
 	// ErrBusy means writes are queued up to the limit: the caller should

@@ -5,7 +5,6 @@ package servertest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 
@@ -16,18 +15,38 @@ import (
 
 // Start runs a server until the test ends and returns its base URL and
 // data folder. configure, if given, changes the default configuration.
+//
+// The data folder has an owner (OwnerEmail, OwnerPassword) and an admin
+// API token that Get and Do send; StartEmpty starts without them.
 func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) {
 	t.Helper()
-	data = t.TempDir()
+	return start(t, true, configure...)
+}
+
+// StartEmpty is Start on a data folder without any user or token, as a
+// first start finds it.
+func StartEmpty(t testing.TB, configure ...func(*server.Config)) (base, data string) {
+	t.Helper()
+	return start(t, false, configure...)
+}
+
+func start(t testing.TB, owner bool, configure ...func(*server.Config)) (base, data string) {
+	t.Helper()
 	cfg := server.DefaultConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", data
+	cfg.Addr, cfg.Data = "127.0.0.1:0", t.TempDir()
 	for _, c := range configure {
 		c(&cfg)
+	}
+	data = cfg.Data
+	var token string
+	if owner {
+		token = addOwner(t, data)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	done := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, nil))
 	go func() {
 		done <- server.Run(ctx, cfg, logger, func(a string) { addr <- a })
 	}()
@@ -43,6 +62,10 @@ func Start(t testing.TB, configure ...func(*server.Config)) (base, data string) 
 			t.Errorf("shutdown: %v", err)
 		}
 	})
+	if token != "" {
+		tokens.Store(hostOf(base), token)
+	}
+	serverLogs.Store(hostOf(base), logs)
 	return base, data
 }
 

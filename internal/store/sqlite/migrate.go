@@ -74,6 +74,7 @@ var logMigrations = []string{
 		created INTEGER NOT NULL,
 		PRIMARY KEY (project, name)
 	);`,
+	accountsMigration,
 }
 
 var indexMigrations = []string{

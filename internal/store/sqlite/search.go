@@ -123,6 +123,13 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 	if f.Project != 0 {
 		add("s.project = ?", f.Project)
 	}
+	if f.Projects != nil {
+		in := make([]any, len(f.Projects))
+		for i, p := range f.Projects {
+			in[i] = p
+		}
+		add("s.project IN (NULL"+strings.Repeat(", ?", len(in))+")", in...)
+	}
 	if f.URL != "" {
 		op, arg := urlMatch(f.URL)
 		add("EXISTS (SELECT 1 FROM page_views pv WHERE pv.sn = s.n AND pv.url "+op+")", arg)

@@ -47,9 +47,13 @@ async function getJSON<T>(url: string): Promise<T> {
 export interface SessionRef {
   project: string;
   id: string;
+  // Where the session is read instead of its project's path: a share
+  // link's own URLs (/api/v1/share/{token}).
+  api?: string | undefined;
 }
 
 function sessionURL(ref: SessionRef): string {
+  if (ref.api) return ref.api;
   return `/api/v1/projects/${encodeURIComponent(ref.project)}/sessions/${encodeURIComponent(ref.id)}`;
 }
 

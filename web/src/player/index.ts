@@ -24,7 +24,7 @@ const root = document.getElementById("player");
 const id = root?.dataset.session;
 const project = root?.dataset.project;
 if (root && id && project) {
-  const player = new Player(root, { project, id });
+  const player = new Player(root, { project, id, api: root.dataset.api });
   window.playheadPlayer = {
     get replayer() {
       return player.replayer;
@@ -34,7 +34,11 @@ if (root && id && project) {
     seek: (ms) => player.seek(ms),
     setSpeed: (n) => player.setSpeed(n),
   };
-  void player.load();
+  // A share link may start the replay at a moment.
+  const start = Number(root.dataset.start ?? 0);
+  void player.load().then(() => {
+    if (start > 0) player.seek(start);
+  });
   // The session page's moments (signals, pages) seek the replay.
   document.addEventListener("click", (e) => {
     const link = (e.target as Element | null)?.closest?.("a[data-seek]");

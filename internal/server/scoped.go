@@ -1,0 +1,42 @@
+package server
+
+import (
+	"context"
+
+	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/store"
+	"github.com/playhead/playhead/internal/store/sqlite"
+)
+
+// scopedSessions reads sessions as the request's principal may: a member
+// or viewer lists only the projects they belong to, and never reads a
+// session of another, whatever handler asks. The routes' access already
+// refuses others' projects; this is the second lock, and the one that
+// filters the lists of every project.
+type scopedSessions struct{ *sqlite.Store }
+
+func (s scopedSessions) Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error) {
+	if ids, all := auth.FromContext(ctx).Projects(); !all {
+		q.Filter.Projects = append([]int64{}, ids...)
+	}
+	return s.Store.Search(ctx, q)
+}
+
+func (s scopedSessions) Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error) {
+	res, err := s.Search(ctx, store.SessionQuery{Filter: store.SessionFilter{Project: project}, Limit: limit})
+	return res.Sessions, err
+}
+
+func (s scopedSessions) Session(ctx context.Context, project int64, id string) (store.Session, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return store.Session{}, store.ErrNotFound
+	}
+	return s.Store.Session(ctx, project, id)
+}
+
+func (s scopedSessions) SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.SessionEvents(ctx, project, session, window)
+}
