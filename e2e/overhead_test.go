@@ -270,7 +270,9 @@ func contentVisit(b *testing.B, ctx context.Context) {
 			return t.Call(ctx, "Input.dispatchMouseEvent", map[string]any{"type": "mouseWheel", "x": 400, "y": 400, "deltaX": 0, "deltaY": dy}, nil)
 		})
 	}
-	pause := func(ms int) chromedp.Action[chromedp.Void] { return chromedp.Sleep(time.Duration(ms) * time.Millisecond) }
+	pause := func(ms int) chromedp.Action[chromedp.Void] {
+		return chromedp.Sleep(time.Duration(ms) * time.Millisecond)
+	}
 	var steps []chromedp.Action[chromedp.Void]
 	// 3 s of the pointer wandering over the text.
 	for i := range 100 {
