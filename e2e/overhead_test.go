@@ -63,6 +63,9 @@ func BenchmarkRecorderOverhead(b *testing.B) {
 					for _, v := range overheadVariants {
 						r := overheadVisit(b, ctx, base, origin, page, v)
 						runs[v] = append(runs[v], r)
+						if !testing.Verbose() {
+							continue
+						}
 						b.Logf("round %d %-8s script %6.0f ms  tasks %6.0f ms  TBT %5.0f ms  sent %7.1f KB (JSON %7.1f KB)",
 							round+1, v, r.script, r.task, r.tbt, r.bytes/1024, r.json/1024)
 					}
