@@ -57,7 +57,7 @@ fuzz: web
 # Go benchmarks, then the ingest load test: a real server against the bare
 # gunzip+zstd ceiling, side by side in one run (docs/benchmarks.md).
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
 	scripts/bench-ingest.sh
 
 lint:

@@ -33,6 +33,12 @@ var artifacts = func() string {
 // browser starts Debian's Chromium, headless, with a fresh profile.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	return browserFor(t, 2*time.Minute)
+}
+
+// browserFor is browser for tests and benchmarks that need longer.
+func browserFor(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
 	path := "/usr/bin/chromium"
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("Debian's chromium is needed for the browser tests (make deps installs it): %v", err)
@@ -50,7 +56,7 @@ func browser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -59,14 +65,14 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+func do(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
 	if err != nil {

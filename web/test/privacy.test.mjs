@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stripURL, scrubText, CARD_MASK, EMAIL_MASK } from "../src/recorder/privacy.ts";
-import { scrubEvent } from "../src/recorder/scrub.ts";
+import { scrubEvent, MAX_VALUE } from "../src/recorder/scrub.ts";
 import { Bucket } from "../src/recorder/limits.ts";
 import { sampled } from "../src/recorder/options.ts";
 
@@ -133,4 +133,30 @@ test("sampling decides alike for one session id and keeps about the rate", () =>
   let kept = 0;
   for (let i = 0; i < 10_000; i++) if (sampled("session-" + i, 0.25)) kept++;
   assert.ok(kept > 2200 && kept < 2800, `${kept} of 10000 kept at 0.25`);
+});
+
+test("an attribute or text over MAX_VALUE is recorded empty; style sheets stay whole", () => {
+  const huge = "data:image/png;base64," + "A".repeat(MAX_VALUE);
+  const css = "b{color:red}".repeat(MAX_VALUE / 6);
+  const text = "x".repeat(MAX_VALUE + 1);
+  const img = { type: 2, tagName: "img", attributes: { src: huge, alt: "ok" }, childNodes: [] };
+  const style = { type: 2, tagName: "style", attributes: {}, childNodes: [{ type: 3, textContent: css, isStyle: true }] };
+  const link = { type: 2, tagName: "link", attributes: { _cssText: css }, childNodes: [] };
+  const p = { type: 2, tagName: "p", attributes: {}, childNodes: [{ type: 3, textContent: text }] };
+  const snap = { type: 2, timestamp: 1, data: { node: { type: 0, childNodes: [img, style, link, p] } } };
+  scrubEvent(snap, { cards: true, emails: false }, (u) => u);
+  assert.equal(img.attributes.src, "");
+  assert.equal(img.attributes.alt, "ok");
+  assert.equal(style.childNodes[0].textContent, css);
+  assert.equal(link.attributes._cssText, css);
+  assert.equal(p.childNodes[0].textContent, "");
+  const fits = "y".repeat(MAX_VALUE);
+  const mutation = {
+    type: 3,
+    timestamp: 2,
+    data: { source: 0, texts: [{ id: 1, value: text }, { id: 2, value: fits }], attributes: [{ id: 3, attributes: { src: huge } }], adds: [], removes: [] },
+  };
+  scrubEvent(mutation, { cards: true, emails: false }, (u) => u);
+  assert.deepEqual(mutation.data.texts.map((t) => t.value.length), [0, MAX_VALUE]);
+  assert.equal(mutation.data.attributes[0].attributes.src, "");
 });

@@ -57,11 +57,18 @@ function clean(o: unknown, any: boolean): Record<string, unknown> | undefined {
   return out;
 }
 
-export function createPlayhead(cfg: Config): PlayheadApi {
+// What the API drives: the recording of this page.
+export type Recording = Pick<Recorder, "identity" | "project" | "custom" | "start" | "pause" | "stop" | "flush">;
+
+// make builds the recording; unit tests give their own.
+export function createPlayhead(
+  cfg: Config,
+  make: (cfg: Config, refused: () => void) => Recording = (c, r) => new Recorder(c, r),
+): PlayheadApi {
   let consented = !cfg.consentRequired;
   let paused = false;
   let refused = false;
-  let recorder: Recorder | null = null;
+  let recorder: Recording | null = null;
   let skipped = false;
   // identify() before recording started: sent when it does.
   let who: object | null = null;
@@ -77,7 +84,7 @@ export function createPlayhead(cfg: Config): PlayheadApi {
       return;
     }
     if (!recorder && !skipped) {
-      recorder = new Recorder(cfg, () => {
+      recorder = make(cfg, () => {
         refused = true;
         update();
       });

@@ -118,11 +118,13 @@ export function scrubText(text: string, rules: TextRules): string {
 // Fields whose content is never recorded, not even its length: rrweb
 // records them as empty boxes of the same size and sends none of their
 // input events.
+// One compound selector that fails on the tag name first: rrweb matches it
+// against the target of every DOM mutation and its ancestors, and a list
+// of 27 selectors made that the largest cost of recording a busy page
+// (docs/benchmarks.md).
 export const SECRET_FIELDS =
-  "input[type=password],input[type=hidden],[data-playhead-secret]," +
-  ["[autocomplete*=cc-]", "[name*=card i]", "[id*=card i]", "[name*=cvc i]", "[name*=cvv i]", "[name*=ccnum i]", "[name*=cc-num i]", "[name*=iban i]"]
-    .map((a) => `input${a},select${a},textarea${a}`)
-    .join(",");
+  ":is(input,select,textarea):is([type=password],[type=hidden],[autocomplete*=cc-],[name*=card i],[id*=card i]," +
+  "[name*=cvc i],[name*=cvv i],[name*=ccnum i],[name*=cc-num i],[name*=iban i]),[data-playhead-secret]";
 
 // <meta> names whose content is a credential of the site.
 export const SECRET_META = /csrf|xsrf|token|verif|secret|api[-_]?key|nonce/i;
