@@ -273,6 +273,9 @@ var indexMigrations = []string{
 	-- Free text of each window (page URLs and titles, clicked text, error
 	-- messages), by analysis.wid.
 	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);`,
+	`-- Which session a window's text belongs to, without reading the
+	-- window's wide analysis row: free-text search maps every match.
+	CREATE INDEX analysis_owner ON analysis (wid, sn);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

@@ -41,7 +41,7 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	if !ok {
 		return store.SessionResults{}, &store.FilterError{Param: "sort", Message: fmt.Sprintf("unknown order %q", q.Sort)}
 	}
-	where, args, err := s.filterSQL(ctx, q.Filter)
+	where, args, err := s.filterSQL(ctx, q.Filter, q.Sort == store.SortScore || q.Sort == store.SortLongest)
 	if err != nil {
 		return store.SessionResults{}, err
 	}
@@ -108,9 +108,18 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	return res, nil
 }
 
+// commonWord is how many windows a word must be in for free-text search
+// to read sessions in order and test each, rather than start from the
+// word's matches.
+const commonWord = 5000
+
 // filterSQL turns a filter into a condition on sessions s and its
 // arguments. Every value is an argument; only fixed text is SQL.
-func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, []any, error) {
+//
+// byOrder asks for sessions to be read in the sort's own index: the unary +
+// keeps the planner from reading a project's sessions by start and sorting
+// them all by score or length, which costs a second on a large project.
+func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bool) (string, []any, error) {
 	var (
 		conds []string
 		args  []any
@@ -121,7 +130,11 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 	}
 	conds = append(conds, "1")
 	if f.Project != 0 {
-		add("s.project = ?", f.Project)
+		if byOrder {
+			add("+s.project = ?", f.Project)
+		} else {
+			add("s.project = ?", f.Project)
+		}
 	}
 	if f.Projects != nil {
 		in := make([]any, len(f.Projects))
@@ -167,7 +180,9 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 		add(`(s.browser = ? COLLATE NOCASE OR s.browser LIKE ? ESCAPE '\')`, f.Browser, likeEscape(f.Browser)+" %")
 	}
 	if f.User != "" {
-		add("s.user_id = ?", f.User)
+		// The second condition lets the planner use the index of
+		// identified sessions, which leaves out the anonymous ones.
+		add("s.user_id = ? AND s.user_id <> ''", f.User)
 	}
 	if f.Recorded != "" {
 		add("s.recorded = ?", f.Recorded)
@@ -223,10 +238,24 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter) (string, [
 			return "", nil, &store.FilterError{Param: "q", Message: "has no words to search for"}
 		}
 		for _, w := range words {
+			term := `"` + w + `"*`
+			// A word in many windows is best tested on each session as
+			// they are read in the sort's order; a rare one, by starting
+			// from its few matches.
+			var matches int
+			if err := s.iread.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?
+				LIMIT `+strconv.Itoa(commonWord)+`)`, term).Scan(&matches); err != nil {
+				return "", nil, fmt.Errorf("search text: %w", err)
+			}
 			// Each word on its own, so that the words of a session may
 			// come from different windows.
-			add(`s.n IN (SELECT a.sn FROM search JOIN analysis a ON a.wid = search.rowid WHERE search MATCH ?)`,
-				`"`+w+`"*`)
+			if matches >= commonWord {
+				add(`EXISTS (SELECT 1 FROM analysis a WHERE a.sn = s.n AND a.wid IN
+					(SELECT rowid FROM search WHERE search MATCH ?))`, term)
+			} else {
+				add(`s.n IN (SELECT a.sn FROM search JOIN analysis a INDEXED BY analysis_owner ON a.wid = search.rowid
+					WHERE search MATCH ?)`, term)
+			}
 		}
 	}
 	return strings.Join(conds, " AND "), args, nil
