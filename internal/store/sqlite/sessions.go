@@ -285,41 +285,6 @@ func (s *Store) Session(ctx context.Context, project int64, id string) (_ store.
 	return sess, prows.Err()
 }
 
-// SessionEvents returns the stored batches of a project's session, window
-// by window in upload order, in their compressed form; window, when not
-// empty, picks one. It reads the log itself, so it includes batches the
-// index has not caught up with yet.
-func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) (_ []store.WindowEvents, err error) {
-	defer s.check(&err)
-	q := `SELECT window, events FROM batches WHERE project = ? AND session = ?`
-	args := []any{project, session}
-	if window != "" {
-		q += ` AND window = ?`
-		args = append(args, window)
-	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY window, seq`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read events of %s: %w", session, err)
-	}
-	defer rows.Close()
-	var out []store.WindowEvents
-	for rows.Next() {
-		var (
-			w    string
-			blob []byte
-		)
-		if err := rows.Scan(&w, &blob); err != nil {
-			return nil, fmt.Errorf("read events of %s: %w", session, err)
-		}
-		if len(out) == 0 || out[len(out)-1].Window != w {
-			out = append(out, store.WindowEvents{Window: w})
-		}
-		last := &out[len(out)-1]
-		last.Batches = append(last.Batches, blob)
-	}
-	return out, rows.Err()
-}
-
 // ResetIndex forgets the sessions index and every reader's position, so
 // that the processor rebuilds it from the log.
 func (s *Store) ResetIndex(ctx context.Context) error {
