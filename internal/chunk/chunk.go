@@ -40,8 +40,8 @@ type Meta struct {
 const window = 16 << 20
 
 var (
-	encOnce sync.Once
-	encoder *zstd.Encoder
+	encOnce    sync.Once
+	encoder    *zstd.Encoder
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0),
 		zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderMaxWindow(window))
 )

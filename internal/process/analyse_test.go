@@ -88,7 +88,7 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		order   []int
-		restart int // restart the processor before this many batches are in, 0 for never
+		restart int  // restart the processor before this many batches are in, 0 for never
 		compact bool // compact the window's batches (and drop them) before the restart
 	}{
 		{"in order", []int{0, 1, 2, 3, 4}, 0, false},
