@@ -15,8 +15,10 @@ import (
 
 // The rrweb event types the chunks care about.
 const (
-	TypeFullSnapshot = 2
-	TypeMeta         = 4
+	typeDOMContentLoaded = 0
+	typeLoad             = 1
+	TypeFullSnapshot     = 2
+	TypeMeta             = 4
 )
 
 // Event is one rrweb event as stored, with what the chunks need of it.
@@ -92,12 +94,30 @@ func Build(events []Event) ([]byte, Meta) {
 }
 
 // StartsPage tells whether events start with a full snapshot, after the
-// Meta event that goes with it if there is one.
+// events rrweb sends ahead of it on a page load (DomContentLoaded, Load,
+// Meta) if any.
 func StartsPage(events []Event) bool {
-	if len(events) > 0 && events[0].Type == TypeMeta {
-		events = events[1:]
+	for _, e := range events {
+		switch e.Type {
+		case TypeFullSnapshot:
+			return true
+		case typeDOMContentLoaded, typeLoad, TypeMeta:
+			continue
+		}
+		return false
 	}
-	return len(events) > 0 && events[0].Type == TypeFullSnapshot
+	return false
+}
+
+// PageStart tells whether e begins a page load, coming after an event of
+// type prev (-1 for none): the first of the events rrweb sends when a page
+// loads, up to and including its full snapshot.
+func PageStart(e Event, prev int) bool {
+	switch e.Type {
+	case typeDOMContentLoaded, typeLoad, TypeMeta, TypeFullSnapshot:
+		return prev != typeDOMContentLoaded && prev != typeLoad && prev != TypeMeta
+	}
+	return false
 }
 
 // ErrCorrupt means a stored chunk cannot be read.

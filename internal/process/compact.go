@@ -220,7 +220,7 @@ func (c *Compactor) Compact(ctx context.Context, w store.WindowRef, upto int64, 
 		for _, e := range events {
 			if len(cur) > 0 {
 				span := e.Timestamp - curMin
-				page := e.Type == chunk.TypeMeta || e.Type == chunk.TypeFullSnapshot && lastTyp != chunk.TypeMeta
+				page := chunk.PageStart(e, lastTyp)
 				if page && (span >= pageSpan || curRaw >= pageBytes) || span >= maxSpan || curRaw >= maxBytes {
 					if err := flush(); err != nil {
 						return err

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/playhead/playhead/internal/api"
+	blobfs "github.com/playhead/playhead/internal/blob/fs"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
 	"github.com/playhead/playhead/internal/ingest"
@@ -40,6 +42,12 @@ type Config struct {
 	// DebugAddr, if set, serves Go's profiler (/debug/pprof/) there, on a
 	// listener of its own so that it is never exposed with the service.
 	DebugAddr string
+	// Compaction of recordings into chunks: a window with no batch for
+	// CompactQuiet (0: at once), or with CompactMinBytes of batches, is
+	// compacted; compaction looks every CompactEvery.
+	CompactQuiet    time.Duration
+	CompactMinBytes int64
+	CompactEvery    time.Duration
 }
 
 // DefaultConfig has the default limits; Addr and Data are left to the caller.
@@ -47,6 +55,10 @@ func DefaultConfig() Config {
 	return Config{
 		Ingest:    ingest.DefaultConfig,
 		MaxQueued: sqlite.DefaultMaxQueued,
+
+		CompactQuiet:    process.DefaultQuiet,
+		CompactMinBytes: process.DefaultMinBytes,
+		CompactEvery:    process.DefaultEvery,
 	}
 }
 
@@ -128,6 +140,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 			logger.Error("processor stopped", "err", err)
 		}
 	})
+	compactor := &process.Compactor{Log: st, Blobs: blobfs.New(filepath.Join(cfg.Data, sqlite.BlobDir)), Logger: logger,
+		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery}
+	if compactor.Quiet == 0 {
+		compactor.Quiet = -1 // at once
+	}
+	wg.Go(func() { compactor.Run(procCtx) })
 
 	base := "http://" + ln.Addr().String()
 	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data)
@@ -171,7 +189,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, ingestCfg ingest.Config,
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, ingestCfg, logger, reg))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: st, Logger: logger}).Register(mux)
+	(&api.API{Sessions: st, Recordings: st, Logger: logger}).Register(mux)
 
 	snippet := demo.Snippet("", demoKey)
 	dash, err := dashboard.New(st, snippet, logger)
