@@ -154,7 +154,7 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	f.add(intValue(&in.MaxInFlight), "ingest-max-in-flight", "ingest requests handled at once; more are answered 503")
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
 	f.add(stringValue(&cfg.DebugAddr), "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
-	f.add(durationValue(&cfg.CompactQuiet), "compact-quiet", "compact a window's recording into chunks once it has had no batch for this long (0: at once)")
+	f.add(durationValue(&cfg.CompactQuiet), "compact-quiet", "compact a window's recording into chunks once it has had no batch for this long")
 	f.add(size{&cfg.CompactMinBytes}, "compact-min-bytes", "compact a window's recording into chunks once this many bytes of batches wait")
 	f.add(durationValue(&cfg.CompactEvery), "compact-every", "how often to look for recordings to compact")
 	if f.err != nil {
