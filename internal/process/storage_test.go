@@ -191,4 +191,3 @@ func zstdCommand(b *testing.B, p []byte) int64 {
 	}
 	return int64(len(out))
 }
-
