@@ -21,6 +21,8 @@ type ChunkLog interface {
 	// the last one compacted.
 	NextChunk(ctx context.Context, w store.WindowRef) (ord int, seq int64, err error)
 	PendingBatches(ctx context.Context, w store.WindowRef, upto int64, fn func(id, seq int64, events []byte) error) error
+	// LastPageStart gives the newest pending batch that loads a page.
+	LastPageStart(ctx context.Context, w store.WindowRef, upto int64) (seq int64, ok bool, err error)
 	// AddChunks records chunks whose blobs are stored and releases the
 	// batches they hold, atomically.
 	AddChunks(ctx context.Context, w store.WindowRef, chunks []store.Part, batches []int64) error
@@ -65,6 +67,9 @@ const (
 	pageBytes = 512 << 10
 	maxSpan   = 300_000 // ms
 	maxBytes  = 4 << 20
+	// longPage is how many stored bytes of one page a live window
+	// compacts without waiting for the page to end.
+	longPage = 1 << 20
 )
 
 // Compactor turns the batches of each window, once the processor has
@@ -147,7 +152,7 @@ func (c *Compactor) Pass(ctx context.Context) (int, error) {
 		if !quiet && p.Bytes < minBytes {
 			continue
 		}
-		n, err := c.Compact(ctx, p.WindowRef, upto, quiet)
+		n, err := c.Compact(ctx, p, upto, quiet)
 		made += n
 		if err != nil {
 			return made, fmt.Errorf("compact %s/%s: %w", p.Session, p.Window, err)
@@ -171,14 +176,31 @@ var errGap = errors.New("gap in seq")
 
 // Compact makes chunks of one window's batches logged at or before upto,
 // in seq order, and releases them. It stops before the first missing
-// seq unless the window is quiet (then the batch is taken as lost). Its
+// seq unless the window is quiet (then the batch is taken as lost); and
+// unless the window is quiet it stops before the last page load, so that
+// the next chunk starts with it rather than with the end of a page. Its
 // blobs are written before they are recorded, under names that the same
 // chunk gets again, so that killed anywhere it leaves nothing half done
 // that the next pass does not redo.
-func (c *Compactor) Compact(ctx context.Context, w store.WindowRef, upto int64, quiet bool) (int, error) {
+func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int64, quiet bool) (int, error) {
+	w := p.WindowRef
 	ord, expect, err := c.Log.NextChunk(ctx, w)
 	if err != nil {
 		return 0, err
+	}
+	stop := int64(-1) // the seq to stop before, -1 for none
+	if !quiet {
+		seq, ok, err := c.Log.LastPageStart(ctx, w, upto)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case ok && seq > expect:
+			stop = seq
+		case ok && p.Bytes < longPage:
+			// One page so far: wait for the next, or for it to end.
+			return 0, nil
+		}
 	}
 	var (
 		made    []store.Part
@@ -206,7 +228,7 @@ func (c *Compactor) Compact(ctx context.Context, w store.WindowRef, upto int64, 
 		return nil
 	}
 	err = c.Log.PendingBatches(ctx, w, upto, func(id, seq int64, blob []byte) error {
-		if seq != expect && !quiet {
+		if seq != expect && !quiet || seq == stop {
 			return errGap
 		}
 		raw, err := batch.Decompress(blob)

@@ -96,7 +96,7 @@ func TestCompaction(t *testing.T) {
 		if _, err := st.Append(ctx, pageBatch("a", seq)); err != nil {
 			t.Fatal(err)
 		}
-		if seq < 6 && seq != 3 {
+		if seq < 13 && seq != 3 {
 			if _, err := st.Append(ctx, pageBatch("b", seq)); err != nil {
 				t.Fatal(err)
 			}
@@ -124,30 +124,38 @@ func TestCompaction(t *testing.T) {
 	}
 	after, parts := readAll(t, st, "a")
 	if strings.Join(after, "\n") != strings.Join(append(before, mustEvents(t, pageBatch("a", 40))...), "\n") {
-		t.Fatalf("window a reads back %d events after compaction, want the %d it had", len(after), len(before)+3)
+		t.Fatalf("window a reads back %d events after compaction, want the %d it had", len(after), len(before)+5)
 	}
-	// 800 s of recording, a page every 200 s: chunks cut at page loads.
-	var chunks []store.Part
-	for _, p := range parts {
-		if p.Chunk {
-			chunks = append(chunks, p)
+	// 800 s of recording, a page every 200 s: chunks cut at page loads,
+	// and the last page left for when the window is quiet.
+	checkChunks := func(parts []store.Part, want int) {
+		t.Helper()
+		var chunks []store.Part
+		for _, p := range parts {
+			if p.Chunk {
+				chunks = append(chunks, p)
+			}
+		}
+		if len(chunks) != want {
+			t.Fatalf("%d chunks of window a, want %d: %+v", len(chunks), want, parts)
+		}
+		for i, c := range chunks {
+			if !c.Full || c.FirstSeq != int64(10*i) || c.LastSeq != int64(10*i+9) || c.Events != 32 || c.Ord != i {
+				t.Errorf("chunk %d: %+v; want seqs %d to %d, 32 events, starting with a full snapshot", i, c, 10*i, 10*i+9)
+			}
+		}
+		if last := parts[len(parts)-1]; last.Chunk || last.FirstSeq != 40 {
+			t.Errorf("last part %+v, want batch 40 not compacted", last)
 		}
 	}
-	if len(chunks) != 4 || n != len(chunks)+1 {
-		t.Fatalf("%d chunks of window a (%d made), want 4, and 1 of window b", len(chunks), n)
-	}
-	for i, c := range chunks {
-		if !c.Full || c.FirstSeq != int64(10*i) || c.LastSeq != int64(10*i+9) || c.Events != 32 || c.Ord != i {
-			t.Errorf("chunk %d: %+v; want seqs %d to %d, 32 events, starting with a full snapshot", i, c, 10*i, 10*i+9)
-		}
-	}
-	if last := parts[len(parts)-1]; last.Chunk || last.FirstSeq != 40 {
-		t.Errorf("last part %+v, want batch 40 not compacted", last)
+	checkChunks(parts, 3)
+	if n != 4 {
+		t.Errorf("made %d chunks, want 3 of window a and 1 of window b", n)
 	}
 	// Window b is compacted up to its gap, not past it.
 	afterB, partsB := readAll(t, st, "b")
-	if strings.Join(afterB, "\n") != strings.Join(beforeB, "\n") || len(partsB) != 3 || !partsB[0].Chunk || partsB[0].LastSeq != 2 {
-		t.Errorf("window b: parts %+v; want a chunk of 0–2, then batches 4 and 5", partsB)
+	if strings.Join(afterB, "\n") != strings.Join(beforeB, "\n") || len(partsB) != 10 || !partsB[0].Chunk || partsB[0].LastSeq != 2 || partsB[1].Chunk {
+		t.Errorf("window b: parts %+v; want a chunk of 0–2, then batches 4 to 12", partsB)
 	}
 
 	// Nothing is compacted twice.
@@ -173,14 +181,19 @@ func TestCompaction(t *testing.T) {
 		t.Errorf("events of a compacted batch: %v, want ErrReleased", err)
 	}
 
-	// A quiet window is compacted past its gap.
+	// A quiet window is compacted to its end, and past a gap.
 	c.Quiet = -1
 	if _, err := c.Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
+	after, parts = readAll(t, st, "a")
+	checkChunks(parts, 4)
+	if want := len(before) + len(mustEvents(t, pageBatch("a", 40))); len(after) != want {
+		t.Errorf("window a reads back %d events, want %d", len(after), want)
+	}
 	afterB, partsB = readAll(t, st, "b")
-	if strings.Join(afterB, "\n") != strings.Join(beforeB, "\n") || len(partsB) != 2 || !partsB[1].Chunk {
-		t.Errorf("quiet window b: parts %+v; want two chunks", partsB)
+	if strings.Join(afterB, "\n") != strings.Join(beforeB, "\n") || len(partsB) != 3 || !partsB[2].Chunk || partsB[2].FirstSeq != 10 {
+		t.Errorf("quiet window b: parts %+v; want chunks of 0–2, 4–9 and 10–12", partsB)
 	}
 }
 

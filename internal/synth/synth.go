@@ -24,6 +24,13 @@ func Window(seed uint64, minutes int, start int64, fn func(events []json.RawMess
 	flushAt := start + 5000
 	for g.now < end {
 		if g.now >= nextPage {
+			// A page load starts a new recorder, and so a new batch.
+			if len(batch) > 0 {
+				if err := fn(batch); err != nil {
+					return err
+				}
+				batch, flushAt = nil, g.now+5000
+			}
 			batch = append(batch, g.page()...)
 			nextPage = g.now + 150_000 + g.rng.Int64N(60_000)
 		}

@@ -69,7 +69,10 @@ var logMigrations = []string{
 	-- compacted while they are kept a little longer for readers that
 	-- listed it, and -1 once they are dropped.
 	ALTER TABLE batches ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+	-- Reading released in a row means reading past its events, through
+	-- all their overflow pages: the pending batches are found by index.
 	CREATE INDEX batches_pending ON batches (id) WHERE released = 0;
+	CREATE INDEX batches_pending_window ON batches (project, session, window, seq) WHERE released = 0;
 	CREATE INDEX batches_released ON batches (released) WHERE released > 0;
 	CREATE TABLE chunks (
 		project   INTEGER NOT NULL REFERENCES projects(id),

@@ -238,6 +238,20 @@ func (s *Store) PendingBatches(ctx context.Context, w store.WindowRef, upto int6
 	return rows.Err()
 }
 
+// LastPageStart gives the seq of the window's newest batch logged at or
+// before upto and not compacted that loads a page; ok is false when none
+// does.
+func (s *Store) LastPageStart(ctx context.Context, w store.WindowRef, upto int64) (seq int64, ok bool, err error) {
+	defer s.check(&err)
+	var n sql.NullInt64
+	err = s.read.QueryRowContext(ctx, `SELECT max(seq) FROM batches WHERE project = ? AND session = ?
+		AND window = ? AND released = 0 AND id <= ? AND pages LIKE '[%'`, w.Project, w.Session, w.Window, upto).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("read batches of %s/%s: %w", w.Session, w.Window, err)
+	}
+	return n.Int64, n.Valid, nil
+}
+
 // ErrRaced means batches meant for chunks were compacted by someone else
 // meanwhile; nothing was changed.
 var ErrRaced = errors.New("batches already compacted")
