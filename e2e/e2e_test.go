@@ -31,7 +31,7 @@ var artifacts = func() string {
 }()
 
 // browser starts Debian's Chromium, headless, with a fresh profile.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	path := "/usr/bin/chromium"
 	if _, err := os.Stat(path); err != nil {
