@@ -42,7 +42,8 @@ test: web deps
 # short run, so it is kept brief.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
-	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge
+	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
+	./internal/chunk:FuzzSplit
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

@@ -13,8 +13,8 @@ import (
 )
 
 // Send posts a generated window of minutes (window id "w") as session to
-// the ingest API at base with the project's key, gzipped as the recorder
-// sends them, from four clients at once. It returns how many batches it
+// the ingest API at base with the project's key, gzipped and one after
+// the other, as the recorder sends them. It returns how many batches it
 // sent.
 func Send(ctx context.Context, client *http.Client, base, key, session string, seed uint64, minutes int, start int64) (int, error) {
 	type post struct {
@@ -22,9 +22,9 @@ func Send(ctx context.Context, client *http.Client, base, key, session string, s
 		body []byte
 	}
 	posts := make(chan post)
-	errs := make(chan error, 4)
+	errs := make(chan error, 1)
 	var wg sync.WaitGroup
-	for range 4 {
+	for range 1 {
 		wg.Go(func() {
 			for p := range posts {
 				req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/ingest", bytes.NewReader(p.body))
