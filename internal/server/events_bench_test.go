@@ -115,4 +115,3 @@ func waitCompacted(b *testing.B, url string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
