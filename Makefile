@@ -46,7 +46,8 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
 	./internal/signals:FuzzAnalyse \
-	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart
+	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
+	./internal/chunk:FuzzSplit
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

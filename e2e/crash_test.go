@@ -232,9 +232,10 @@ type crashServer struct {
 	err    error // what Wait returned; set before exited is closed
 }
 
-// crashServe starts `playhead serve` on data and waits until it answers.
-// Its log is printed if the test fails.
-func crashServe(t *testing.T, bin, data, name string) *crashServer {
+// crashServe starts `playhead serve` on data and waits until it answers,
+// with env (NAME=value) added to its environment. Its log is printed if
+// the test fails.
+func crashServe(t *testing.T, bin, data, name string, env ...string) *crashServer {
 	t.Helper()
 	addr := crashFreeAddr(t)
 	s := &crashServer{name: name, base: "http://" + addr, exited: make(chan struct{})}
@@ -243,6 +244,9 @@ func crashServe(t *testing.T, bin, data, name string) *crashServer {
 	// visitors: the per-address rate limit is not what is tested here.
 	s.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", data, "--ingest-rate-ip", "0")
 	s.cmd.Stderr = &s.log
+	if len(env) > 0 {
+		s.cmd.Env = append(os.Environ(), env...)
+	}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start the %s server: %v", name, err)
 	}

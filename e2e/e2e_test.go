@@ -31,7 +31,7 @@ var artifacts = func() string {
 }()
 
 // browser starts Debian's Chromium, headless, with a fresh profile.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	return browserFor(t, 2*time.Minute)
 }
@@ -145,12 +145,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // signIn signs the browser in through the login page, as the owner that
 // servertest.Start created.
-func signIn(t *testing.T, ctx context.Context, base string) {
+func signIn(t testing.TB, ctx context.Context, base string) {
 	t.Helper()
 	signInAs(t, ctx, base, servertest.OwnerEmail, servertest.OwnerPassword)
 }
 
-func signInAs(t *testing.T, ctx context.Context, base, email, password string) {
+func signInAs(t testing.TB, ctx context.Context, base, email, password string) {
 	t.Helper()
 	do(t, ctx, "sign in as "+email,
 		chromedp.Navigate(base+"/login"),

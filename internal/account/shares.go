@@ -16,6 +16,7 @@ import (
 const (
 	sessionRoute = "GET /api/v1/projects/{project}/sessions/{id}"
 	eventsRoute  = "GET /api/v1/projects/{project}/sessions/{id}/events"
+	chunksRoute  = "GET /api/v1/projects/{project}/sessions/{id}/chunks"
 )
 
 // maxShareLifetime bounds how long a share link may play.
@@ -31,6 +32,7 @@ func (p *Pages) registerShares(mux Mux) {
 	mux.HandleFunc("GET /share/{token}", p.sharePage)
 	mux.HandleFunc("GET /api/v1/share/{token}", p.shareAPI(sessionRoute))
 	mux.HandleFunc("GET /api/v1/share/{token}/events", p.shareAPI(eventsRoute))
+	mux.HandleFunc("GET /api/v1/share/{token}/chunks", p.shareAPI(chunksRoute))
 }
 
 // theSession reads the session of the path; the route's access has

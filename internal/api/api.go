@@ -20,13 +20,13 @@ import (
 type Sessions interface {
 	Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error)
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
-	SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error)
 }
 
 // API serves the query endpoints.
 type API struct {
-	Sessions Sessions
-	Logger   *slog.Logger
+	Sessions   Sessions
+	Recordings Recordings
+	Logger     *slog.Logger
 }
 
 // Mux is where routes are registered: an http.ServeMux, or the server's
@@ -42,6 +42,7 @@ func (a *API) Register(mux Mux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions", a.list)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}", a.get)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/events", a.events)
+	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/chunks", a.chunks)
 }
 
 // ProjectID reads the {project} of a path: a project's numeric id. ok is
@@ -265,38 +266,19 @@ func (a *API) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, detailJSON(s))
 }
 
-func (a *API) events(w http.ResponseWriter, r *http.Request) {
-	project, ok := ProjectID(r)
-	if !ok {
-		a.fail(w, store.ErrNotFound)
-		return
-	}
-	windows, err := a.Sessions.SessionEvents(r.Context(), project, r.PathValue("id"), r.URL.Query().Get("window"))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	if len(windows) == 0 {
-		a.fail(w, store.ErrNotFound)
-		return
-	}
-	merged, err := Merge(windows)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(merged)
-}
-
 // fail maps an error to its HTTP answer: the one place that does.
 func (a *API) fail(w http.ResponseWriter, err error) {
 	status, code, msg := http.StatusInternalServerError, "internal", "something went wrong; see the server log"
-	var ferr *store.FilterError
-	var ue *store.UnavailableError
+	var (
+		ferr *store.FilterError
+		ue   *store.UnavailableError
+		bad  errBadParam
+	)
 	switch {
 	case errors.As(err, &ferr):
 		status, code, msg = http.StatusBadRequest, "invalid_filter", ferr.Error()
+	case errors.As(err, &bad):
+		status, code, msg = http.StatusBadRequest, "invalid_param", bad.msg
 	case errors.Is(err, store.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", "no such session"
 	case errors.As(err, &ue):

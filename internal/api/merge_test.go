@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -14,50 +15,89 @@ import (
 	"github.com/playhead/playhead/internal/store"
 )
 
-// FuzzMerge gives Merge arbitrary stored batches. It must never panic;
-// batches made of well-formed events must merge; and whatever it merges
-// must be a JSON array of exactly the input events, stably sorted by
-// timestamp.
+// window is a window's stored parts, as the fuzz target makes them.
+type window struct {
+	parts []store.Part
+	blobs [][]byte
+}
+
+// FuzzMerge gives merge arbitrary stored batches. It must never panic;
+// windows of well-formed events, each in time order, must merge; and
+// whatever it merges must be a JSON array of exactly the input events in
+// [from, to), stably sorted by timestamp.
 func FuzzMerge(f *testing.F) {
-	f.Add([]byte{3, 1, 2, 2, 0}, []byte(`[{"type":4,"timestamp":5,"data":{}},{"timestamp":1.5e3}]`), []byte{})
-	f.Add([]byte{}, []byte(`[null,{"timestamp":"7"}]`), []byte("G\x00\x05"))
-	f.Add([]byte{9, 9, 9}, []byte(`[{"timestamp":1e400}]`), []byte{0x28, 0xb5, 0x2f, 0xfd})
-	f.Add([]byte{1}, []byte(`{"not":"an array"}`), []byte(nil))
-	f.Fuzz(func(t *testing.T, stamps, anyJSON, anyBlob []byte) {
-		// Well-formed: each byte of stamps is one event's timestamp
-		// offset (so many are equal), cut into batches at every zero
-		// byte, in three windows.
-		var good []store.WindowEvents
+	f.Add([]byte{3, 1, 2, 2, 0}, []byte(`[{"type":4,"timestamp":5,"data":{}},{"timestamp":1.5e3}]`), []byte{}, int64(0), int64(0))
+	f.Add([]byte{}, []byte(`[null,{"timestamp":"7"}]`), []byte("G\x00\x05"), int64(1_795_000_000_100), int64(1_795_000_000_500))
+	f.Add([]byte{9, 9, 9}, []byte(`[{"timestamp":1e400}]`), []byte{0x28, 0xb5, 0x2f, 0xfd}, int64(-1), int64(5))
+	f.Add([]byte{1}, []byte(`{"not":"an array"}`), []byte(nil), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, stamps, anyJSON, anyBlob []byte, from, to int64) {
+		if from >= to {
+			from, to = math.MinInt64, math.MaxInt64
+		}
+		// Well-formed: each byte of stamps adds to the time of one event
+		// (so many are equal), cut into batches at every zero byte, in
+		// three windows; each window's events in time order.
+		good := make([]window, 3)
+		clock := [3]int64{}
 		for i, part := range bytes.Split(stamps, []byte{0}) {
+			w := i % 3
 			var evs []string
+			lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 			for j, s := range part {
-				evs = append(evs, fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"batch":%d,"i":%d}}`, 1_795_000_000_000+int(s), i, j))
+				clock[w] += int64(s % 4)
+				ts := 1_795_000_000_000 + clock[w]
+				lo, hi = min(lo, ts), max(hi, ts)
+				evs = append(evs, fmt.Sprintf(`{"type":3,"timestamp":%d,"data":{"batch":%d,"i":%d}}`, ts, i, j))
+			}
+			if len(evs) == 0 {
+				continue
 			}
 			blob := batch.Compress([]byte("[" + strings.Join(evs, ",") + "]"))
 			if i%2 == 1 {
 				blob = gzipForm(t, evs)
 			}
-			w := i % 3
-			for len(good) <= w {
-				good = append(good, store.WindowEvents{Window: fmt.Sprintf("w%d", len(good))})
-			}
-			good[w].Batches = append(good[w].Batches, blob)
+			good[w].add(fmt.Sprintf("w%d", w), blob, lo, hi)
 		}
-		out, err := Merge(good)
+		out, err := mergeAll(good, from, to)
 		if err != nil {
 			t.Fatalf("well-formed batches: %v", err)
 		}
-		checkMerged(t, good, out)
+		checkMerged(t, good, out, from, to)
 
-		// Anything at all, beside them: Merge may refuse it, never panic,
-		// and what it merges must still be right.
-		all := append(slices.Clone(good),
-			store.WindowEvents{Window: "json", Batches: [][]byte{batch.Compress(anyJSON)}},
-			store.WindowEvents{Window: "blob", Batches: [][]byte{anyBlob}})
-		if out, err := Merge(all); err == nil {
-			checkMerged(t, all, out)
+		// Anything at all, in windows of their own: merge may refuse it,
+		// never panic, and what it merges must still be right.
+		all := slices.Clone(good)
+		var odd window
+		odd.add("x1", batch.Compress(anyJSON), math.MinInt64, math.MaxInt64)
+		all = append(all, odd)
+		odd = window{}
+		odd.add("x2", anyBlob, math.MinInt64, math.MaxInt64)
+		all = append(all, odd)
+		if out, err := mergeAll(all, from, to); err == nil {
+			checkMerged(t, all, out, from, to)
 		}
 	})
+}
+
+func (w *window) add(name string, blob []byte, first, last int64) {
+	w.parts = append(w.parts, store.Part{Window: name, ID: int64(len(w.parts)), First: first, Last: last})
+	w.blobs = append(w.blobs, blob)
+}
+
+func mergeAll(windows []window, from, to int64) ([]byte, error) {
+	var lists [][]store.Part
+	blobs := map[string][][]byte{}
+	for _, w := range windows {
+		if len(w.parts) > 0 {
+			lists = append(lists, w.parts)
+			blobs[w.parts[0].Window] = w.blobs
+		}
+	}
+	var buf bytes.Buffer
+	err := merge(&buf, lists, func(p store.Part) ([]byte, error) {
+		return batch.Decompress(blobs[p.Window][p.ID])
+	}, from, to)
+	return buf.Bytes(), err
 }
 
 // gzipForm stores events as ingest does a gzipped request body.
@@ -73,9 +113,9 @@ func gzipForm(t *testing.T, evs []string) []byte {
 	return batch.FromGzipBody(buf.Bytes(), len(head), len(head)+len(events))
 }
 
-// checkMerged compares out with the events of windows, in upload order,
-// stably sorted by timestamp.
-func checkMerged(t *testing.T, windows []store.WindowEvents, out []byte) {
+// checkMerged compares out with the events of windows in [from, to), in
+// upload order, stably sorted by timestamp.
+func checkMerged(t *testing.T, windows []window, out []byte, from, to int64) {
 	t.Helper()
 	type event struct {
 		ts  int64
@@ -83,7 +123,7 @@ func checkMerged(t *testing.T, windows []store.WindowEvents, out []byte) {
 	}
 	var want []event
 	for _, w := range windows {
-		for _, blob := range w.Batches {
+		for _, blob := range w.blobs {
 			b, err := batch.Decompress(blob)
 			if err != nil {
 				t.Fatalf("merged a batch that does not decompress: %v", err)
@@ -93,7 +133,9 @@ func checkMerged(t *testing.T, windows []store.WindowEvents, out []byte) {
 				t.Fatalf("merged a batch that is not a JSON array: %v", err)
 			}
 			for _, raw := range raws {
-				want = append(want, event{timestamp(t, raw), raw})
+				if ts := timestamp(t, raw); ts >= from && ts < to {
+					want = append(want, event{ts, raw})
+				}
 			}
 		}
 	}

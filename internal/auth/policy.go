@@ -83,6 +83,7 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions":             ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}":        ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/events": ProjectRead,
+	"GET /api/v1/projects/{project}/sessions/{id}/chunks": ProjectRead,
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,
@@ -133,6 +134,7 @@ var Policy = map[string]Access{
 	"GET /share/{token}":               Public,
 	"GET /api/v1/share/{token}":        Public,
 	"GET /api/v1/share/{token}/events": Public,
+	"GET /api/v1/share/{token}/chunks": Public,
 }
 
 // Decision is what the policy says of one request.

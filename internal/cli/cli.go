@@ -158,6 +158,9 @@ func serve(ctx context.Context, env *Env, args []string) error {
 	f.add(size{&cfg.MaxQueued}, "ingest-queue", "batches waiting for a commit, in bytes; more are answered 503")
 	f.add(stringValue(&cfg.DebugAddr), "debug-addr", "serve Go's profiler at this address, on its own listener (off when empty)")
 	addAccessFlags(f, &cfg)
+	f.add(durationValue(&cfg.CompactQuiet), "compact-quiet", "compact a window's recording into chunks once it has had no batch for this long")
+	f.add(size{&cfg.CompactMinBytes}, "compact-min-bytes", "compact a window's recording into chunks once this many bytes of batches wait")
+	f.add(durationValue(&cfg.CompactEvery), "compact-every", "how often to look for recordings to compact")
 	if f.err != nil {
 		fmt.Fprintln(env.Stderr, f.err)
 		return errUsage

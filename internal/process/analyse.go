@@ -3,6 +3,7 @@ package process
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/playhead/playhead/internal/batch"
@@ -13,12 +14,15 @@ import (
 // Events reads the stored events of the log's batches, for the analysis.
 type Events interface {
 	// BatchEvents returns the stored (compressed) events of the batch at
-	// position id.
+	// position id, or store.ErrReleased once they are only in chunks.
 	BatchEvents(ctx context.Context, id int64) ([]byte, error)
-	// WindowBatches calls fn with each batch of a window at or before
-	// position upto, in seq order.
+	// WindowBatches calls fn with a window's events in seq order, as JSON
+	// arrays: its chunks' (all of them, whatever upto), then those of its
+	// batches not compacted and logged at or before position upto. seq is
+	// the last seq a call completes and id the newest log position among
+	// its batches.
 	WindowBatches(ctx context.Context, project int64, session, window string, upto int64,
-		fn func(seq int64, events []byte) error) error
+		fn func(seq, id int64, events []byte) error) error
 }
 
 // maxAnalysisBytes bounds the windows kept in memory between steps; one
@@ -30,11 +34,13 @@ type windowKey struct {
 	session, window string
 }
 
-// analysis is one window's fold and the seq of the batch it expects next.
+// analysis is one window's fold, the seq of the batch it expects next and
+// the newest log position it has folded.
 type analysis struct {
 	key     windowKey
 	w       *signals.Window
 	next    int64
+	upto    int64
 	size    int
 	skipped int // batches that could not be analysed
 }
@@ -93,18 +99,34 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 		an = e.Value.(*analysis)
 		a.order.MoveToFront(e)
 	}
-	if an != nil && an.next == h.Seq {
+	if an != nil && h.ID <= an.upto && h.Seq < an.next {
+		// Folded already: from a chunk that holds later batches than the
+		// one that had the window folded (the index being rebuilt), or in
+		// a step that is being retried.
+		return nil
+	}
+	fold := an == nil || an.next != h.Seq
+	if !fold {
 		blob, err := a.events.BatchEvents(ctx, h.ID)
-		if err != nil {
+		switch {
+		case errors.Is(err, store.ErrReleased):
+			fold = true // only in chunks now: fold the window from them
+		case err != nil:
 			return err
+		default:
+			raw, err := batch.Decompress(blob)
+			if err != nil {
+				raw = nil
+			}
+			an.feed(raw)
+			an.next, an.upto = h.Seq+1, h.ID
 		}
-		an.feed(blob)
-		an.next = h.Seq + 1
-	} else {
+	}
+	if fold {
 		an = &analysis{key: key, w: signals.NewWindow(h.Window, a.config(h.Project))}
-		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq int64, blob []byte) error {
-			an.next = seq + 1
-			an.feed(blob)
+		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq, id int64, raw []byte) error {
+			an.next, an.upto = seq+1, max(an.upto, id)
+			an.feed(raw)
 			return nil
 		})
 		if err != nil {
@@ -123,18 +145,18 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 	return nil
 }
 
-// feed folds one stored batch in. A batch that cannot be read, or that
-// trips a detector, is left out of the analysis rather than holding up
-// the index: the same batch is left out every time, so the analysis stays
-// the same however often it is made.
-func (an *analysis) feed(blob []byte) {
+// feed folds one JSON array of events in (nil for a batch that could not
+// be read). A batch that cannot be read, or that trips a detector, is left
+// out of the analysis rather than holding up the index: the same batch is
+// left out every time, so the analysis stays the same however often it is
+// made.
+func (an *analysis) feed(raw []byte) {
 	defer func() {
 		if recover() != nil {
 			an.skipped++
 		}
 	}()
-	raw, err := batch.Decompress(blob)
-	if err != nil {
+	if raw == nil {
 		an.skipped++
 		return
 	}

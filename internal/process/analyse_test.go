@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/blob/fs"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/signals"
 	"github.com/playhead/playhead/internal/store"
@@ -86,16 +88,20 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		order   []int
-		restart int // restart the processor before this many batches are in, 0 for never
+		restart int  // restart the processor before this many batches are in, 0 for never
+		compact bool // compact the window's batches (and drop them) before the restart
 	}{
-		{"in order", []int{0, 1, 2, 3, 4}, 0},
-		{"out of order", []int{0, 2, 1, 4, 3}, 0},
-		{"restarted midway", []int{0, 1, 2, 3, 4}, 3},
-		{"out of order and restarted", []int{1, 0, 3, 2, 4}, 2},
+		{"in order", []int{0, 1, 2, 3, 4}, 0, false},
+		{"out of order", []int{0, 2, 1, 4, 3}, 0, false},
+		{"restarted midway", []int{0, 1, 2, 3, 4}, 3, false},
+		{"out of order and restarted", []int{1, 0, 3, 2, 4}, 2, false},
+		{"compacted, then restarted", []int{0, 1, 2, 3, 4}, 3, true},
+		{"compacted out of order, then restarted", []int{1, 0, 3, 2, 4}, 4, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			st, err := sqlite.Open(ctx, t.TempDir())
+			dir := t.TempDir()
+			st, err := sqlite.Open(ctx, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,6 +114,9 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 			var upto int64
 			for i, seq := range tt.order {
 				if i == tt.restart && i > 0 {
+					if tt.compact {
+						compactAll(t, st, dir)
+					}
 					p = &process.Processor{Log: st, Index: index, Events: st}
 				}
 				if _, err := st.Append(ctx, batchOf(seq)); err != nil {
@@ -123,4 +132,76 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// compactAll compacts every window the processor has applied, however
+// recent, and drops the compacted batches' events at once.
+func compactAll(t *testing.T, st *sqlite.Store, dir string) int {
+	t.Helper()
+	c := &process.Compactor{Log: st, Blobs: fs.New(filepath.Join(dir, sqlite.BlobDir)), Quiet: -1, Grace: -1}
+	n, err := c.Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("nothing was compacted")
+	}
+	return n
+}
+
+// An index rebuilt from a log whose window was compacted (the chunks hold
+// batches the processor reaches only later) ends with the same analysis.
+func TestAnalysisRebuiltFromChunks(t *testing.T) {
+	want := wholeFold(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.CreateProject(ctx, "shop", nil); err != nil {
+		t.Fatal(err)
+	}
+	for seq := range 4 {
+		if _, err := st.Append(ctx, batchOf(seq)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := &process.Processor{Log: st, Index: st, Events: st}
+	upto, _, err := p.Step(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compactAll(t, st, dir)
+	if _, err := st.Append(ctx, batchOf(4)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.Step(ctx, upto); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ResetIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	index := &analyses{Store: st, latest: map[string]*store.WindowAnalysis{}}
+	// One batch a step, so that the first folds the window from a chunk
+	// that holds the next three.
+	p = &process.Processor{Log: oneAtATime{st}, Index: index, Events: st}
+	upto = 0
+	for range 5 {
+		if upto, _, err = p.Step(ctx, upto); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := json.Marshal(index.latest["w"])
+	if string(got) != want {
+		t.Errorf("analysis\n got %s\nwant %s", got, want)
+	}
+}
+
+// oneAtATime reads the log one batch a step.
+type oneAtATime struct{ *sqlite.Store }
+
+func (l oneAtATime) BatchesAfter(ctx context.Context, after int64, _, maxBytes int) ([]batch.Header, error) {
+	return l.Store.BatchesAfter(ctx, after, 1, maxBytes)
 }

@@ -82,6 +82,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions":             {path: fmt.Sprintf("/api/v1/projects/%d/sessions", p), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}":        {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s", p, sid), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}/events": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/events", p, sid), allowed: apiReadersA},
+		"GET /api/v1/projects/{project}/sessions/{id}/chunks": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/chunks", p, sid), allowed: apiReadersA},
 
 		"GET /{$}":                              {path: "/", allowed: signedIn},
 		"GET /projects/{project}/sessions/{id}": {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},
@@ -124,6 +125,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /share/{token}":               {path: "/share/" + env.share, allowed: publicRoutes},
 		"GET /api/v1/share/{token}":        {path: "/api/v1/share/" + env.share, allowed: publicRoutes},
 		"GET /api/v1/share/{token}/events": {path: "/api/v1/share/" + env.share + "/events", allowed: publicRoutes},
+		"GET /api/v1/share/{token}/chunks": {path: "/api/v1/share/" + env.share + "/chunks", allowed: publicRoutes},
 	}
 
 	routes := servertest.Routes(t)

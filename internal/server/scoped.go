@@ -34,9 +34,16 @@ func (s scopedSessions) Session(ctx context.Context, project int64, id string) (
 	return s.Store.Session(ctx, project, id)
 }
 
-func (s scopedSessions) SessionEvents(ctx context.Context, project int64, session, window string) ([]store.WindowEvents, error) {
+func (s scopedSessions) Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error) {
 	if !auth.FromContext(ctx).Sees(project) {
 		return nil, store.ErrNotFound
 	}
-	return s.Store.SessionEvents(ctx, project, session, window)
+	return s.Store.Parts(ctx, project, session, window, from, to)
+}
+
+func (s scopedSessions) PartEvents(ctx context.Context, project int64, session string, p store.Part) ([]byte, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.PartEvents(ctx, project, session, p)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/playhead/playhead/internal/account"
 	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
+	blobfs "github.com/playhead/playhead/internal/blob/fs"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
 	"github.com/playhead/playhead/internal/ingest"
@@ -52,6 +54,12 @@ type Config struct {
 	// IngestAddr, if set, also serves only what recorded sites need
 	// (ingest, the recorder, /healthz) there.
 	IngestAddr string
+	// Compaction of recordings into chunks: a window with no batch for
+	// CompactQuiet (0: at once), or with CompactMinBytes of batches, is
+	// compacted; compaction looks every CompactEvery.
+	CompactQuiet    time.Duration
+	CompactMinBytes int64
+	CompactEvery    time.Duration
 }
 
 // DefaultConfig has the default limits; Addr and Data are left to the caller.
@@ -59,6 +67,10 @@ func DefaultConfig() Config {
 	return Config{
 		Ingest:    ingest.DefaultConfig,
 		MaxQueued: sqlite.DefaultMaxQueued,
+
+		CompactQuiet:    process.DefaultQuiet,
+		CompactMinBytes: process.DefaultMinBytes,
+		CompactEvery:    process.DefaultEvery,
 	}
 }
 
@@ -168,6 +180,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 			logger.Error("processor stopped", "err", err)
 		}
 	})
+	compactor := &process.Compactor{Log: st, Blobs: blobfs.New(filepath.Join(cfg.Data, sqlite.BlobDir)), Logger: logger,
+		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery}
+	if compactor.Quiet == 0 {
+		compactor.Quiet = -1 // at once
+	}
+	wg.Go(func() { compactor.Run(procCtx) })
 
 	base := gc.PublicURL.String()
 	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data, "listen", ln.Addr().String())
@@ -224,7 +242,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	mux := auth.NewRouter(raw, auth.Policy, gate)
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Ingest, logger, reg))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: scopedSessions{st}, Logger: logger}).Register(mux)
+	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)
 	dash, err := dashboard.New(scopedSessions{st}, snippet, logger)

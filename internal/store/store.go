@@ -273,10 +273,3 @@ const (
 	SignalSlowForm        = "slow_form"
 	SignalInactivity      = "inactivity"
 )
-
-// WindowEvents is the stored events of one window, in upload order: each
-// element is a JSON array of rrweb events as batch.Compress stored it.
-type WindowEvents struct {
-	Window  string
-	Batches [][]byte
-}

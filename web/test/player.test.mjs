@@ -31,3 +31,20 @@ test("the first frame is just past the first full snapshot", () => {
   assert.equal(firstFrame([ev(4, 1000), ev(2, 1000)]), 1);
   assert.equal(firstFrame([ev(3, 1000), ev(3, 1200)]), 0);
 });
+
+test("segments follow one another by time and start at full snapshots", async () => {
+  const { segments, startFor } = await import("../src/player/segments.ts");
+  const chunk = (window, start_ms, end_ms, full) => ({ window, start_ms, end_ms, full, pending: false });
+  const segs = segments([chunk("a", 0, 90, true), chunk("a", 100, 190, false), chunk("b", 200, 290, true), chunk("b", 300, 350, false)]);
+  assert.deepEqual(segs, [
+    { from: 0, to: 100, full: true },
+    { from: 100, to: 200, full: false },
+    { from: 200, to: 300, full: true },
+    { from: 300, to: 351, full: false },
+  ]);
+  assert.deepEqual(startFor(segs, 0), { at: 0, from: 0 });
+  assert.deepEqual(startFor(segs, 150), { at: 1, from: 0 });
+  assert.deepEqual(startFor(segs, 200), { at: 2, from: 2 });
+  assert.deepEqual(startFor(segs, 340), { at: 3, from: 2 });
+  assert.deepEqual(startFor(segs, 9999), { at: 3, from: 2 });
+});

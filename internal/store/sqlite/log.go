@@ -264,43 +264,21 @@ func (s *Store) LogStats(ctx context.Context, name string) (_ LogStats, err erro
 }
 
 // BatchEvents returns the stored (compressed) events of the batch at
-// position id.
+// position id; store.ErrReleased once they were compacted and dropped.
 func (s *Store) BatchEvents(ctx context.Context, id int64) (blob []byte, err error) {
 	defer s.check(&err)
-	err = s.read.QueryRowContext(ctx, `SELECT events FROM batches WHERE id = ?`, id).Scan(&blob)
+	var released int64
+	err = s.read.QueryRowContext(ctx, `SELECT events, released FROM batches WHERE id = ?`, id).Scan(&blob, &released)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read batch %d: %w", id, err)
 	}
+	if released < 0 {
+		return nil, store.ErrReleased
+	}
 	return blob, nil
-}
-
-// WindowBatches calls fn with the stored events of each batch of a window
-// logged at or before position upto, in seq order, one at a time.
-func (s *Store) WindowBatches(ctx context.Context, project int64, session, window string, upto int64,
-	fn func(seq int64, events []byte) error) (err error) {
-	defer s.check(&err)
-	rows, err := s.read.QueryContext(ctx, `SELECT seq, events FROM batches
-		WHERE project = ? AND session = ? AND window = ? AND id <= ? ORDER BY seq`, project, session, window, upto)
-	if err != nil {
-		return fmt.Errorf("read window %s/%s: %w", session, window, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			seq  int64
-			blob []byte
-		)
-		if err := rows.Scan(&seq, &blob); err != nil {
-			return fmt.Errorf("read window %s/%s: %w", session, window, err)
-		}
-		if err := fn(seq, blob); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 // Backlog says how many batches are logged after position after, and when

@@ -75,6 +75,34 @@ var logMigrations = []string{
 		PRIMARY KEY (project, name)
 	);`,
 	accountsMigration,
+	`-- Compacted recordings: each window's events in zstd chunks, kept as
+	-- blobs under key. A batch whose events are in chunks keeps its row
+	-- (key, hash, header), so that a retry of it is still answered 200 or
+	-- 409: released is 0 while its events are only here, the time it was
+	-- compacted while they are kept a little longer for readers that
+	-- listed it, and -1 once they are dropped.
+	ALTER TABLE batches ADD COLUMN released INTEGER NOT NULL DEFAULT 0;
+	-- Reading released in a row means reading past its events, through
+	-- all their overflow pages: the pending batches are found by index.
+	CREATE INDEX batches_pending ON batches (id) WHERE released = 0;
+	CREATE INDEX batches_pending_window ON batches (project, session, window, seq) WHERE released = 0;
+	CREATE INDEX batches_released ON batches (released) WHERE released > 0;
+	CREATE TABLE chunks (
+		project   INTEGER NOT NULL REFERENCES projects(id),
+		session   TEXT NOT NULL,
+		window    TEXT NOT NULL,
+		ord       INTEGER NOT NULL, -- the window's chunks from 0
+		first_seq INTEGER NOT NULL,
+		last_seq  INTEGER NOT NULL,
+		first_ts  INTEGER NOT NULL,
+		last_ts   INTEGER NOT NULL,
+		max_id    INTEGER NOT NULL, -- the newest log position of its batches
+		events    INTEGER NOT NULL,
+		bytes     INTEGER NOT NULL, -- stored, compressed
+		full      INTEGER NOT NULL, -- starts with a full snapshot
+		key       TEXT NOT NULL,
+		PRIMARY KEY (project, session, window, ord)
+	);`,
 }
 
 var indexMigrations = []string{

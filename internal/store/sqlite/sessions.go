@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -445,70 +444,6 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 	sort.SliceStable(sess.Visits, func(i, j int) bool { return sess.Visits[i].Start.Before(sess.Visits[j].Start) })
 	sort.SliceStable(sess.Signals, func(i, j int) bool { return sess.Signals[i].Time.Before(sess.Signals[j].Time) })
 	return nil
-}
-
-// SessionEvents returns the stored batches of a project's session, window
-// by window in upload order, in their compressed form; window, when not
-// empty, picks one. A part of a split session (store.PartID) gets the
-// batches of its recorder's session within its time span. It reads the
-// log itself, so a session the index has not caught up with yet reads as
-// the recorder's whole session.
-func (s *Store) SessionEvents(ctx context.Context, project int64, session, window string) (_ []store.WindowEvents, err error) {
-	defer s.check(&err)
-	q := `SELECT window, events FROM batches WHERE project = ? AND session = ?`
-	args := []any{project, session}
-	var (
-		recorded  string
-		from, to  int64
-		laterPart bool
-	)
-	err = s.iread.QueryRowContext(ctx, `SELECT recorded, start_ts - clock_offset, end_ts - clock_offset,
-		EXISTS (SELECT 1 FROM sessions t WHERE t.project = s.project AND t.recorded = s.recorded AND t.start_ts > s.start_ts)
-		FROM sessions s WHERE project = ? AND id = ?`, project, session).Scan(&recorded, &from, &to, &laterPart)
-	switch {
-	case err == nil:
-		// Each batch lies whole in one part: a part takes whole batches.
-		// The latest part also takes what the index has not seen yet.
-		if !laterPart {
-			to = math.MaxInt64
-		}
-		if session == recorded { // the first part
-			from = math.MinInt64
-		}
-		q += ` AND first_ts >= ? AND last_ts <= ?`
-		args = []any{project, recorded, from, to}
-	case errors.Is(err, sql.ErrNoRows):
-		if strings.Contains(session, "~") {
-			return nil, nil // a part the index does not have
-		}
-	default:
-		return nil, fmt.Errorf("read session %s: %w", session, err)
-	}
-	if window != "" {
-		q += ` AND window = ?`
-		args = append(args, window)
-	}
-	rows, err := s.read.QueryContext(ctx, q+` ORDER BY window, seq`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read events of %s: %w", session, err)
-	}
-	defer rows.Close()
-	var out []store.WindowEvents
-	for rows.Next() {
-		var (
-			w    string
-			blob []byte
-		)
-		if err := rows.Scan(&w, &blob); err != nil {
-			return nil, fmt.Errorf("read events of %s: %w", session, err)
-		}
-		if len(out) == 0 || out[len(out)-1].Window != w {
-			out = append(out, store.WindowEvents{Window: w})
-		}
-		last := &out[len(out)-1]
-		last.Batches = append(last.Batches, blob)
-	}
-	return out, rows.Err()
 }
 
 // ResetIndex forgets the sessions index and every reader's position, so

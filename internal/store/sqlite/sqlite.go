@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	blobfs "github.com/playhead/playhead/internal/blob/fs"
 )
 
 // The data folder holds two databases, so that the log's writer and the
@@ -56,6 +58,8 @@ type Store struct {
 
 	logger atomic.Pointer[slog.Logger]
 	health writeHealth
+
+	blobs Blobs // compacted chunks
 }
 
 // DefaultMaxQueued bounds the bytes of batches waiting to be committed.
@@ -128,6 +132,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		done:        make(chan struct{}),
 		commits:     make(chan struct{}, 1),
 		metrics:     newMetrics(),
+		blobs:       blobfs.New(filepath.Join(dir, BlobDir)),
 	}
 	s.maxQueued.Store(DefaultMaxQueued)
 	go s.writeLoop()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -81,14 +82,11 @@ func TestAppendIsIdempotentUnderConcurrency(t *testing.T) {
 	if len(hs) != batches {
 		t.Fatalf("log holds %d batches, want %d", len(hs), batches)
 	}
-	windows, err := s.SessionEvents(ctx, p.ID, "s1", "")
-	if err != nil {
-		t.Fatal(err)
+	stored := storedBatches(t, s, p.ID, "s1")
+	if len(stored) != batches {
+		t.Fatalf("events: %d batches", len(stored))
 	}
-	if len(windows) != 1 || len(windows[0].Batches) != batches {
-		t.Fatalf("events: %d windows", len(windows))
-	}
-	for i, b := range windows[0].Batches {
+	for i, b := range stored {
 		want := newBatch(p.ID, "s1", "w1", int64(i), 1795000000000+int64(i)).Events
 		if !bytes.Equal(b, want) {
 			t.Errorf("batch %d reads back changed", i)
@@ -173,13 +171,9 @@ func TestAppendKeysWithinProject(t *testing.T) {
 		id int64
 		ts int64
 	}{{one.ID, ts}, {two.ID, ts + 1}} {
-		windows, err := s.SessionEvents(ctx, p.id, "s", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(windows) != 1 || len(windows[0].Batches) != 1 ||
-			!bytes.Equal(windows[0].Batches[0], newBatch(p.id, "s", "w", 0, p.ts).Events) {
-			t.Errorf("project %d reads back %d windows, not its own one batch", p.id, len(windows))
+		stored := storedBatches(t, s, p.id, "s")
+		if len(stored) != 1 || !bytes.Equal(stored[0], newBatch(p.id, "s", "w", 0, p.ts).Events) {
+			t.Errorf("project %d reads back %d batches, not its own one batch", p.id, len(stored))
 		}
 	}
 }
@@ -484,4 +478,26 @@ func TestDeviceFromViewport(t *testing.T) {
 			t.Errorf("%s: device %q, want %q", tt.session, sess.Device, tt.want)
 		}
 	}
+}
+
+// storedBatches reads back a session's batches as stored, in seq order.
+func storedBatches(t *testing.T, s *Store, project int64, session string) [][]byte {
+	t.Helper()
+	ctx := context.Background()
+	parts, err := s.Parts(ctx, project, session, "", math.MinInt64, math.MaxInt64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, p := range parts {
+		if p.Chunk {
+			t.Fatalf("part %+v is a chunk; nothing was compacted", p)
+		}
+		b, err := s.BatchEvents(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
 }

@@ -61,9 +61,40 @@ export function fetchSession(ref: SessionRef): Promise<Session> {
   return getJSON<Session>(sessionURL(ref));
 }
 
-// All events of the session, or of one window when windowId is given.
-export async function fetchEvents(ref: SessionRef, windowId?: string): Promise<eventWithTime[]> {
-  const query = windowId === undefined ? "" : `?window=${encodeURIComponent(windowId)}`;
+// One entry of the chunk index: a compacted chunk of a window, or the
+// batches not yet compacted (pending), cut at page loads.
+export interface Chunk {
+  window: string;
+  pending: boolean;
+  first_seq: number;
+  last_seq: number;
+  start_ms: number;
+  end_ms: number;
+  events: number;
+  bytes: number;
+  full: boolean;
+}
+
+export async function fetchChunks(ref: SessionRef): Promise<Chunk[]> {
+  const body = await getJSON<{ chunks?: Chunk[] }>(`${sessionURL(ref)}/chunks`);
+  return body.chunks ?? [];
+}
+
+// The events of the session, or of one window when windowId is given;
+// only those at or after from and before to (ms, recording time) when
+// given. The browser asks for them compressed (zstd or gzip).
+export async function fetchEvents(
+  ref: SessionRef,
+  windowId?: string,
+  range?: { from: number; to: number },
+): Promise<eventWithTime[]> {
+  const q = new URLSearchParams();
+  if (windowId !== undefined) q.set("window", windowId);
+  if (range) {
+    q.set("from", String(range.from));
+    q.set("to", String(range.to));
+  }
+  const query = q.size > 0 ? `?${q}` : "";
   const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
   return events as eventWithTime[];

@@ -1,9 +1,10 @@
 import { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
-import { fetchEvents, fetchSession, type Session, type SessionRef } from "./api";
+import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef } from "./api";
 import { Controls, type Marker } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
+import { type Segment, segments, startFor } from "./segments";
 import { Stage } from "./stage";
 import { Tabs } from "./tabs";
 import { windowsOverlap } from "./windows";
@@ -13,10 +14,30 @@ export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" |
 // Player replays one session inside the page's #player element. Its state
 // is mirrored on the element as data-state and data-time (ms from the start
 // of the replay) for tests and assistive tech.
+//
+// It reads the session's chunk index first and fetches the events a
+// segment (a chunk) at a time: the one it needs to show a moment (the first
+// for a fresh open) and then, in the background, the ones after it, which
+// it appends to the running Replayer. A seek to a moment not fetched yet
+// builds a new Replayer from the segment that starts with a full snapshot
+// before it.
 export class Player {
   replayer: Replayer | null = null;
   private state: PlayerState = "loading";
   private total = 0;
+  private chunks: Chunk[] = [];
+  private segs: Segment[] = [];
+  private windowId: string | undefined;
+  // The replay's first event (ms since the epoch, the recording's time);
+  // offsets of the replay count from it.
+  private start = 0;
+  // Where the current Replayer's own clock starts, as a replay offset.
+  private shift = 0;
+  // Segments loaded into the current Replayer: [loadedFrom, loadedTo).
+  private loadedFrom = 0;
+  private loadedTo = 0;
+  // Playing reached the end of what is loaded: play on once more comes.
+  private waiting = false;
   // Offset of the first thing to see: rrweb snapshots a page once it has
   // loaded, so the events before (DOMContentLoaded, load) show nothing.
   private firstFrame = 0;
@@ -51,7 +72,7 @@ export class Player {
   async load(): Promise<void> {
     this.setState("loading");
     try {
-      this.session = await fetchSession(this.ref);
+      [this.session, this.chunks] = await Promise.all([fetchSession(this.ref), fetchChunks(this.ref)]);
       const windows = [...this.session.windows].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       if (windows.length > 1 && windowsOverlap(windows)) {
         this.tabs = new Tabs(windows, Date.parse(this.session.start), (id) => void this.show(id));
@@ -73,35 +94,62 @@ export class Player {
   play(): void {
     const r = this.replayer;
     if (!r || this.state === "loading" || this.state === "error" || this.state === "playing") return;
-    const at = r.getCurrentTime();
+    const at = this.now();
     // Play after the end starts over.
-    r.play(this.state === "ended" || at >= this.total ? 0 : at);
-    this.setState("playing");
-    this.tick();
+    this.goTo(this.state === "ended" || at >= this.total ? 0 : at, true);
   }
 
   pause(): void {
     const r = this.replayer;
     if (!r || this.state !== "playing") return;
     r.pause();
+    this.waiting = false;
     this.setState("paused");
-    this.setTime(r.getCurrentTime());
+    this.setTime(this.now());
   }
 
   seek(ms: number): void {
-    const r = this.replayer;
-    if (!r || this.state === "loading" || this.state === "error") return;
+    if (!this.replayer || this.state === "loading" || this.state === "error") return;
     const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
-    if (this.state === "playing") {
-      r.play(at);
-    } else {
-      // rrweb applies the events strictly before the offset, so a seek to
-      // the end goes 1 ms past it to show the final state too; that
-      // reaches the last event, which ends the replay (see finish).
-      r.pause(at >= this.total ? this.total + 1 : at);
-      this.setState("paused");
+    this.goTo(at, this.state === "playing");
+  }
+
+  // The replay's time: the Replayer's clock moved to the replay's.
+  private now(): number {
+    return (this.replayer?.getCurrentTime() ?? 0) + this.shift;
+  }
+
+  // goTo shows the replay at offset at, playing or paused, from the
+  // Replayer in hand when it holds that moment, else from a new one.
+  private goTo(at: number, play: boolean): void {
+    const r = this.replayer;
+    if (!r) return;
+    const t = this.start + at;
+    const all = this.loadedTo === this.segs.length;
+    if (t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to)) {
+      this.waiting = false;
+      if (play) {
+        r.play(at - this.shift);
+        this.setState("playing");
+        this.tick();
+      } else {
+        // rrweb applies the events strictly before the offset, so a seek
+        // to the end goes 1 ms past it to show the final state too; that
+        // reaches the last event, which ends the replay (see finish).
+        r.pause(at >= this.total ? this.total + 1 - this.shift : at - this.shift);
+        this.setState("paused");
+      }
+      this.setTime(at);
+      return;
     }
+    const { at: seg, from } = startFor(this.segs, t);
+    const generation = ++this.generation;
+    this.dropReplayer();
+    this.setState("loading");
     this.setTime(at);
+    this.open(generation, from, seg, at, play).catch((err) => {
+      if (generation === this.generation) this.fail(err);
+    });
   }
 
   setSpeed(n: number): void {
@@ -111,24 +159,78 @@ export class Player {
     this.controls.setSpeed(n);
   }
 
-  // Builds a Replayer for one window, or for the whole session when
-  // windowId is undefined.
+  // Shows one window, or the whole session when windowId is undefined,
+  // from its start.
   private async show(windowId: string | undefined): Promise<void> {
     const generation = ++this.generation;
     this.teardown();
     this.tabs?.select(windowId ?? "");
     this.setState("loading");
     try {
-      const events = await fetchEvents(this.ref, windowId);
-      if (generation !== this.generation) return;
-      if (events.length < 2) throw new Error("This session has no recorded events to replay yet.");
-      this.build(events, windowId);
+      const chunks = windowId === undefined ? this.chunks : this.chunks.filter((c) => c.window === windowId);
+      if (chunks.reduce((n, c) => n + c.events, 0) < 2) {
+        throw new Error("This session has no recorded events to replay yet.");
+      }
+      this.windowId = windowId;
+      this.segs = segments(chunks);
+      this.start = this.segs[0].from;
+      this.total = this.segs[this.segs.length - 1].to - 1 - this.start;
+      this.controls.setTotal(this.total);
+      this.controls.setMarkers(this.markers(this.start, windowId));
+      await this.open(generation, 0, 0, undefined, false);
     } catch (err) {
       if (generation === this.generation) this.fail(err);
     }
   }
 
-  private build(events: eventWithTime[], windowId: string | undefined): void {
+  // open fetches segments from to at and builds a Replayer of them that
+  // shows offset at (the first frame when undefined), then fetches the
+  // segments after them in the background.
+  private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
+    const events = await fetchEvents(this.ref, this.windowId, { from: this.segs[from].from, to: this.segs[at].to });
+    if (generation !== this.generation) return;
+    if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
+    this.build(events);
+    this.loadedFrom = from;
+    this.loadedTo = at + 1;
+    const r = this.replayer!;
+    if (offset === undefined) {
+      // Draws the first frame; a new Replayer shows nothing until asked.
+      r.pause(this.firstFrame - this.shift);
+      this.setTime(this.firstFrame);
+      this.setState("ready");
+      performance.mark("playhead:first-frame");
+    } else {
+      this.setState("paused");
+      this.goTo(offset, play);
+    }
+    void this.fetchRest(generation);
+  }
+
+  // fetchRest appends the segments after those loaded, one at a time.
+  private async fetchRest(generation: number): Promise<void> {
+    try {
+      while (this.loadedTo < this.segs.length) {
+        const seg = this.segs[this.loadedTo];
+        const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
+        const r = this.replayer;
+        if (generation !== this.generation || !r) return;
+        for (const e of events) r.addEvent(e);
+        this.loadedTo++;
+        if (this.waiting) {
+          // rrweb takes added events in a microtask.
+          await Promise.resolve();
+          if (generation !== this.generation || !this.waiting) return;
+          this.waiting = false;
+          r.play(r.getCurrentTime());
+        }
+      }
+    } catch (err) {
+      if (generation === this.generation) this.fail(err);
+    }
+  }
+
+  private build(events: eventWithTime[]): void {
     const r = new Replayer(events, {
       root: this.stage.element,
       speed: this.speed,
@@ -146,30 +248,30 @@ export class Player {
       insertStyleRules: [".playhead-block { background: currentColor }"],
     });
     this.replayer = r;
+    this.shift = events[0].timestamp - this.start;
     r.on("resize", (d) => {
       const { width, height } = d as { width: number; height: number };
       this.stage.setViewport(width, height);
     });
     r.on("finish", () => {
       if (this.replayer !== r) return;
+      if (this.loadedTo < this.segs.length) {
+        // The end of what is fetched, not of the replay: go on once the
+        // next segment is in.
+        if (this.state === "playing") this.waiting = true;
+        return;
+      }
       // finish also fires shortly after a seek has applied the last event;
       // by then the viewer may have seeked elsewhere.
-      if (this.state === "playing" || r.getCurrentTime() >= this.total) {
+      if (this.state === "playing" || this.now() >= this.total) {
         this.setTime(this.total);
         this.setState("ended");
       }
     });
     this.stage.attach(r.wrapper);
-
-    const meta = r.getMetaData();
-    this.total = meta.totalTime;
-    this.firstFrame = Math.min(this.total, firstFrame(events));
-    this.controls.setTotal(this.total);
-    this.controls.setMarkers(this.markers(meta.startTime, windowId));
-    // Draws the first frame; a new Replayer shows nothing until asked.
-    r.pause(this.firstFrame);
-    this.setTime(this.firstFrame);
-    this.setState("ready");
+    if (this.loadedTo === 0 || this.firstFrame === 0) {
+      this.firstFrame = Math.min(this.total, firstFrame(events) + this.shift);
+    }
   }
 
   // start is the replay's first event, in the recording's time; page views
@@ -182,8 +284,9 @@ export class Player {
       .map((v) => ({ offset: Date.parse(v.start) - shift - start, label: v.url }));
   }
 
-  private teardown(): void {
+  private dropReplayer(): void {
     cancelAnimationFrame(this.frame);
+    this.waiting = false;
     const r = this.replayer;
     this.replayer = null;
     if (r) {
@@ -193,8 +296,13 @@ export class Player {
         // Already gone; nothing to free.
       }
     }
+  }
+
+  private teardown(): void {
+    this.dropReplayer();
     this.total = 0;
     this.firstFrame = 0;
+    this.loadedFrom = this.loadedTo = 0;
     this.controls.setTotal(0);
     this.controls.setMarkers([]);
     this.setTime(0);
@@ -206,7 +314,7 @@ export class Player {
     const step = () => {
       const r = this.replayer;
       if (!r || this.state !== "playing") return;
-      this.setTime(Math.min(this.total, r.getCurrentTime()));
+      this.setTime(Math.min(this.total, this.now()));
       this.frame = requestAnimationFrame(step);
     };
     step();

@@ -1,0 +1,119 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+
+	"github.com/playhead/playhead/internal/server"
+	"github.com/playhead/playhead/internal/server/servertest"
+	"github.com/playhead/playhead/internal/synth"
+)
+
+// eventsCeiling is the most heap one events request may take on top of
+// what the server held before it, whatever the session's length
+// (docs/api.md).
+const eventsCeiling = 32 << 20
+
+// BenchmarkSessionEvents serves the whole events of generated sessions of
+// 1, 60 and 180 minutes, compacted into chunks, and reports the peak heap
+// each request adds, with the collector running all the time (GOGC=2) so
+// that the heap in use is what the request holds: it must not grow with
+// the session. With the default GOGC the heap peaks higher, at the
+// collector's goal, which follows what is live.
+//
+//	go test -run '^$' -bench SessionEvents -benchtime 3x ./internal/server
+func BenchmarkSessionEvents(b *testing.B) {
+	cfg := server.DefaultConfig()
+	cfg.Addr, cfg.Data = "127.0.0.1:0", b.TempDir()
+	cfg.Ingest.RateClient.Per = 0
+	// Live sessions are compacted a few pages at a time, the rest once
+	// they have been quiet for 5 s.
+	cfg.CompactQuiet, cfg.CompactEvery = 5*time.Second, 200*time.Millisecond
+	base, stop := runServer(b, cfg)
+	defer stop()
+	project := newProject(b, cfg.Data)
+	lengths := []int{1, 60, 180}
+	for _, minutes := range lengths {
+		id := fmt.Sprintf("s%d", minutes)
+		if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, id, uint64(minutes), minutes, 1795000000000); err != nil {
+			b.Fatal(err)
+		}
+		waitCompacted(b, sessionURL(base, project.ID, id))
+	}
+	peaks := map[int]uint64{}
+	sizes := map[int]int64{}
+	for b.Loop() {
+		for _, minutes := range lengths {
+			// Collecting all the time, the heap in use is what is live.
+			gc := debug.SetGCPercent(2)
+			runtime.GC()
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			before := m.HeapInuse
+			peak := samplePeakHeap()
+			req, _ := http.NewRequest("GET", sessionURL(base, project.ID, fmt.Sprintf("s%d", minutes))+"/events", nil)
+			req.Header.Set("Accept-Encoding", "identity")
+			req.Header.Set("Authorization", "Bearer "+servertest.Token(base))
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				b.Fatalf("events of %d minutes: %d %v", minutes, resp.StatusCode, err)
+			}
+			p := peak()
+			debug.SetGCPercent(gc)
+			peaks[minutes] = max(peaks[minutes], max(p, before)-before)
+			sizes[minutes] = n
+		}
+	}
+	for _, minutes := range lengths {
+		b.ReportMetric(float64(peaks[minutes])/(1<<20), fmt.Sprintf("MiB-heap-%dmin", minutes))
+		b.ReportMetric(float64(sizes[minutes])/(1<<20), fmt.Sprintf("MiB-answer-%dmin", minutes))
+		if peaks[minutes] > eventsCeiling {
+			b.Errorf("serving %d minutes took %d MiB of heap, over the ceiling of %d MiB", minutes, peaks[minutes]>>20, eventsCeiling>>20)
+		}
+	}
+}
+
+// waitCompacted waits until nothing of the session waits for compaction.
+func waitCompacted(b *testing.B, url string) {
+	b.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var index struct {
+			Chunks []struct {
+				Pending bool `json:"pending"`
+			} `json:"chunks"`
+		}
+		resp, err := servertest.Get(url + "/chunks")
+		if err != nil {
+			b.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&index)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pending := len(index.Chunks) == 0
+		for _, c := range index.Chunks {
+			pending = pending || c.Pending
+		}
+		if !pending {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s not compacted within 5 minutes", url)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
