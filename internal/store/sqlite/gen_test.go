@@ -85,7 +85,6 @@ type genSession struct {
 	counts               map[string]int
 	score                store.Score
 	words                []string
-	live                 bool
 	vw, vh               int
 }
 
