@@ -288,3 +288,21 @@ func projectSwitch(ctx context.Context, env *Env, verb string, args []string) er
 	fmt.Fprintf(env.Stdout, "Recording is %sd for the project; running servers follow within 10 seconds.\n", verb)
 	return nil
 }
+
+// openProject opens the data folder and finds the project whose ingest key
+// is key; the caller closes the store.
+func openProject(ctx context.Context, data, key string) (*sqlite.Store, store.Project, error) {
+	st, err := sqlite.Open(ctx, data)
+	if err != nil {
+		return nil, store.Project{}, err
+	}
+	p, err := st.ProjectByKey(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		err = fmt.Errorf("no project has the key %q", key)
+	}
+	if err != nil {
+		st.Close()
+		return nil, store.Project{}, err
+	}
+	return st, p, nil
+}

@@ -111,18 +111,11 @@ func goalList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, p, err := openProject(ctx, *data, key)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := st.ProjectByKey(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no project has the key %q", key)
-	}
-	if err != nil {
-		return err
-	}
 	goals, err := st.Goals(ctx, p.ID)
 	if err != nil {
 		return err

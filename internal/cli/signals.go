@@ -3,13 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/playhead/playhead/internal/signals"
-	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // threshold is one of signals.Config's, as a flag of `project signals`.
@@ -52,18 +49,11 @@ func projectSignals(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, p, err := openProject(ctx, *data, key)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	p, err := st.ProjectByKey(ctx, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no project has the key %q", key)
-	}
-	if err != nil {
-		return err
-	}
 	cfg := signals.DefaultConfig
 	stored, ok, err := st.Setting(ctx, signals.SettingName(p.ID))
 	if err != nil {
