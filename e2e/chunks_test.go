@@ -58,7 +58,7 @@ func TestReplayCompactedSession(t *testing.T) {
 	}
 	start, end := chunks[0].Start, chunks[len(chunks)-1].End
 	page := fmt.Sprintf("%s/projects/%d/sessions/long", base, project.ID)
-	dom := `(() => { const d = document.querySelector('#player iframe').contentDocument; return d && d.body ? d.body.innerHTML : '' })()`
+	dom := `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; return d && d.body ? d.body.innerHTML : '' })()`
 
 	ctx := browser(t)
 	signIn(t, ctx, base)

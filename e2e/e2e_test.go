@@ -184,6 +184,13 @@ func play(t *testing.T, ctx context.Context, base string, s session) {
 // replayed evaluates js against the document inside the player's iframe.
 func replayed[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
+	// A seek past the chunks loaded rebuilds the replay: wait for its
+	// frame to be back.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`!!document.querySelector('#player iframe') && document.querySelector('#player').dataset.state !== 'loading'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the replay's frame: %v", err)
+	}
 	return eval[T](t, ctx, `(() => { const doc = document.querySelector('#player iframe').contentDocument; return `+js+` })()`)
 }
 
