@@ -195,24 +195,38 @@ const projectUsage = `Usage:
   playhead project goal remove KEY NAME [--data DIR]`
 
 func project(ctx context.Context, env *Env, args []string) error {
+	return verbs{
+		"create": projectCreate,
+		"disable": func(ctx context.Context, env *Env, args []string) error {
+			return projectSwitch(ctx, env, "disable", args)
+		},
+		"enable": func(ctx context.Context, env *Env, args []string) error {
+			return projectSwitch(ctx, env, "enable", args)
+		},
+		"signals": projectSignals,
+		"goal":    projectGoal,
+	}.run(ctx, env, "project", projectUsage, args)
+}
+
+// verbs are the subcommands of a command such as project or user.
+type verbs map[string]func(ctx context.Context, env *Env, args []string) error
+
+// run runs the verb args[0] of the command called name, whose usage text
+// is usage.
+func (v verbs) run(ctx context.Context, env *Env, name, usage string, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, projectUsage)
+		fmt.Fprintln(env.Stderr, usage)
 		return errUsage
 	}
 	switch args[0] {
-	case "create":
-		return projectCreate(ctx, env, args[1:])
-	case "disable", "enable":
-		return projectSwitch(ctx, env, args[0], args[1:])
-	case "signals":
-		return projectSignals(ctx, env, args[1:])
-	case "goal":
-		return projectGoal(ctx, env, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, projectUsage)
+		fmt.Fprintln(env.Stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(env.Stderr, "playhead project: unknown command %q\n%s\n", args[0], projectUsage)
+	if f, ok := v[args[0]]; ok {
+		return f(ctx, env, args[1:])
+	}
+	fmt.Fprintf(env.Stderr, "playhead %s: unknown command %q\n%s\n", name, args[0], usage)
 	return errUsage
 }
 

@@ -21,23 +21,7 @@ tracking the custom event NAME. --intent is a glob of pages that show a
 visitor meant to reach it; a URL goal has its own folder by default.`
 
 func projectGoal(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, goalUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "add":
-		return goalAdd(ctx, env, args[1:])
-	case "list":
-		return goalList(ctx, env, args[1:])
-	case "remove":
-		return goalRemove(ctx, env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, goalUsage)
-		return nil
-	}
-	fmt.Fprintf(env.Stderr, "playhead project goal: unknown command %q\n%s\n", args[0], goalUsage)
-	return errUsage
+	return verbs{"add": goalAdd, "list": goalList, "remove": goalRemove}.run(ctx, env, "project goal", goalUsage, args)
 }
 
 // parsePositional parses flags given before, between or after n

@@ -31,21 +31,7 @@ const userUsage = `Usage:
   playhead user password EMAIL [--data DIR]                                  (sets a new password; signs them out)`
 
 func user(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, userUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return userCreate(ctx, env, args[1:])
-	case "password":
-		return userPassword(ctx, env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, userUsage)
-		return nil
-	}
-	fmt.Fprintf(env.Stderr, "playhead user: unknown command %q\n%s\n", args[0], userUsage)
-	return errUsage
+	return verbs{"create": userCreate, "password": userPassword}.run(ctx, env, "user", userUsage, args)
 }
 
 // readPassword reads a password: prompted for twice without echo on a
@@ -160,23 +146,7 @@ const tokenUsage = `Usage:
   playhead token revoke ID [--data DIR]`
 
 func token(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, tokenUsage)
-		return errUsage
-	}
-	switch args[0] {
-	case "create":
-		return tokenCreate(ctx, env, args[1:])
-	case "list":
-		return tokenList(ctx, env, args[1:])
-	case "revoke":
-		return tokenRevoke(ctx, env, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, tokenUsage)
-		return nil
-	}
-	fmt.Fprintf(env.Stderr, "playhead token: unknown command %q\n%s\n", args[0], tokenUsage)
-	return errUsage
+	return verbs{"create": tokenCreate, "list": tokenList, "revoke": tokenRevoke}.run(ctx, env, "token", tokenUsage, args)
 }
 
 func tokenCreate(ctx context.Context, env *Env, args []string) error {
