@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -34,7 +33,7 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 		if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, id, uint64(minutes), minutes, time.Now().Add(-4*time.Hour).UnixMilli()); err != nil {
 			b.Fatal(err)
 		}
-		totals[minutes] = waitChunked(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, project.ID, id))
+		totals[minutes] = servertest.WaitCompacted(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, project.ID, id))
 	}
 	ctx := browser(b)
 	signIn(b, ctx, base)
@@ -73,43 +72,5 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 	for _, minutes := range lengths {
 		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
 		b.ReportMetric(seek[minutes]/float64(n), fmt.Sprintf("ms-seek-90%%-%dmin", minutes))
-	}
-}
-
-// waitChunked waits until the session is wholly compacted and returns its
-// length in ms, from its chunk index.
-func waitChunked(b *testing.B, url string) int64 {
-	b.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		var index struct {
-			Chunks []struct {
-				Pending bool  `json:"pending"`
-				Start   int64 `json:"start_ms"`
-				End     int64 `json:"end_ms"`
-			} `json:"chunks"`
-		}
-		resp, err := servertest.Get(url + "/chunks")
-		if err != nil {
-			b.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&index)
-		resp.Body.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		pending := len(index.Chunks) == 0
-		var start, end int64 = 1 << 62, 0
-		for _, c := range index.Chunks {
-			pending = pending || c.Pending
-			start, end = min(start, c.Start), max(end, c.End)
-		}
-		if !pending {
-			return end - start
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s not compacted within 5 minutes", url)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

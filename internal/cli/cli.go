@@ -111,6 +111,11 @@ func flagSet(env *Env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// dataFlag adds the --data flag of the commands that work on a data folder.
+func dataFlag(fs *flag.FlagSet, env *Env) *string {
+	return fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+}
+
 // envDefault returns the environment variable's value, or def.
 func envDefault(env *Env, name, def string) string {
 	if v := env.Getenv(name); v != "" {
@@ -252,7 +257,7 @@ func parseWithName(fs *flag.FlagSet, args []string) (string, error) {
 
 func projectCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project create", "playhead project create NAME [--data DIR] [--origin URL]...")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	var origins originsFlag
 	fs.Var(&origins, "origin", "a page origin allowed to send recordings, like https://shop.example (repeatable; none allows any)")
 	name, err := parseWithName(fs, args)
@@ -282,7 +287,7 @@ func projectCreate(ctx context.Context, env *Env, args []string) error {
 
 func projectSwitch(ctx context.Context, env *Env, verb string, args []string) error {
 	fs := flagSet(env, "project "+verb, "playhead project "+verb+" KEY [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	key, err := parseWithName(fs, args)
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ func parsePositional(fs *flag.FlagSet, args []string, n int) ([]string, error) {
 
 func goalAdd(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project goal add", "playhead project goal add KEY NAME (--url GLOB | --event NAME) [--intent GLOB] [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	url := fs.String("url", "", "reached by visiting a page whose URL matches this glob (* any run of characters, ? any one)")
 	event := fs.String("event", "", "reached when the site tracks this custom event")
 	intent := fs.String("intent", "", "a glob of pages that show a visitor meant to reach the goal")
@@ -90,7 +90,7 @@ func describeGoal(g store.Goal) string {
 
 func goalList(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project goal list", "playhead project goal list KEY [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	key, err := parseWithName(fs, args)
 	if err != nil {
 		return err
@@ -112,7 +112,7 @@ func goalList(ctx context.Context, env *Env, args []string) error {
 
 func goalRemove(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project goal remove", "playhead project goal remove KEY NAME [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	pos, err := parsePositional(fs, args, 2)
 	if err != nil {
 		return err

@@ -40,7 +40,7 @@ var thresholds = []threshold{
 // projectSignals shows a project's signal thresholds, changing those given.
 func projectSignals(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "project signals", "playhead project signals KEY [--data DIR] [--THRESHOLD VALUE]...")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	var given signals.Config
 	for _, t := range thresholds {
 		fs.Var(t.value(&given), t.name, t.usage)

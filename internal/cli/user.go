@@ -68,7 +68,7 @@ func readPassword(env *Env) (string, error) {
 
 func userCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "user create", "playhead user create EMAIL [--role ROLE] [--data DIR]  (password from standard input, or prompted)")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	role := fs.String("role", "member", "owner, admin, member or viewer")
 	email, err := parseWithName(fs, args)
 	if err != nil {
@@ -82,11 +82,7 @@ func userCreate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "--role %q: want owner, admin, member or viewer\n", *role)
 		return errUsage
 	}
-	pw, err := readPassword(env)
-	if err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(ctx, pw)
+	hash, err := readPasswordHash(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -108,7 +104,7 @@ func userCreate(ctx context.Context, env *Env, args []string) error {
 
 func userPassword(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "user password", "playhead user password EMAIL [--data DIR]  (password from standard input, or prompted)")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	email, err := parseWithName(fs, args)
 	if err != nil {
 		return err
@@ -125,11 +121,7 @@ func userPassword(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, err := readPassword(env)
-	if err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(ctx, pw)
+	hash, err := readPasswordHash(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -151,7 +143,7 @@ func token(ctx context.Context, env *Env, args []string) error {
 
 func tokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "token create", "playhead token create NAME [--scope read|write|admin] [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	scope := fs.String("scope", "read", "read, write or admin")
 	name, err := parseWithName(fs, args)
 	if err != nil {
@@ -177,7 +169,7 @@ func tokenCreate(ctx context.Context, env *Env, args []string) error {
 
 func tokenList(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "token list", "playhead token list [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -202,7 +194,7 @@ func tokenList(ctx context.Context, env *Env, args []string) error {
 
 func tokenRevoke(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "token revoke", "playhead token revoke ID [--data DIR]")
-	data := fs.String("data", envDefault(env, "PLAYHEAD_DATA", defaultData), "data folder (env PLAYHEAD_DATA)")
+	data := dataFlag(fs, env)
 	idArg, err := parseWithName(fs, args)
 	if err != nil {
 		return err
@@ -224,4 +216,13 @@ func tokenRevoke(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "Revoked token %d.\n", id)
 	return nil
+}
+
+// readPasswordHash reads a password as readPassword does and hashes it.
+func readPasswordHash(ctx context.Context, env *Env) (string, error) {
+	pw, err := readPassword(env)
+	if err != nil {
+		return "", err
+	}
+	return auth.HashPassword(ctx, pw)
 }

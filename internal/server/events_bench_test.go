@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,7 +44,7 @@ func BenchmarkSessionEvents(b *testing.B) {
 		if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, id, uint64(minutes), minutes, 1795000000000); err != nil {
 			b.Fatal(err)
 		}
-		waitCompacted(b, sessionURL(base, project.ID, id))
+		servertest.WaitCompacted(b, sessionURL(base, project.ID, id))
 	}
 	peaks := map[int]uint64{}
 	sizes := map[int]int64{}
@@ -82,38 +81,5 @@ func BenchmarkSessionEvents(b *testing.B) {
 		if peaks[minutes] > eventsCeiling {
 			b.Errorf("serving %d minutes took %d MiB of heap, over the ceiling of %d MiB", minutes, peaks[minutes]>>20, eventsCeiling>>20)
 		}
-	}
-}
-
-// waitCompacted waits until nothing of the session waits for compaction.
-func waitCompacted(b *testing.B, url string) {
-	b.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		var index struct {
-			Chunks []struct {
-				Pending bool `json:"pending"`
-			} `json:"chunks"`
-		}
-		resp, err := servertest.Get(url + "/chunks")
-		if err != nil {
-			b.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&index)
-		resp.Body.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
-		pending := len(index.Chunks) == 0
-		for _, c := range index.Chunks {
-			pending = pending || c.Pending
-		}
-		if !pending {
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%s not compacted within 5 minutes", url)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

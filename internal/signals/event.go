@@ -202,39 +202,36 @@ func parseEvent(w wireEvent) (Event, bool) {
 			return e, false
 		}
 		e.Tag = c.Tag
-		var dst any
+		ok := true
 		switch c.Tag {
 		case tagPage:
-			e.Page = new(PagePayload)
-			dst = e.Page
+			e.Page, ok = payload[PagePayload](c.Payload)
 		case tagError:
-			e.Error = new(ErrorPayload)
-			dst = e.Error
+			e.Error, ok = payload[ErrorPayload](c.Payload)
 		case tagRequest:
-			e.Request = new(RequestPayload)
-			dst = e.Request
+			e.Request, ok = payload[RequestPayload](c.Payload)
 		case tagVital:
-			e.Vital = new(VitalPayload)
-			dst = e.Vital
+			e.Vital, ok = payload[VitalPayload](c.Payload)
 		case tagIdentify:
-			e.Identify = new(IdentifyPayload)
-			dst = e.Identify
+			e.Identify, ok = payload[IdentifyPayload](c.Payload)
 		case tagTrack:
-			e.Track = new(TrackPayload)
-			dst = e.Track
+			e.Track, ok = payload[TrackPayload](c.Payload)
 		case tagDevice:
-			e.Device = new(DevicePayload)
-			dst = e.Device
-		default:
-			return e, true
+			e.Device, ok = payload[DevicePayload](c.Payload)
 		}
-		if json.Unmarshal(c.Payload, dst) != nil {
+		if !ok {
 			return Event{}, false
 		}
 	case typeIncremental:
 		return parseIncremental(e, w.Data)
 	}
 	return e, true
+}
+
+// payload decodes a custom event's payload.
+func payload[T any](raw json.RawMessage) (*T, bool) {
+	p := new(T)
+	return p, json.Unmarshal(raw, p) == nil
 }
 
 func parseIncremental(e Event, data json.RawMessage) (Event, bool) {

@@ -5,8 +5,10 @@ package servertest
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
@@ -89,4 +91,43 @@ func Project(t testing.TB, data string, origins ...string) store.Project {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// WaitCompacted waits, five minutes at most, until nothing of the session
+// at url (its API path) waits for compaction, and returns the length of
+// its recording in ms, from its chunk index.
+func WaitCompacted(t testing.TB, url string) int64 {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		var index struct {
+			Chunks []struct {
+				Pending bool  `json:"pending"`
+				Start   int64 `json:"start_ms"`
+				End     int64 `json:"end_ms"`
+			} `json:"chunks"`
+		}
+		resp, err := Get(url + "/chunks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&index)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := len(index.Chunks) == 0
+		var start, end int64 = 1 << 62, 0
+		for _, c := range index.Chunks {
+			pending = pending || c.Pending
+			start, end = min(start, c.Start), max(end, c.End)
+		}
+		if !pending {
+			return end - start
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not compacted within 5 minutes", url)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
