@@ -103,6 +103,58 @@ type Project struct {
 	Origins []string // allowed page origins; empty allows any
 	Enabled bool
 	Created time.Time
+	// Deleted is when the project was deleted; zero while it exists. A
+	// deleted project takes no batches and is listed nowhere; its data is
+	// erased in the background, then its row.
+	Deleted time.Time
+	ProjectSettings
+}
+
+// ProjectSettings is what a project's owner tunes.
+type ProjectSettings struct {
+	// RetentionDays is how long sessions are kept after they end; 0 keeps
+	// them until they are deleted.
+	RetentionDays int
+	// SampleRate is the share of visitors' sessions recorded, 0 to 1.
+	SampleRate float64
+	// Recorder holds the privacy and capture options given to the
+	// recorder on the project's pages.
+	Recorder RecorderSettings
+	// Quota bounds what the project's key may send: beyond it ingest
+	// answers 429. 0 is no bound.
+	Quota Quota
+}
+
+// DefaultProjectSettings are those of a new project.
+var DefaultProjectSettings = ProjectSettings{SampleRate: 1}
+
+// RecorderSettings are the recorder's options a project sets for all its
+// pages (docs/recorder.md names them); nil or empty leaves the
+// recorder's default.
+type RecorderSettings struct {
+	MaskAllText bool     `json:"maskAllText,omitempty"`
+	ScrubEmails bool     `json:"scrubEmails,omitempty"`
+	AllowParams []string `json:"allowParams,omitempty"`
+	MaskPaths   []string `json:"maskPaths,omitempty"`
+	Network     *bool    `json:"network,omitempty"`
+	Console     *bool    `json:"console,omitempty"`
+}
+
+// Quota is a project's bound on ingest.
+type Quota struct {
+	BatchesPerMinute int
+	BytesPerDay      int64
+}
+
+// AuditEntry is one line of the audit log: who did what to what, when.
+type AuditEntry struct {
+	ID      int64
+	At      time.Time
+	Actor   string // the user's e-mail, "token NAME", "cli" or "system"
+	Action  string // a dotted verb such as "session.delete" or "login"
+	Project int64  // 0 when not about one project
+	Target  string // what was acted on: a session id, a user's e-mail, …
+	Detail  string
 }
 
 // Session is one visitor in one browser across pages and tabs of a site.

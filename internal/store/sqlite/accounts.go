@@ -550,37 +550,6 @@ func (s *Store) SetUserProjects(ctx context.Context, user int64, projects []int6
 	return tx.Commit()
 }
 
-// Projects lists every project by id.
-func (s *Store) Projects(ctx context.Context) (_ []store.Project, err error) {
-	defer s.check(&err)
-	rows, err := s.read.QueryContext(ctx, `SELECT id FROM projects ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list projects: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list projects: %w", err)
-	}
-	out := make([]store.Project, 0, len(ids))
-	for _, id := range ids {
-		p, err := s.ProjectByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // CreateShare records a share link by its hash.
 func (s *Store) CreateShare(ctx context.Context, sh store.Share) (_ store.Share, err error) {
 	defer s.check(&err)

@@ -103,6 +103,25 @@ var logMigrations = []string{
 		key       TEXT NOT NULL,
 		PRIMARY KEY (project, session, window, ord)
 	);`,
+	`-- Project settings (store.ProjectSettings), and deletion: a deleted
+	-- project keeps its row until its data is erased.
+	ALTER TABLE projects ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE projects ADD COLUMN sample_rate REAL NOT NULL DEFAULT 1;
+	ALTER TABLE projects ADD COLUMN recorder TEXT NOT NULL DEFAULT '{}';
+	ALTER TABLE projects ADD COLUMN quota_batches_minute INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE projects ADD COLUMN quota_bytes_day INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE projects ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+	-- Who did what, when: logins, invitations, role changes, key
+	-- rotations, share links, deletions.
+	CREATE TABLE audit (
+		id      INTEGER PRIMARY KEY,
+		at      INTEGER NOT NULL,
+		actor   TEXT NOT NULL,
+		action  TEXT NOT NULL,
+		project INTEGER NOT NULL DEFAULT 0,
+		target  TEXT NOT NULL DEFAULT '',
+		detail  TEXT NOT NULL DEFAULT ''
+	);`,
 }
 
 var indexMigrations = []string{
