@@ -84,6 +84,7 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions/{id}":        ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/events": ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/chunks": ProjectRead,
+	"GET /api/v1/projects/{project}/sessions/{id}/live":   ProjectRead,
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,

@@ -83,6 +83,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions/{id}":        {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s", p, sid), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}/events": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/events", p, sid), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}/chunks": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/chunks", p, sid), allowed: apiReadersA},
+		// An unreadable cursor: who may follow the session gets its 400
+		// at once rather than a stream.
+		"GET /api/v1/projects/{project}/sessions/{id}/live": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/live?cursor=%%25", p, sid), allowed: apiReadersA},
 
 		"GET /{$}":                              {path: "/", allowed: signedIn},
 		"GET /projects/{project}/sessions/{id}": {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},
