@@ -31,10 +31,14 @@ const (
 	// Signals is Playhead's recorder on a page made to show, and not
 	// show, what the signal detectors look for.
 	Signals = "playhead-signals"
+	// Struggle is Playhead's recorder on pages made for the detectors the
+	// signals fixture leaves out: thrashing, excessive scrolling, failed
+	// and slow requests, form abandonment, a slow page.
+	Struggle = "playhead-struggle"
 )
 
 // Names lists the recordings in a stable order.
-var Names = []string{DemoShop, TwoWindows, Signals}
+var Names = []string{DemoShop, TwoWindows, Signals, Struggle}
 
 // Window is the events of one browser window (tab), in timestamp order.
 // The file holds one window a line in this form.

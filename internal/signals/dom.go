@@ -279,6 +279,26 @@ func (d *dom) isSubmit(id int) bool {
 		(el.tag == "input" && (el.typ == "submit" || el.typ == "image"))
 }
 
+// isField tells whether id is a field one types into, where Enter sends
+// the form.
+func (d *dom) isField(id int) bool {
+	el := d.nodes[d.elementOf(id)]
+	if el == nil {
+		return false
+	}
+	switch el.tag {
+	case "textarea", "select":
+		return true
+	case "input":
+		switch el.typ {
+		case "submit", "button", "reset", "image", "hidden":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
 // selector names an element for people: its tag, id and first classes,
 // under up to three ancestors, stopping at one with an id.
 func (d *dom) selector(id int) string {

@@ -16,7 +16,12 @@ const enterSubmit = 2 * time.Second
 // form abandonment; sending it more than Config.SlowForm after the first
 // input is a slow form. A form is sent by a click on its submit control
 // (any button, for fields outside a form) or by a page change right after
-// typing (Enter).
+// typing (Enter) with the focus still in a field.
+//
+// The recorder sends a field's value when the field loses focus, so the
+// last input event comes just before the click that takes the visitor
+// elsewhere: a click on anything but a field after typing says the page
+// change that follows was not Enter.
 type forms struct {
 	pages     int // pages of the window seen so far
 	form      int // the form typed into; -1 for fields outside any form
@@ -24,12 +29,13 @@ type forms struct {
 	url       string
 	started   int64 // the first input, 0 before any
 	lastInput int64
+	away      bool // the last click since typing was not on a field
 	submitted bool
 }
 
 func (f *forms) observe(w *Window, e *Event) {
 	if n := len(w.pages); n != f.pages {
-		if f.started != 0 && !f.submitted && e.Timestamp-f.lastInput > enterSubmit.Milliseconds() {
+		if f.started != 0 && !f.submitted && (f.away || e.Timestamp-f.lastInput > enterSubmit.Milliseconds()) {
 			w.emit(f.abandoned(w))
 		}
 		*f = forms{pages: n}
@@ -50,6 +56,8 @@ func (f *forms) observe(w *Window, e *Event) {
 			s.URL, s.Value = f.url, float64(took)
 			w.emit(s)
 		}
+	case e.isClick() && f.started != 0:
+		f.away = !w.dom.isField(e.ID)
 	}
 }
 

@@ -73,6 +73,50 @@ func TestRecordedSignals(t *testing.T) {
 	}
 }
 
+// The struggle fixture, recorded in Chromium by Playhead's recorder, shows
+// each of the other detectors' signals once; its calm mouse move and
+// scroll come to nothing.
+func TestRecordedStruggle(t *testing.T) {
+	a := analyseRecording(t, recordings.Struggle)[0]
+	type found struct{ kind, page, selector string }
+	var got []found
+	for _, s := range a.Signals {
+		got = append(got, found{s.Kind, s.URL[strings.LastIndex(s.URL, "/")+1:], s.Selector})
+	}
+	want := []found{
+		{store.SignalThrashingCursor, "struggle.html", ""},
+		{store.SignalExcessiveScroll, "struggle.html", ""},
+		// "Load prices" answers 500; "Check stock" takes 3.5 s.
+		{store.SignalFailedRequest, "struggle.html", ""},
+		{store.SignalSlowRequest, "struggle.html", ""},
+		// City and postcode typed, then a link followed.
+		{store.SignalFormAbandon, "struggle.html", "form#finder"},
+		// The store's picture arrives after 4.5 s.
+		{store.SignalSlowPage, "struggle-b.html", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("signals %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("signal %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	byKind := map[string]store.Signal{}
+	for _, s := range a.Signals {
+		byKind[s.Kind] = s
+	}
+	if s := byKind[store.SignalFailedRequest]; s.Value != 500 || !strings.Contains(s.Detail, "/fixture/prices") {
+		t.Errorf("failed request %+v", s)
+	}
+	if s := byKind[store.SignalSlowRequest]; s.Value < 3500 || !strings.Contains(s.Detail, "/fixture/stock") {
+		t.Errorf("slow request %+v", s)
+	}
+	if s := byKind[store.SignalSlowPage]; s.Value < 4500 {
+		t.Errorf("slow page %+v, want LCP ≥ 4.5 s", s)
+	}
+}
+
 // The other recordings are ordinary visits: nothing to report.
 func TestRecordedVisitsAreQuiet(t *testing.T) {
 	for _, name := range []string{recordings.DemoShop, recordings.TwoWindows} {

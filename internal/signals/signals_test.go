@@ -193,6 +193,14 @@ func TestDetectors(t *testing.T) {
 		{"a form sent with Enter is no abandonment",
 			new(rec).open(0, shop).input(1000, 31).input(1200, 31).open(1800, shop+"thanks"),
 			""},
+		{"a link clicked right after typing abandons the form",
+			// The field's value is recorded as it loses focus, just ahead
+			// of the click.
+			new(rec).open(0, shop).input(1000, 31).click(1010, 51, 5, 5).open(1200, shop+"other"),
+			"form_abandon"},
+		{"Enter after clicking back into the field is no abandonment",
+			new(rec).open(0, shop).input(1000, 31).click(1010, 41, 5, 5).click(1500, 31, 5, 5).open(1800, shop+"thanks"),
+			""},
 		{"a form sent after three minutes is slow",
 			new(rec).open(0, shop).input(1000, 31).input(170000, 31).click(181000, 32, 5, 5).open(181500, shop+"thanks"),
 			"inactivity slow_form"},

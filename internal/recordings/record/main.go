@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"embed"
@@ -74,6 +75,7 @@ func run(ctx context.Context, out, only, rrwebJS, chromium string) error {
 		recordings.DemoShop:   func() ([]recordings.Window, error) { return recordDemoShop(ctx, base, col) },
 		recordings.TwoWindows: func() ([]recordings.Window, error) { return recordTwoWindows(ctx, base) },
 		recordings.Signals:    func() ([]recordings.Window, error) { return recordSignals(ctx, base, col) },
+		recordings.Struggle:   func() ([]recordings.Window, error) { return recordStruggle(ctx, base, col) },
 	}
 	if only != "" && walks[only] == nil {
 		return fmt.Errorf("no recording is named %q", only)
@@ -130,6 +132,21 @@ func serve(col *collector, rrweb []byte) (base string, shutdown func(), err erro
 		w.Write(rrweb)
 	})
 	mux.Handle("GET /site/", http.StripPrefix("/site", http.FileServerFS(pages)))
+	// The struggle fixture's backend: a request that fails, one that is
+	// slow, and an image that comes late.
+	mux.HandleFunc("GET /fixture/prices", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "price service down", http.StatusInternalServerError)
+	})
+	mux.HandleFunc("GET /fixture/stock", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3500 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"stock":3}`)
+	})
+	mux.HandleFunc("GET /fixture/hero.svg", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(4500 * time.Millisecond)
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Write(hero())
+	})
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -457,4 +474,88 @@ func recordSignals(ctx context.Context, base string, col *collector) ([]recordin
 		return nil, err
 	}
 	return col.oneWindow(ctx)
+}
+
+// shake moves the mouse back and forth strokes times across width pixels
+// around (x, y), a stroke every 200 ms: the 2.5 Hz shake of someone
+// impatient, far above the thrashing thresholds' speed and distance.
+func shake(x, y, width float64, strokes int) chromedp.Action[chromedp.Void] {
+	const steps = 8
+	var moves []chromedp.Action[chromedp.Void]
+	for i := 0; i < strokes; i++ {
+		from, to := x-width/2, x+width/2
+		if i%2 == 1 {
+			from, to = to, from
+		}
+		for j := 1; j <= steps; j++ {
+			moves = append(moves,
+				chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, from+(to-from)*float64(j)/steps, y),
+				chromedp.Sleep(25*time.Millisecond))
+		}
+	}
+	return chromedp.Steps(moves...)
+}
+
+// recordStruggle walks through the struggle fixture with Playhead's
+// recorder, doing what the other detectors look for, each once: the
+// cursor shaken (thrashing), the long page scrolled up and down in search
+// of something (excessive scrolling), a request that fails and one that
+// takes 3.5 s, a form typed into and left for another page unsent (form
+// abandonment), and that page's largest image coming after 4.5 s (a slow
+// LCP). A calm mouse move and a calm scroll come first, which must not
+// count.
+func recordStruggle(ctx context.Context, base string, col *collector) ([]recordings.Window, error) {
+	col.reset()
+	tab, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	scroll := func(y int) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`window.scrollTo(0, %d)`, y)), pause(400*time.Millisecond))
+	}
+	ready := void(chromedp.Poll[bool](`!!(window.playhead && window.playhead.sessionId)`))
+	err := chromedp.Do(tab,
+		chromedp.Navigate(base+"/site/struggle.html"),
+		ready,
+		wander(100, 100, 500, 300),
+		scroll(600),
+		pause(1500*time.Millisecond),
+		shake(640, 450, 300, 12),
+		pause(1500*time.Millisecond),
+		scroll(4000), scroll(0), scroll(4000), scroll(0), scroll(4000), scroll(0),
+		pause(1500*time.Millisecond),
+		chromedp.Click(chromedp.ID("prices")),
+		void(chromedp.Poll[bool](`document.getElementById("result").textContent !== ""`)),
+		chromedp.Click(chromedp.ID("stock")),
+		void(chromedp.Poll[bool](`document.getElementById("result").textContent === "In stock"`)),
+		chromedp.SendKeys(chromedp.ID("city"), "Lyon"),
+		chromedp.SendKeys(chromedp.ID("zip"), "69002"),
+		// Longer than a page change that follows Enter.
+		pause(3*time.Second),
+		chromedp.Click(chromedp.ID("to-b")),
+		chromedp.WaitVisible(chromedp.ID("hours")),
+		ready,
+		void(chromedp.Poll[bool](`document.getElementById("hero").complete`)),
+		pause(300*time.Millisecond),
+		// The first input after the load: the recorder reports LCP then.
+		chromedp.Click(chromedp.ID("hours")),
+		pause(500*time.Millisecond),
+		chromedp.Evaluate[chromedp.Void](`window.playhead.flush()`, chromedp.EvalAwaitPromise),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return col.oneWindow(ctx)
+}
+
+// hero is the struggle fixture's late image: many coloured circles, for
+// Chromium leaves images of little content (bytes per pixel) out of LCP.
+func hero() []byte {
+	var b bytes.Buffer
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360">`)
+	x := uint32(1)
+	next := func(n uint32) uint32 { x = x*1664525 + 1013904223; return x >> 8 % n }
+	for range 600 {
+		fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="%d" fill="#%06x"/>`, next(640), next(360), 4+next(30), next(1<<24))
+	}
+	b.WriteString(`</svg>`)
+	return b.Bytes()
 }
