@@ -38,9 +38,12 @@ func (st *analysisStatements) all() []stmtSQL {
 	}
 	return []stmtSQL{
 		{&st.findAnalysis, `SELECT wid FROM analysis WHERE sn = ? AND window = ?`},
-		{&st.insertAnalysis, `INSERT INTO analysis (sn, window, last_ts, active_ms, clicks, errors, failed_requests,
+		// wid: the session's number and the window's place in it
+		// (slotBits); a session's windows are never removed one by one.
+		{&st.insertAnalysis, `INSERT INTO analysis (wid, sn, window, last_ts, active_ms, clicks, errors, failed_requests,
 			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
+			VALUES ((?1 << ` + slotBits + `) + (SELECT count(*) FROM analysis WHERE sn = ?1),
+				?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
 		{&st.updateAnalysis, `UPDATE analysis SET last_ts = ?, active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
 			exit_url = ?, exit_ts = ?, viewport_w = ?, viewport_h = ?, user_id = ?, traits = ?, visits = ?, signals = ?,
 			counts = ? WHERE wid = ?`},

@@ -323,6 +323,13 @@ var indexMigrations = []string{
 	`-- Which session a window's text belongs to, without reading the
 	-- window's wide analysis row: free-text search maps every match.
 	CREATE INDEX analysis_owner ON analysis (wid, sn);`,
+	`-- A window's analysis and search rows are numbered by its session
+	-- (see slotBits), which makes a text match name its session. The index
+	-- is made anew from the log to number them so.
+	DROP INDEX analysis_owner;
+	DELETE FROM page_views; DELETE FROM windows; DELETE FROM custom_events; DELETE FROM traits;
+	DROP TABLE search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM processed;
+	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

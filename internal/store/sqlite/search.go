@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,10 +42,23 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	if !ok {
 		return store.SessionResults{}, &store.FilterError{Param: "sort", Message: fmt.Sprintf("unknown order %q", q.Sort)}
 	}
-	where, args, err := s.filterSQL(ctx, q.Filter, q.Sort == store.SortScore || q.Sort == store.SortLongest)
+	where, args, text, err := s.filterSQL(ctx, q.Filter, q.Sort == store.SortScore || q.Sort == store.SortLongest)
 	if err != nil {
 		return store.SessionResults{}, err
 	}
+	countSQL := `SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE ` + where + ` AND ` + text.cond() +
+		` LIMIT ` + strconv.Itoa(countCap+1) + `)`
+	countArgs := append(slices.Clone(args), text.args()...)
+	if text.common {
+		// Counting a common word's sessions by testing each session
+		// would read most of the index: the word's matches are read
+		// instead, in order, until there are enough.
+		countSQL = `SELECT count(*) FROM (SELECT DISTINCT s.n FROM (SELECT rowid >> ` + slotBits + ` AS n FROM search
+			WHERE search MATCH ?) m CROSS JOIN sessions s ON s.n = m.n WHERE ` + where + ` LIMIT ` + strconv.Itoa(countCap+1) + `)`
+		countArgs = append([]any{text.term}, args...)
+	}
+	where += " AND " + text.cond()
+	args = append(args, text.args()...)
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.SessionResults{}, fmt.Errorf("search sessions: %w", err)
@@ -52,8 +66,7 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	defer tx.Rollback()
 	var res store.SessionResults
 	if q.Count {
-		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE `+where+
-			` LIMIT `+strconv.Itoa(countCap+1)+`)`, args...).Scan(&res.Count)
+		err := tx.QueryRowContext(ctx, countSQL, countArgs...).Scan(&res.Count)
 		if err != nil {
 			return store.SessionResults{}, fmt.Errorf("count sessions: %w", err)
 		}
@@ -113,13 +126,49 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 // word's matches.
 const commonWord = 5000
 
+// A window's row in analysis and in search is numbered by its session:
+// n << slotBits | its place among the session's windows (store.MaxWindows
+// fits), so that a text match names its session without a lookup, and a
+// session's text is a range of rows.
+const slotBits = "7"
+
+// textMatch is the word of a free-text search that drives it: the one in
+// fewest windows. Its other words are tested on each session it picks.
+type textMatch struct {
+	term   string // an FTS5 query; "" for a search without text
+	common bool   // in commonWord windows or more
+}
+
+// cond is the condition on sessions s that the word makes.
+func (t textMatch) cond() string {
+	switch {
+	case t.term == "":
+		return "1"
+	case t.common:
+		return inSessionText
+	}
+	return `s.n IN (SELECT rowid >> ` + slotBits + ` FROM search WHERE search MATCH ?)`
+}
+
+func (t textMatch) args() []any {
+	if t.term == "" {
+		return nil
+	}
+	return []any{t.term}
+}
+
+// inSessionText tests a word on one session: a range of the word's
+// matches, which FTS5 seeks to.
+const inSessionText = `EXISTS (SELECT 1 FROM search WHERE search MATCH ?
+	AND rowid BETWEEN s.n << ` + slotBits + ` AND (s.n << ` + slotBits + `) + ((1 << ` + slotBits + `) - 1))`
+
 // filterSQL turns a filter into a condition on sessions s and its
 // arguments. Every value is an argument; only fixed text is SQL.
 //
 // byOrder asks for sessions to be read in the sort's own index: the unary +
 // keeps the planner from reading a project's sessions by start and sorting
 // them all by score or length, which costs a second on a large project.
-func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bool) (string, []any, error) {
+func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bool) (_ string, _ []any, text textMatch, err error) {
 	var (
 		conds []string
 		args  []any
@@ -201,7 +250,7 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bo
 	for _, sig := range f.Signals {
 		col, ok := signalColumns[sig.Kind]
 		if !ok {
-			return "", nil, &store.FilterError{Param: "signal", Message: fmt.Sprintf("unknown signal %q", sig.Kind)}
+			return "", nil, text, &store.FilterError{Param: "signal", Message: fmt.Sprintf("unknown signal %q", sig.Kind)}
 		}
 		add("s."+col+" >= ?", max(sig.N, 1))
 	}
@@ -213,7 +262,7 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bo
 		for _, name := range g.names {
 			cond, a, err := s.goalSQL(ctx, f.Project, g.param, name, g.not)
 			if err != nil {
-				return "", nil, err
+				return "", nil, text, err
 			}
 			add(cond, a...)
 		}
@@ -235,30 +284,31 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bo
 	if f.Q != "" {
 		words := store.Words(f.Q)
 		if len(words) == 0 {
-			return "", nil, &store.FilterError{Param: "q", Message: "has no words to search for"}
+			return "", nil, text, &store.FilterError{Param: "q", Message: "has no words to search for"}
 		}
+		// Each word on its own, so that the words of a session may come
+		// from different windows. The one in fewest windows drives: a
+		// rare word by starting from its few matches, a common one by
+		// testing each session as they are read in the search's order.
+		fewest := commonWord + 1
 		for _, w := range words {
 			term := `"` + w + `"*`
-			// A word in many windows is best tested on each session as
-			// they are read in the sort's order; a rare one, by starting
-			// from its few matches.
 			var matches int
 			if err := s.iread.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?
 				LIMIT `+strconv.Itoa(commonWord)+`)`, term).Scan(&matches); err != nil {
-				return "", nil, fmt.Errorf("search text: %w", err)
+				return "", nil, text, fmt.Errorf("search text: %w", err)
 			}
-			// Each word on its own, so that the words of a session may
-			// come from different windows.
-			if matches >= commonWord {
-				add(`EXISTS (SELECT 1 FROM analysis a WHERE a.sn = s.n AND a.wid IN
-					(SELECT rowid FROM search WHERE search MATCH ?))`, term)
-			} else {
-				add(`s.n IN (SELECT a.sn FROM search JOIN analysis a INDEXED BY analysis_owner ON a.wid = search.rowid
-					WHERE search MATCH ?)`, term)
+			if matches < fewest {
+				if text.term != "" {
+					add(inSessionText, text.term)
+				}
+				text, fewest = textMatch{term: term, common: matches >= commonWord}, matches
+				continue
 			}
+			add(inSessionText, term)
 		}
 	}
-	return strings.Join(conds, " AND "), args, nil
+	return strings.Join(conds, " AND "), args, text, nil
 }
 
 // goalSQL is the condition that a session reached (or, with not, did not
