@@ -44,6 +44,7 @@ var (
 	apiReadersA  = []string{viewerA, memberA, admin, owner, tokRead, tokWrite, tokAdmin}
 	apiReaders   = []string{viewerA, memberA, memberB, admin, owner, tokRead, tokWrite, tokAdmin}
 	apiSharersA  = []string{memberA, admin, owner, tokWrite, tokAdmin}
+	importersA   = []string{admin, owner, tokWrite, tokAdmin}
 	metricsRead  = []string{admin, owner, tokAdmin}
 	owners       = []string{owner}
 	publicRoutes = all
@@ -83,6 +84,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions/{id}":        {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s", p, sid), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}/events": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/events", p, sid), allowed: apiReadersA},
 		"GET /api/v1/projects/{project}/sessions/{id}/chunks": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/chunks", p, sid), allowed: apiReadersA},
+		"GET /api/v1/projects/{project}/sessions/{id}/export": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/export", p, sid), allowed: apiReadersA},
+		"POST /api/v1/projects/{project}/import":              {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/import", p), json: `{"playhead":99}`, allowed: importersA},
 
 		"GET /{$}":                              {path: "/", allowed: signedIn},
 		"GET /projects/{project}/sessions/{id}": {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},

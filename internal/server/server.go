@@ -250,6 +250,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	gate := auth.NewGate(st, opts.Gate)
 	mux := auth.NewRouter(raw, auth.Policy, gate)
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg))
+	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger}).Register(mux)
 
