@@ -47,7 +47,7 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
 	./internal/signals:FuzzAnalyse \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
-	./internal/chunk:FuzzSplit
+	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

@@ -44,6 +44,7 @@ func (a *API) Register(mux Mux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/events", a.events)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/chunks", a.chunks)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/live", a.live)
+	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/export", a.export)
 }
 
 // ProjectID reads the {project} of a path: a project's numeric id. ok is

@@ -85,6 +85,9 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions/{id}/events": ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/chunks": ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/live":   ProjectRead,
+	"GET /api/v1/projects/{project}/sessions/{id}/export": ProjectRead,
+	// Importing makes a session: admins and owners, write tokens.
+	"POST /api/v1/projects/{project}/import": {Role: store.RoleAdmin, Project: true, Scope: store.ScopeWrite},
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,

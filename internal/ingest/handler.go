@@ -73,12 +73,18 @@ type Handler struct {
 	decoders   chan struct{}
 	perProject *limiters[int64]
 	perClient  *limiters[string]
+	quotas     *Quotas
 	metrics    *metrics
 }
 
-// NewHandler returns the ingest handler. reg, if not nil, gets its metrics.
-func NewHandler(log Log, projects Projects, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Handler {
+// NewHandler returns the ingest handler. quotas counts what projects send
+// (nil: counted in memory only); reg, if not nil, gets the metrics.
+func NewHandler(log Log, projects Projects, quotas *Quotas, cfg Config, logger *slog.Logger, reg prometheus.Registerer) *Handler {
+	if quotas == nil {
+		quotas, _ = LoadQuotas(context.Background(), nil, time.Now())
+	}
 	h := &Handler{
+		quotas:     quotas,
 		log:        log,
 		projects:   projectCache{source: projects, entries: map[string]projectEntry{}},
 		cfg:        cfg,
@@ -186,11 +192,21 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	if ok, wait := h.perProject.allow(p.ID, now); !ok {
 		return sizes{}, false, tooMany(w, wait, "project_rate_limited", "this project sends more batches than its limit")
 	}
+	give, refused := h.quotas.take(w, p, int64(env.JSONSize), now)
+	if refused != nil {
+		return sizes{}, false, refused
+	}
 	b := &env.Batch
 	b.Project = p.ID
 	b.Received = now
 	b.UserAgent = Clip(r.Header.Get("User-Agent"), h.cfg.MaxUserAgent)
 	dup, err := h.log.Append(r.Context(), b)
+	if err != nil || dup {
+		give()
+	} else if err := h.quotas.saveSoon(r.Context(), now); err != nil {
+		// The batch is stored; the counts are written again shortly.
+		h.logger.Warn("ingest: quotas", "err", err)
+	}
 	return sizes{len(body), env.JSONSize, p.ID}, dup, err
 }
 

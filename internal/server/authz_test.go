@@ -44,6 +44,7 @@ var (
 	apiReadersA  = []string{viewerA, memberA, admin, owner, tokRead, tokWrite, tokAdmin}
 	apiReaders   = []string{viewerA, memberA, memberB, admin, owner, tokRead, tokWrite, tokAdmin}
 	apiSharersA  = []string{memberA, admin, owner, tokWrite, tokAdmin}
+	importersA   = []string{admin, owner, tokWrite, tokAdmin}
 	metricsRead  = []string{admin, owner, tokAdmin}
 	owners       = []string{owner}
 	publicRoutes = all
@@ -85,7 +86,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions/{id}/chunks": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/chunks", p, sid), allowed: apiReadersA},
 		// An unreadable cursor: who may follow the session gets its 400
 		// at once rather than a stream.
-		"GET /api/v1/projects/{project}/sessions/{id}/live": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/live?cursor=%%25", p, sid), allowed: apiReadersA},
+		"GET /api/v1/projects/{project}/sessions/{id}/live":   {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/live?cursor=%%25", p, sid), allowed: apiReadersA},
+		"GET /api/v1/projects/{project}/sessions/{id}/export": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/export", p, sid), allowed: apiReadersA},
+		"POST /api/v1/projects/{project}/import":              {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/import", p), json: `{"playhead":99}`, allowed: importersA},
 
 		"GET /{$}":                              {path: "/", allowed: signedIn},
 		"GET /projects/{project}/sessions/{id}": {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},

@@ -226,7 +226,7 @@ func BenchmarkHostileAccepted(b *testing.B) {
 }
 
 // runServer runs a server on cfg until stop is called.
-func runServer(b *testing.B, cfg server.Config) (base string, stop func()) {
+func runServer(b testing.TB, cfg server.Config) (base string, stop func()) {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)

@@ -141,7 +141,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return err
 	}
-	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup}, logger)
+	quotas, err := ingest.LoadQuotas(ctx, st, time.Now())
+	if err != nil {
+		return err
+	}
+	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup, Quotas: quotas}, logger)
 	if err != nil {
 		return err
 	}
@@ -206,6 +210,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(shutCtx)
+	if qerr := quotas.Save(context.Background()); qerr != nil {
+		err = errors.Join(err, qerr)
+	}
 	stopProc()
 	wg.Wait()
 	if cerr := st.Close(); cerr != nil {
@@ -224,6 +231,8 @@ type Options struct {
 	DemoKey    string
 	Gate       auth.GateConfig
 	SetupToken string // "" once an owner exists
+	// Quotas counts what projects send; nil counts in memory only.
+	Quotas *ingest.Quotas
 	// Routes, if not nil, is given the registered routes and their access.
 	Routes func([]auth.Route)
 }
@@ -240,7 +249,8 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	raw := http.NewServeMux()
 	gate := auth.NewGate(st, opts.Gate)
 	mux := auth.NewRouter(raw, auth.Policy, gate)
-	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Ingest, logger, reg))
+	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg))
+	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger}).Register(mux)
 
