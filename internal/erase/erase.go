@@ -8,6 +8,8 @@ package erase
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,7 +86,9 @@ func New(st Store, blobs Blobs, proc Processor, logger *slog.Logger) *Eraser {
 }
 
 // Collectors returns the eraser's metrics.
-func (e *Eraser) Collectors() []prometheus.Collector { return []prometheus.Collector{e.erased, e.purged} }
+func (e *Eraser) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{e.erased, e.purged}
+}
 
 // Session erases one session of a project, with every part of its
 // recorder's session; store.ErrNotFound when the index has no such session.
@@ -97,13 +101,12 @@ func (e *Eraser) Session(ctx context.Context, actor string, project int64, id st
 	if err != nil {
 		return out, err
 	}
-	return out, e.audit(ctx, store.AuditEntry{Actor: actor, Action: "session.erase", Project: project, Target: id,
+	return out, e.audit(ctx, store.AuditEntry{Actor: actor, Action: "session.erase", Project: project, Target: Fingerprint(id),
 		Detail: describe(out)}, true)
 }
 
 // User erases every session of a project in which the site identified
-// the visitor as user. The audit log names the user by the count only:
-// keeping the id would keep what was asked to be erased.
+// the visitor as user.
 func (e *Eraser) User(ctx context.Context, actor string, project int64, user string) (store.Erased, error) {
 	recorded, err := e.Store.UserSessions(ctx, project, user)
 	if err != nil {
@@ -113,7 +116,7 @@ func (e *Eraser) User(ctx context.Context, actor string, project int64, user str
 	if err != nil {
 		return out, err
 	}
-	return out, e.audit(ctx, store.AuditEntry{Actor: actor, Action: "user.erase", Project: project,
+	return out, e.audit(ctx, store.AuditEntry{Actor: actor, Action: "user.erase", Project: project, Target: Fingerprint(user),
 		Detail: describe(out)}, true)
 }
 
@@ -160,6 +163,14 @@ func (e *Eraser) audit(ctx context.Context, entry store.AuditEntry, scrub bool) 
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// Fingerprint is how the audit log names an erased session or user: not
+// by its id, which would keep what was erased, but by the start of its
+// SHA-256, so that whoever knows the id can tell it was erased.
+func Fingerprint(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:8])
 }
 
 func describe(out store.Erased) string {
