@@ -55,6 +55,9 @@ type Store interface {
 	Shares(ctx context.Context, project int64, session string) ([]store.Share, error)
 	RevokeShare(ctx context.Context, project, id int64) error
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
+	ProjectUsage(ctx context.Context, project int64) (store.Usage, error)
+	Audit(ctx context.Context, e store.AuditEntry) error
+	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)
 }
 
 // Mux is where the pages register their routes (an auth.Router).
@@ -76,6 +79,8 @@ type Pages struct {
 	// Raw serves a route without its access check: a share link's
 	// session and events, once the link is checked.
 	Raw func(pattern string) http.Handler
+	// Eraser erases sessions for good.
+	Eraser Eraser
 
 	pages map[string]*template.Template
 }
@@ -98,7 +103,7 @@ func New(p *Pages) (*Pages, error) {
 		},
 		"public": p.Gate.PublicURL,
 	}
-	for _, page := range []string{"login", "setup", "password", "account", "users", "tokens", "projects", "shares", "share", "message"} {
+	for _, page := range []string{"login", "setup", "password", "account", "users", "tokens", "projects", "shares", "share", "message", "data", "audit"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s template: %w", page, err)
@@ -135,6 +140,7 @@ func (p *Pages) Register(mux Mux) {
 	mux.HandleFunc("GET /projects", p.projects)
 	mux.HandleFunc("POST /projects", p.createProject)
 	p.registerShares(mux)
+	p.registerData(mux)
 }
 
 // page is what every template gets besides its own data.

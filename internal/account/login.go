@@ -31,6 +31,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusTooManyRequests, "login", err.Error(), map[string]any{"Next": next, "Email": email})
 		return
 	case errors.Is(err, auth.ErrBadLogin):
+		p.recordAs(r.Context(), "anonymous", "login.fail", 0, email, p.Proxies.ClientAddr(r))
 		p.render(w, r, http.StatusUnauthorized, "login", "Wrong e-mail address or password.", map[string]any{"Next": next, "Email": email})
 		return
 	case err != nil:
@@ -38,6 +39,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logins.SetCookie(w, secret)
+	p.recordAs(r.Context(), email, "login", 0, email, p.Proxies.ClientAddr(r))
 	back(w, r, next)
 }
 
@@ -168,6 +170,7 @@ func (p *Pages) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("invitation accepted", "email", u.Email, "role", u.Role)
+	p.recordAs(r.Context(), u.Email, "user.invite.accept", 0, u.Email, "role "+string(u.Role))
 	p.startSession(w, r, u, "/")
 }
 
@@ -203,6 +206,7 @@ func (p *Pages) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("password reset", "email", u.Email)
+	p.recordAs(r.Context(), u.Email, "password.reset", 0, u.Email, "")
 	p.startSession(w, r, u, "/")
 }
 
@@ -262,6 +266,7 @@ func (p *Pages) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	u := *me.User
 	u.Password = hash
+	p.record(r, "password.change", 0, u.Email, "")
 	p.startSession(w, r, u, "/account")
 }
 

@@ -109,6 +109,7 @@ func (p *Pages) newShare(r *http.Request, req shareRequest) (secret string, sh s
 		return "", store.Share{}, err
 	}
 	p.Logger.Info("share link made", "by", auth.FromContext(r.Context()).Label(), "project", s.Project, "session", s.ID, "expires", expires)
+	p.record(r, "share.create", s.Project, s.ID, "link "+strconv.FormatInt(sh.ID, 10))
 	return secret, sh, nil
 }
 
@@ -163,7 +164,11 @@ func (p *Pages) revokeShare(r *http.Request) error {
 	for _, sh := range list {
 		if sh.ID == id {
 			p.Logger.Info("share link revoked", "by", auth.FromContext(r.Context()).Label(), "project", s.Project, "session", s.ID, "id", id)
-			return p.Store.RevokeShare(r.Context(), s.Project, id)
+			if err := p.Store.RevokeShare(r.Context(), s.Project, id); err != nil {
+				return err
+			}
+			p.record(r, "share.revoke", s.Project, s.ID, "link "+strconv.FormatInt(id, 10))
+			return nil
 		}
 	}
 	return store.ErrNotFound

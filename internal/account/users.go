@@ -3,6 +3,7 @@ package account
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -121,6 +122,7 @@ func (p *Pages) invite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("invitation made", "by", me.Email, "email", email, "role", role)
+	p.record(r, "user.invite", 0, email, "role "+string(role))
 	p.usersPage(w, r, http.StatusOK, "", map[string]string{
 		"What": "Invitation for " + email + " (valid 7 days, once)", "Link": p.Gate.PublicURL() + "/invite/" + secret,
 	})
@@ -136,6 +138,7 @@ func (p *Pages) withdrawInvite(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	p.record(r, "user.invite.withdraw", 0, "", "")
 	back(w, r, "/users")
 }
 
@@ -181,6 +184,7 @@ func (p *Pages) setRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("role changed", "by", me.Email, "email", u.Email, "from", u.Role, "to", role)
+	p.record(r, "user.role", 0, u.Email, string(u.Role)+" to "+string(role))
 	back(w, r, "/users")
 }
 
@@ -199,6 +203,7 @@ func (p *Pages) setProjects(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, err)
 		return
 	}
+	p.record(r, "user.projects", 0, u.Email, fmt.Sprint(ids))
 	back(w, r, "/users")
 }
 
@@ -217,6 +222,7 @@ func (p *Pages) deleteUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("user deleted", "by", auth.FromContext(r.Context()).User.Email, "email", u.Email)
+	p.record(r, "user.delete", 0, u.Email, "")
 	back(w, r, "/users")
 }
 
@@ -235,6 +241,7 @@ func (p *Pages) resetLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("password reset link made", "by", auth.FromContext(r.Context()).User.Email, "email", u.Email)
+	p.record(r, "password.reset.link", 0, u.Email, "")
 	p.usersPage(w, r, http.StatusOK, "", map[string]string{
 		"What": "Password reset for " + u.Email + " (valid 24 hours, once)", "Link": p.Gate.PublicURL() + "/reset/" + secret,
 	})
@@ -265,6 +272,7 @@ func (p *Pages) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("API token created", "by", auth.FromContext(r.Context()).User.Email, "name", name, "scope", scope)
+	p.record(r, "token.create", 0, name, "scope "+string(scope))
 	p.tokensPage(w, r, http.StatusOK, "", secret)
 }
 
@@ -279,5 +287,6 @@ func (p *Pages) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Logger.Info("API token revoked", "by", auth.FromContext(r.Context()).User.Email, "id", id)
+	p.record(r, "token.revoke", 0, strconv.FormatInt(id, 10), "")
 	back(w, r, "/tokens")
 }

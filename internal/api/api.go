@@ -27,6 +27,10 @@ type API struct {
 	Sessions   Sessions
 	Recordings Recordings
 	Logger     *slog.Logger
+	// Eraser and Audit, when set, add the routes that erase sessions and
+	// read the audit log.
+	Eraser Eraser
+	Audit  AuditLog
 }
 
 // Mux is where routes are registered: an http.ServeMux, or the server's
@@ -45,6 +49,7 @@ func (a *API) Register(mux Mux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/chunks", a.chunks)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/live", a.live)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/export", a.export)
+	a.registerErase(mux)
 }
 
 // ProjectID reads the {project} of a path: a project's numeric id. ok is

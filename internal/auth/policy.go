@@ -32,6 +32,9 @@ var (
 	SignedIn     = Access{Role: store.RoleViewer}
 	ProjectRead  = Access{Role: store.RoleViewer, Project: true, Scope: store.ScopeRead}
 	ProjectWrite = Access{Role: store.RoleMember, Project: true, Scope: store.ScopeWrite}
+	// ProjectErase erases a project's recordings for good.
+	ProjectErase = Access{Role: store.RoleAdmin, Project: true, Scope: store.ScopeWrite}
+	ProjectAdmin = Access{Role: store.RoleAdmin, Project: true}
 	AdminPage    = Access{Role: store.RoleAdmin}
 	AdminAPI     = Access{Role: store.RoleAdmin, Scope: store.ScopeAdmin}
 	OwnerPage    = Access{Role: store.RoleOwner}
@@ -135,6 +138,14 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions/{id}/shares":            ProjectRead,
 	"POST /api/v1/projects/{project}/sessions/{id}/shares":           ProjectWrite,
 	"DELETE /api/v1/projects/{project}/sessions/{id}/shares/{share}": ProjectWrite,
+	// Erasure, the storage a project takes, and the audit log.
+	"DELETE /api/v1/projects/{project}/sessions/{id}":         ProjectErase,
+	"DELETE /api/v1/projects/{project}/users/{user}/sessions": ProjectErase,
+	"POST /projects/{project}/sessions/{id}/delete":           ProjectAdmin,
+	"GET /projects/{project}/data":                            ProjectAdmin,
+	"POST /projects/{project}/data/erase-user":                ProjectAdmin,
+	"GET /audit":                       AdminPage,
+	"GET /api/v1/audit":                AdminAPI,
 	"GET /share/{token}":               Public,
 	"GET /api/v1/share/{token}":        Public,
 	"GET /api/v1/share/{token}/events": Public,

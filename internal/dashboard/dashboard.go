@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/internal/api"
+	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -143,7 +144,13 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	d.render(w, http.StatusOK, "session", map[string]any{"Session": s})
+	// Owners and admins signed in may erase it, with their session's
+	// CSRF token.
+	var erase string
+	if pr := auth.FromContext(r.Context()); pr.Login != nil && pr.Role().AtLeast(store.RoleAdmin) {
+		erase = pr.Login.CSRF
+	}
+	d.render(w, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase})
 }
 
 func (d *Dashboard) fail(w http.ResponseWriter, err error) {

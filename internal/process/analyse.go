@@ -178,3 +178,14 @@ func (a *analyser) trim() {
 		a.bytes -= an.size
 	}
 }
+
+// forget drops the windows of the sessions that erased picks.
+func (a *analyser) forget(erased func(project int64, session string) bool) {
+	for key, e := range a.windows {
+		if erased(key.project, key.session) {
+			a.order.Remove(e)
+			delete(a.windows, key)
+			a.bytes -= e.Value.(*analysis).size
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
@@ -83,6 +84,10 @@ type Compactor struct {
 	// none.
 	Quiet, Grace, Every time.Duration
 	MinBytes            int64
+	// Hold, if set, is held shared while a window is compacted, so that
+	// an erasure (which holds it exclusively) never leaves a chunk
+	// written behind it. The processor's Hold.
+	Hold *sync.RWMutex
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -183,6 +188,10 @@ var errGap = errors.New("gap in seq")
 // chunk gets again, so that killed anywhere it leaves nothing half done
 // that the next pass does not redo.
 func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int64, quiet bool) (int, error) {
+	if c.Hold != nil {
+		c.Hold.RLock()
+		defer c.Hold.RUnlock()
+	}
 	w := p.WindowRef
 	ord, expect, err := c.Log.NextChunk(ctx, w)
 	if err != nil {

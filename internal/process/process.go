@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/playhead/playhead/internal/batch"
@@ -65,6 +66,11 @@ type Processor struct {
 	Events Events
 	// Config gives a project's thresholds; nil means the defaults.
 	Config func(project int64) signals.Config
+
+	// Hold, if set, is held shared by each step, and exclusively by an
+	// erasure (Erase), so that a step never brings back a session erased
+	// while it ran. The compactor holds it too.
+	Hold *sync.RWMutex
 
 	analyser *analyser
 
@@ -148,6 +154,10 @@ func (p *Processor) catchUp(ctx context.Context) error {
 // the new position and how many batches it read. A panic while folding is
 // returned as an error: one bad batch must not take the server down.
 func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, err error) {
+	if p.Hold != nil {
+		p.Hold.RLock()
+		defer p.Hold.RUnlock()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			next, n, err = upto, 0, fmt.Errorf("panic folding the batches after %d: %v", upto, r)
@@ -174,6 +184,22 @@ func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, er
 		return upto, 0, fmt.Errorf("apply batches %d to %d: %w", hs[0].ID, last, err)
 	}
 	return last, len(hs), nil
+}
+
+// Erase runs erase while no step runs (with Hold held), then forgets the
+// windows' analyses kept in memory of the recorder's sessions that the
+// predicate it returns picks, so that a batch of one arriving later
+// starts a new session from nothing.
+func (p *Processor) Erase(erase func() (erased func(project int64, session string) bool, err error)) error {
+	if p.Hold != nil {
+		p.Hold.Lock()
+		defer p.Hold.Unlock()
+	}
+	erased, err := erase()
+	if p.analyser != nil && erased != nil {
+		p.analyser.forget(erased)
+	}
+	return err
 }
 
 // Fold turns batches into one update per window, in order of first

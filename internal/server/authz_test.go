@@ -46,6 +46,7 @@ var (
 	apiSharersA  = []string{memberA, admin, owner, tokWrite, tokAdmin}
 	importersA   = []string{admin, owner, tokWrite, tokAdmin}
 	metricsRead  = []string{admin, owner, tokAdmin}
+	erasersA     = []string{admin, owner, tokWrite, tokAdmin}
 	owners       = []string{owner}
 	publicRoutes = all
 )
@@ -128,6 +129,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions/{id}/shares":            {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/shares", p, sid), allowed: apiReadersA},
 		"POST /api/v1/projects/{project}/sessions/{id}/shares":           {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/shares", p, sid), json: `{"expires_in":"never"}`, allowed: apiSharersA},
 		"DELETE /api/v1/projects/{project}/sessions/{id}/shares/{share}": {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/shares/999999", p, sid), allowed: apiSharersA},
+		// An unknown session and user: the rows must not erase what the
+		// others read.
+		"DELETE /api/v1/projects/{project}/sessions/{id}":         {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/sessions/nope", p), allowed: erasersA},
+		"DELETE /api/v1/projects/{project}/users/{user}/sessions": {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/users/nobody/sessions", p), allowed: erasersA},
+		"POST /projects/{project}/sessions/{id}/delete":           {method: "POST", path: fmt.Sprintf("/projects/%d/sessions/nope/delete", p), allowed: admins},
+		"GET /projects/{project}/data":                            {path: fmt.Sprintf("/projects/%d/data", p), allowed: admins},
+		"POST /projects/{project}/data/erase-user":                {method: "POST", path: fmt.Sprintf("/projects/%d/data/erase-user", p), form: url.Values{"user": {"nobody"}}, allowed: admins},
+		"GET /audit":                       {path: "/audit", allowed: admins},
+		"GET /api/v1/audit":                {path: "/api/v1/audit", allowed: []string{admin, owner, tokAdmin}},
 		"GET /share/{token}":               {path: "/share/" + env.share, allowed: publicRoutes},
 		"GET /api/v1/share/{token}":        {path: "/api/v1/share/" + env.share, allowed: publicRoutes},
 		"GET /api/v1/share/{token}/events": {path: "/api/v1/share/" + env.share + "/events", allowed: publicRoutes},

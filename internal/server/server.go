@@ -28,6 +28,7 @@ import (
 	blobfs "github.com/playhead/playhead/internal/blob/fs"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
+	"github.com/playhead/playhead/internal/erase"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/store"
@@ -108,7 +109,10 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return err
 	}
-	proc := &process.Processor{Log: st, Index: st, Events: st, Config: newThresholds(st, logger).config, Logger: logger}
+	proc := &process.Processor{Log: st, Index: st, Events: st, Config: newThresholds(st, logger).config, Logger: logger,
+		Hold: new(sync.RWMutex)}
+	blobs := blobfs.New(filepath.Join(cfg.Data, sqlite.BlobDir))
+	eraser := erase.New(st, blobs, proc, logger)
 	if !loopbackAddr(cfg.Addr) {
 		if has, err := st.HasOwner(ctx); err != nil {
 			return err
@@ -145,7 +149,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return err
 	}
-	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup, Quotas: quotas}, logger)
+	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup,
+		Quotas: quotas, Eraser: eraser}, logger)
 	if err != nil {
 		return err
 	}
@@ -184,12 +189,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 			logger.Error("processor stopped", "err", err)
 		}
 	})
-	compactor := &process.Compactor{Log: st, Blobs: blobfs.New(filepath.Join(cfg.Data, sqlite.BlobDir)), Logger: logger,
-		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery}
+	compactor := &process.Compactor{Log: st, Blobs: blobs, Logger: logger,
+		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery, Hold: proc.Hold}
 	if compactor.Quiet == 0 {
 		compactor.Quiet = -1 // at once
 	}
 	wg.Go(func() { compactor.Run(procCtx) })
+	wg.Go(func() { eraser.Run(procCtx) }) // retention, at start and hourly
 
 	base := gc.PublicURL.String()
 	logger.Info("playhead is running", "dashboard", base+"/", "demo", base+"/demo/", "data", cfg.Data, "listen", ln.Addr().String())
@@ -233,6 +239,8 @@ type Options struct {
 	SetupToken string // "" once an owner exists
 	// Quotas counts what projects send; nil counts in memory only.
 	Quotas *ingest.Quotas
+	// Eraser erases sessions; nil makes one on the store's blobs.
+	Eraser *erase.Eraser
 	// Routes, if not nil, is given the registered routes and their access.
 	Routes func([]auth.Route)
 }
@@ -245,6 +253,11 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(st.Collectors()...)
 	reg.MustRegister(proc.Collectors()...)
+	eraser := opts.Eraser
+	if eraser == nil {
+		eraser = erase.New(st, blobfs.New(filepath.Join(st.Dir(), sqlite.BlobDir)), proc, logger)
+	}
+	reg.MustRegister(eraser.Collectors()...)
 
 	raw := http.NewServeMux()
 	gate := auth.NewGate(st, opts.Gate)
@@ -252,7 +265,8 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg))
 	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger}).Register(mux)
+	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger,
+		Eraser: eraser, Audit: st}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)
 	dash, err := dashboard.New(scopedSessions{st}, snippet, logger)
@@ -261,7 +275,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	}
 	dash.Register(mux)
 	pages, err := account.New(&account.Pages{Store: st, Gate: gate, Logins: auth.NewLogins(st, gate), Logger: logger,
-		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw})
+		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw, Eraser: eraser})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,7 +22,7 @@ type Store struct {
 
 // New returns the store of blobs under dir, which it creates on the first
 // Put.
-func New(dir string) *Store { return &Store{dir: dir} }
+func New(dir string) *Store { return &Store{dir: filepath.Clean(dir)} }
 
 func (s *Store) path(key string) (string, error) {
 	if err := blob.CheckKey(key); err != nil {
@@ -125,6 +125,13 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	// The folders are named after the key's segments (a session's id):
+	// those left empty go too. One that is not empty stops the climb.
+	for dir := filepath.Dir(path); dir != s.dir && strings.HasPrefix(dir, s.dir); dir = filepath.Dir(dir) {
+		if os.Remove(dir) != nil {
+			break
+		}
 	}
 	return nil
 }

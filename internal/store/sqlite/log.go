@@ -238,7 +238,7 @@ func (s *Store) Processed(ctx context.Context, name string) (_ int64, err error)
 // LogStats says how much the log holds and how far the processor is.
 type LogStats struct {
 	Batches        int64 // batches in the log
-	Last           int64 // position of the newest batch, 0 for none
+	Last           int64 // the newest position given, 0 for none
 	Processed      int64 // log position the sessions index is up to
 	ProcessedCount int64 // batches at or before that position
 }
@@ -254,7 +254,7 @@ func (s *Store) LogStats(ctx context.Context, name string) (_ LogStats, err erro
 	if st.Processed, err = s.Processed(ctx, name); err != nil {
 		return LogStats{}, err
 	}
-	err = s.read.QueryRowContext(ctx, `SELECT count(*), coalesce(max(id), 0),
+	err = s.read.QueryRowContext(ctx, `SELECT count(*), `+logEnd+`,
 		count(CASE WHEN id <= ? THEN 1 END) FROM batches`,
 		st.Processed).Scan(&st.Batches, &st.Last, &st.ProcessedCount)
 	if err != nil {
@@ -284,15 +284,16 @@ func (s *Store) BatchEvents(ctx context.Context, id int64) (blob []byte, err err
 // Backlog says how many batches are logged after position after, and when
 // the first of them was received (zero when there is none). The count is
 // the log positions after it, which is exact while the log is only
-// appended to, and costs two index lookups rather than a scan.
+// appended to (an erasure makes it an upper bound), and costs two index
+// lookups rather than a scan.
 func (s *Store) Backlog(ctx context.Context, after int64) (batches int64, oldest time.Time, err error) {
 	defer s.check(&err)
 	var (
 		last     int64
 		received sql.NullInt64
 	)
-	err = s.read.QueryRowContext(ctx, `SELECT coalesce(max(id), 0),
-		(SELECT received FROM batches WHERE id > ?1 ORDER BY id LIMIT 1) FROM batches`, after).Scan(&last, &received)
+	err = s.read.QueryRowContext(ctx, `SELECT `+logEnd+`,
+		(SELECT received FROM batches WHERE id > ?1 ORDER BY id LIMIT 1)`, after).Scan(&last, &received)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("read backlog: %w", err)
 	}

@@ -79,7 +79,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	}
 	open := func(file string, migrations []string, pragmas ...string) (write, read *sql.DB, err error) {
 		path := filepath.Join(dir, file)
-		if write, err = openDB(path, 1, "immediate", pragmas...); err != nil {
+		// secure_delete: what is deleted (an erased session) is
+		// overwritten, not left readable in free pages.
+		if write, err = openDB(path, 1, "immediate", append(pragmas, "secure_delete(ON)")...); err != nil {
 			return nil, nil, err
 		}
 		pools = append(pools, write)
@@ -106,9 +108,11 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	if err != nil {
 		return fail(err)
 	}
+	// A batch takes the position after the newest ever given, which an
+	// erasure of the newest batches keeps (logEnd).
 	insertBatch, err := write.PrepareContext(ctx, `INSERT INTO batches
-		(project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(id, project, session, window, seq, received, agent, count, first_ts, last_ts, pages, events, hash)
+		VALUES (`+logEnd+` + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (project, session, window, seq) DO NOTHING`)
 	if err != nil {
 		return fail(fmt.Errorf("prepare batch insert: %w", err))
@@ -176,6 +180,9 @@ func (s *Store) Close() error {
 	<-s.done
 	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
 }
+
+// Dir is the data folder.
+func (s *Store) Dir() string { return s.dir }
 
 // Ping tells whether the database answers.
 func (s *Store) Ping(ctx context.Context) (err error) {
