@@ -45,6 +45,13 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	if err != nil {
 		return store.SessionResults{}, err
 	}
+	err = s.peopleSQL(ctx, q.Filter, q.Viewer, func(cond string, a ...any) {
+		where += " AND " + cond
+		args = append(args, a...)
+	})
+	if err != nil {
+		return store.SessionResults{}, err
+	}
 	tx, err := s.iread.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return store.SessionResults{}, fmt.Errorf("search sessions: %w", err)
@@ -103,6 +110,9 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	}
 	rows.Close()
 	if err := addWindows(ctx, tx, res.Sessions, ns); err != nil {
+		return store.SessionResults{}, err
+	}
+	if err := s.addPeople(ctx, res.Sessions, q.Viewer); err != nil {
 		return store.SessionResults{}, err
 	}
 	return res, nil
