@@ -84,6 +84,9 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions/{id}":        ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/events": ProjectRead,
 	"GET /api/v1/projects/{project}/sessions/{id}/chunks": ProjectRead,
+	// Tags are shared by the project's people: its members tag.
+	"POST /api/v1/projects/{project}/sessions/{id}/tags":         ProjectWrite,
+	"DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}": ProjectWrite,
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,
