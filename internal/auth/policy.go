@@ -91,6 +91,9 @@ var Policy = map[string]Access{
 	// The dashboard.
 	"GET /{$}":                              SignedIn,
 	"GET /projects/{project}/sessions/{id}": {Role: store.RoleViewer, Project: true},
+	// Segments are the project's, saved and deleted by its members.
+	"POST /projects/{project}/segments":                  {Role: store.RoleMember, Project: true},
+	"POST /projects/{project}/segments/{segment}/delete": {Role: store.RoleMember, Project: true},
 
 	// Signing in, and the links that let someone in.
 	"GET /login":           Public,

@@ -297,6 +297,9 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 			q.Filter.Project = chosen
 		}
 		q.Count = true
+		if me.User != nil {
+			q.Viewer = me.User.ID
+		}
 		res, err = d.Store.Search(ctx, q)
 	}
 	var ferr *store.FilterError

@@ -80,14 +80,15 @@ func (d *Dashboard) saveSegment(w http.ResponseWriter, r *http.Request) {
 		d.message(w, http.StatusBadRequest, "The filter cannot be saved: it is not a list's query.")
 		return
 	}
-	_, err = d.Store.SaveSegment(r.Context(), store.Segment{Project: project, Name: name, Query: segmentQuery(v),
+	seg, err := d.Store.SaveSegment(r.Context(), store.Segment{Project: project, Name: name, Query: segmentQuery(v),
 		By: auth.FromContext(r.Context()).Label()})
 	if err != nil {
 		d.fail(w, err)
 		return
 	}
-	v.Set("project", strconv.FormatInt(project, 10))
-	http.Redirect(w, r, listURL(v), http.StatusSeeOther)
+	shown, _ := url.ParseQuery(seg.Query)
+	shown.Set("project", strconv.FormatInt(project, 10))
+	http.Redirect(w, r, listURL(shown), http.StatusSeeOther)
 }
 
 // deleteSegment deletes a saved filter of the project of the path.
