@@ -3,7 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
-		"io"
+	"io"
 	"net/http"
 	"strings"
 

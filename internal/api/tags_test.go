@@ -71,7 +71,9 @@ func TestTagAPI(t *testing.T) {
 	if len(l.Sessions) != 1 || l.Sessions[0].ID != "frustrated" || len(l.Sessions[0].Tags) != 1 {
 		t.Errorf("tag=Bug lists %+v", l.Sessions)
 	}
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if code := get(t, srv.URL+"/api/v1/sessions?tag=%3Cb%3E", &e); code != 400 || !strings.HasPrefix(e.Error.Message, "tag:") {
 		t.Errorf("tag=<b>: %d %+v", code, e)
 	}

@@ -82,7 +82,6 @@ func chips(v url.Values) []chip {
 	return out
 }
 
-
 // listURL is the list's address for a query.
 func listURL(v url.Values) string {
 	if enc := v.Encode(); enc != "" {
