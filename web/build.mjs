@@ -82,6 +82,13 @@ await build({
   outdir: out,
 });
 
+// The session list's few enhancements; the list works without them.
+await build({
+  ...common,
+  entryPoints: { list: join(root, "src/list/index.ts") },
+  outdir: out,
+});
+
 // What every recorded page downloads: the build fails above it
 // (docs/recorder.md).
 const RECORDER_BUDGET = 30 * 1024;

@@ -26,7 +26,9 @@ type Sessions interface {
 type API struct {
 	Sessions   Sessions
 	Recordings Recordings
-	Logger     *slog.Logger
+	// Tags, if set, lets writers tag sessions (tags.go).
+	Tags   Tags
+	Logger *slog.Logger
 	// Eraser and Audit, when set, add the routes that erase sessions and
 	// read the audit log.
 	Eraser Eraser
@@ -50,6 +52,10 @@ func (a *API) Register(mux Mux) {
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/live", a.live)
 	mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/export", a.export)
 	a.registerErase(mux)
+	if a.Tags != nil {
+		mux.HandleFunc("POST /api/v1/projects/{project}/sessions/{id}/tags", a.tag)
+		mux.HandleFunc("DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}", a.untag)
+	}
 }
 
 // ProjectID reads the {project} of a path: a project's numeric id. ok is
@@ -83,6 +89,8 @@ type sessionJSON struct {
 	SignalCounts   map[string]int `json:"signal_counts"`
 	Score          scoreJSON      `json:"score"`
 	Windows        []windowJSON   `json:"windows"`
+	Tags           []string       `json:"tags"`
+	Watched        bool           `json:"watched"`
 
 	// Only for one session.
 	PageViews    []pageViewJSON    `json:"page_views,omitempty"`
@@ -169,6 +177,8 @@ func toJSON(s store.Session) sessionJSON {
 		SignalCounts:   s.SignalCounts,
 		Score:          scoreJSON{s.Score.Total, s.Score.Parts},
 		Windows:        []windowJSON{},
+		Tags:           orEmpty(s.Tags),
+		Watched:        s.Watched,
 	}
 	if j.SignalCounts == nil {
 		j.SignalCounts = map[string]int{}
@@ -280,12 +290,17 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 		ferr *store.FilterError
 		ue   *store.UnavailableError
 		bad  errBadParam
+		body errBadBody
 	)
 	switch {
 	case errors.As(err, &ferr):
 		status, code, msg = http.StatusBadRequest, "invalid_filter", ferr.Error()
 	case errors.As(err, &bad):
 		status, code, msg = http.StatusBadRequest, "invalid_param", bad.msg
+	case errors.As(err, &body):
+		status, code, msg = http.StatusBadRequest, body.code, body.msg
+	case errors.Is(err, store.ErrInvalidTag), errors.Is(err, store.ErrTooManyTags):
+		status, code, msg = http.StatusBadRequest, "invalid_tag", err.Error()
 	case errors.Is(err, store.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", "no such session"
 	case errors.As(err, &ue):

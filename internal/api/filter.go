@@ -108,6 +108,16 @@ func ParseQuery(v url.Values, project int64, now time.Time) (store.SessionQuery,
 			f.Converted = nonEmpty(values)
 		case name == "not_converted":
 			f.NotConverted = nonEmpty(values)
+		case name == "tag":
+			for _, tag := range nonEmpty(values) {
+				norm, terr := store.NormalizeTag(tag)
+				if terr != nil {
+					return q, bad(name, "%q: %v", tag, terr)
+				}
+				f.Tags = append(f.Tags, norm)
+			}
+		case name == "watched":
+			f.Watched, err = parseBool(name, val)
 		case name == "live":
 			var b *bool
 			if b, err = parseBool(name, val); err == nil {
@@ -161,7 +171,7 @@ func ParseQuery(v url.Values, project int64, now time.Time) (store.SessionQuery,
 }
 
 func repeatable(name string) bool {
-	return name == "signal" || name == "event" || name == "converted" || name == "not_converted"
+	return name == "signal" || name == "event" || name == "converted" || name == "not_converted" || name == "tag"
 }
 
 func nonEmpty(values []string) []string {

@@ -91,10 +91,16 @@ var Policy = map[string]Access{
 	"GET /api/v1/projects/{project}/sessions/{id}/export": ProjectRead,
 	// Importing makes a session: admins and owners, write tokens.
 	"POST /api/v1/projects/{project}/import": {Role: store.RoleAdmin, Project: true, Scope: store.ScopeWrite},
+	// Tags are shared by the project's people: its members tag.
+	"POST /api/v1/projects/{project}/sessions/{id}/tags":         ProjectWrite,
+	"DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}": ProjectWrite,
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,
 	"GET /projects/{project}/sessions/{id}": {Role: store.RoleViewer, Project: true},
+	// Segments are the project's, saved and deleted by its members.
+	"POST /projects/{project}/segments":                  {Role: store.RoleMember, Project: true},
+	"POST /projects/{project}/segments/{segment}/delete": {Role: store.RoleMember, Project: true},
 
 	// Signing in, and the links that let someone in.
 	"GET /login":           Public,

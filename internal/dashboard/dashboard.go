@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playhead/playhead/internal/account"
 	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/store"
@@ -25,31 +26,43 @@ import (
 //go:embed templates static
 var files embed.FS
 
-// Sessions is the read side of the store that the pages need.
-type Sessions interface {
+// Store is what the pages read and keep.
+type Store interface {
 	Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error)
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
+	Projects(ctx context.Context) ([]store.Project, error)
+	ProjectTags(ctx context.Context, projects []int64) ([]string, error)
+	Segments(ctx context.Context, projects []int64) ([]store.Segment, error)
+	SaveSegment(ctx context.Context, seg store.Segment) (store.Segment, error)
+	DeleteSegment(ctx context.Context, project, id int64) error
+	MarkWatched(ctx context.Context, user, project int64, session string) error
 }
 
 // Dashboard serves the pages.
 type Dashboard struct {
-	Sessions Sessions
-	Logger   *slog.Logger
-	// Snippet is shown on the empty list: how to start recording.
-	Snippet string
+	Store  Store
+	Logger *slog.Logger
+	// PublicURL is where browsers reach the server: the empty list's
+	// snippet loads the recorder from it.
+	PublicURL string
+	// DemoKey is the demo shop's project key, whose snippet the empty
+	// list never offers: it belongs to the demo's pages only.
+	DemoKey string
 
 	pages map[string]*template.Template
 }
 
 // New parses the templates.
-func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, error) {
-	d := &Dashboard{Sessions: sessions, Snippet: snippet, Logger: logger, pages: map[string]*template.Template{}}
+func New(st Store, publicURL string, logger *slog.Logger) (*Dashboard, error) {
+	d := &Dashboard{Store: st, PublicURL: strings.TrimSuffix(publicURL, "/"), Logger: logger, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"duration": formatDuration,
 		"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+		"zoned":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") },
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"path":     urlPath,
 		"ms":       func(v int64) time.Duration { return time.Duration(v) * time.Millisecond },
-		"label":    func(kind string) string { return strings.ReplaceAll(kind, "_", " ") },
+		"label":    label,
 		// since and clock place a moment on the replay's timeline, in ms
 		// from the session's start, as the player counts.
 		"since": func(start, t time.Time) int64 { return max(0, t.Sub(start).Milliseconds()) },
@@ -65,64 +78,25 @@ func New(sessions Sessions, snippet string, logger *slog.Logger) (*Dashboard, er
 	return d, nil
 }
 
+// Snippet is the tag that records a site into the project of key.
+func Snippet(publicURL, key string) string { return account.Snippet(publicURL, key) }
+
+// label names a signal kind or score reason for people.
+func label(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
+
 // Register adds the pages' routes to mux.
 func (d *Dashboard) Register(mux api.Mux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", d.list)
 	mux.HandleFunc("GET /projects/{project}/sessions/{id}", d.session)
+	mux.HandleFunc("POST /projects/{project}/segments", d.saveSegment)
+	mux.HandleFunc("POST /projects/{project}/segments/{segment}/delete", d.deleteSegment)
 }
 
 // sortNames are the list's orders, as its sort links name them.
 var sortNames = []struct{ Key, Label string }{
 	{store.SortNewest, "Newest"}, {store.SortOldest, "Oldest"}, {store.SortLongest, "Longest"}, {store.SortScore, "Most worth watching"},
-}
-
-// list shows the sessions a search picks. The filter form is a GET form
-// over the API's parameters, so the URL holds the state and the page
-// works without JavaScript.
-func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
-	values := r.URL.Query()
-	data := map[string]any{"Snippet": d.Snippet, "Form": values, "Kinds": store.SignalKinds}
-	q, err := api.ParseQuery(values, 0, time.Now())
-	var res store.SessionResults
-	if err == nil {
-		res, err = d.Sessions.Search(r.Context(), q)
-	}
-	var ferr *store.FilterError
-	if errors.As(err, &ferr) {
-		data["Error"] = ferr.Error()
-		d.render(w, http.StatusBadRequest, "sessions", data)
-		return
-	}
-	if err != nil {
-		d.fail(w, err)
-		return
-	}
-	data["Sessions"] = res.Sessions
-	data["Filtered"] = len(values) > 0
-	sort := q.Sort
-	if sort == "" {
-		sort = store.SortNewest
-	}
-	type link struct {
-		Label, URL string
-		Current    bool
-	}
-	var sorts []link
-	for _, s := range sortNames {
-		v := cloneValues(values)
-		v.Set("sort", s.Key)
-		v.Del("cursor")
-		sorts = append(sorts, link{s.Label, "/?" + v.Encode(), s.Key == sort})
-	}
-	data["Sorts"] = sorts
-	if res.Next != "" {
-		v := cloneValues(values)
-		v.Set("cursor", res.Next)
-		data["Next"] = "/?" + v.Encode()
-	}
-	d.render(w, http.StatusOK, "sessions", data)
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -139,10 +113,17 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, store.ErrNotFound)
 		return
 	}
-	s, err := d.Sessions.Session(r.Context(), project, r.PathValue("id"))
+	s, err := d.Store.Session(r.Context(), project, r.PathValue("id"))
 	if err != nil {
 		d.fail(w, err)
 		return
+	}
+	if u := auth.FromContext(r.Context()).User; u != nil {
+		// Opening the player is what watching means; a failure to note
+		// it must not keep anyone from the replay.
+		if err := d.Store.MarkWatched(r.Context(), u.ID, s.Project, s.ID); err != nil {
+			d.Logger.Warn("dashboard: mark session watched", "err", err)
+		}
 	}
 	// Owners and admins signed in may erase it, with their session's
 	// CSRF token.
@@ -169,6 +150,11 @@ func (d *Dashboard) fail(w http.ResponseWriter, err error) {
 	default:
 		d.Logger.Error("dashboard", "err", err)
 	}
+	d.render(w, status, "error", map[string]any{"Message": msg})
+}
+
+// message shows the error page with a message of the request's fault.
+func (d *Dashboard) message(w http.ResponseWriter, status int, msg string) {
 	d.render(w, status, "error", map[string]any{"Message": msg})
 }
 

@@ -91,8 +91,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /api/v1/projects/{project}/sessions/{id}/export": {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/export", p, sid), allowed: apiReadersA},
 		"POST /api/v1/projects/{project}/import":              {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/import", p), json: `{"playhead":99}`, allowed: importersA},
 
-		"GET /{$}":                              {path: "/", allowed: signedIn},
-		"GET /projects/{project}/sessions/{id}": {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},
+		"POST /api/v1/projects/{project}/sessions/{id}/tags":         {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/tags", p, sid), json: `{"tag":"bug"}`, allowed: apiSharersA},
+		"DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}": {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/tags/bug", p, sid), allowed: apiSharersA},
+
+		"GET /{$}":                          {path: "/", allowed: signedIn},
+		"POST /projects/{project}/segments": {method: "POST", path: fmt.Sprintf("/projects/%d/segments", p), form: url.Values{"name": {"rage"}, "query": {"signal=rage_click"}}, allowed: sharersOfA},
+		"POST /projects/{project}/segments/{segment}/delete": {method: "POST", path: fmt.Sprintf("/projects/%d/segments/999999/delete", p), allowed: sharersOfA},
+		"GET /projects/{project}/sessions/{id}":              {path: fmt.Sprintf("/projects/%d/sessions/%s", p, sid), allowed: readersOfA},
 
 		"GET /login":           {path: "/login", allowed: publicRoutes},
 		"POST /login":          {method: "POST", path: "/login", allowed: publicRoutes},

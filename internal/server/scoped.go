@@ -16,8 +16,13 @@ import (
 type scopedSessions struct{ *sqlite.Store }
 
 func (s scopedSessions) Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error) {
-	if ids, all := auth.FromContext(ctx).Projects(); !all {
+	p := auth.FromContext(ctx)
+	if ids, all := p.Projects(); !all {
 		q.Filter.Projects = append([]int64{}, ids...)
+	}
+	q.Viewer = 0 // what this principal watched, and only that
+	if p.User != nil {
+		q.Viewer = p.User.ID
 	}
 	return s.Store.Search(ctx, q)
 }
@@ -46,4 +51,18 @@ func (s scopedSessions) PartEvents(ctx context.Context, project int64, session s
 		return nil, store.ErrNotFound
 	}
 	return s.Store.PartEvents(ctx, project, session, p)
+}
+
+func (s scopedSessions) Tag(ctx context.Context, project int64, session, tag string) ([]string, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.Tag(ctx, project, session, tag)
+}
+
+func (s scopedSessions) Untag(ctx context.Context, project int64, session, tag string) ([]string, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.Untag(ctx, project, session, tag)
 }

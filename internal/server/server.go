@@ -265,14 +265,15 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg))
 	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Logger: logger,
+	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Tags: scopedSessions{st}, Logger: logger,
 		Eraser: eraser, Audit: st}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)
-	dash, err := dashboard.New(scopedSessions{st}, snippet, logger)
+	dash, err := dashboard.New(scopedSessions{st}, gate.PublicURL(), logger)
 	if err != nil {
 		return nil, nil, err
 	}
+	dash.DemoKey = opts.DemoKey
 	dash.Register(mux)
 	pages, err := account.New(&account.Pages{Store: st, Gate: gate, Logins: auth.NewLogins(st, gate), Logger: logger,
 		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw, Eraser: eraser})

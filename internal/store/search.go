@@ -77,6 +77,11 @@ type SessionFilter struct {
 	LiveSince time.Time
 	Bounce    *bool
 	Q         string // free text: words that must all appear, each as a word prefix
+
+	Tags []string // tags the session must carry (all), as NormalizeTag gives them
+	// Watched, when set, keeps the sessions the query's Viewer has (true)
+	// or has not (false) opened in the player.
+	Watched *bool
 }
 
 // SignalAtLeast asks for at least N signals of a kind.
@@ -93,6 +98,9 @@ type SessionQuery struct {
 	Cursor string // from the previous page's Next; "" for the first page
 	// Count asks for the number of matching sessions (see SessionPage).
 	Count bool
+	// Viewer is the user asking, whose watched sessions Session.Watched
+	// and Filter.Watched tell; 0 for none (an API token).
+	Viewer int64
 }
 
 // SessionResults is one page of a search's results.

@@ -200,6 +200,11 @@ type Session struct {
 	Visits       []Visit
 	CustomEvents []CustomEvent // each name once, at its first time
 	Goals        []GoalResult
+
+	// Kept beside the index, by people: the session's tags in order, and
+	// whether the user who searched (SessionQuery.Viewer) has watched it.
+	Tags    []string
+	Watched bool
 }
 
 // Visit is a page of a session's window, with the time spent on it.

@@ -70,8 +70,8 @@ func (s *Store) recordedIDs(ctx context.Context, query string, args ...any) (_ [
 }
 
 // EraseSessions removes the recorder's sessions recorded of a project,
-// every part of each: their batches, chunk rows and share links from the
-// log, then their rows of the index. The chunks' blob keys are returned
+// every part of each: their batches, chunk rows, share links, tags and
+// watched marks from the log, then their rows of the index. The chunks' blob keys are returned
 // for the caller to delete. The log goes first: a failure between the two
 // leaves sessions listed without a recording, which erasing again
 // removes, never a recording the index would bring back.
@@ -100,9 +100,12 @@ func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []str
 				return err
 			}
 			out.Batches += n
-			if _, err := tx.ExecContext(ctx, `DELETE FROM share_links WHERE project = ?1
-				AND (session = ?2 OR session GLOB ?2 || '~*')`, project, id); err != nil {
-				return err
+			// Its parts are named recorded~N (store.PartID).
+			for _, table := range []string{"share_links", "session_tags", "watched"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE project = ?1
+					AND (session = ?2 OR session GLOB ?2 || '~*')`, project, id); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -122,6 +122,34 @@ var logMigrations = []string{
 		target  TEXT NOT NULL DEFAULT '',
 		detail  TEXT NOT NULL DEFAULT ''
 	);`,
+	`-- What people keep about sessions, beside the index (which may be
+	-- rebuilt from the log at any time): tags, who watched which, and
+	-- saved filters. Sessions are named by (project, id), as the index
+	-- names them.
+	CREATE TABLE session_tags (
+		project INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		session TEXT NOT NULL,
+		tag     TEXT NOT NULL,
+		created INTEGER NOT NULL,
+		PRIMARY KEY (project, session, tag)
+	) WITHOUT ROWID;
+	CREATE INDEX session_tags_tag ON session_tags (project, tag);
+	CREATE TABLE watched (
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		project INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		session TEXT NOT NULL,
+		at      INTEGER NOT NULL,
+		PRIMARY KEY (user_id, project, session)
+	) WITHOUT ROWID;
+	CREATE TABLE segments (
+		id      INTEGER PRIMARY KEY,
+		project INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		name    TEXT NOT NULL,
+		query   TEXT NOT NULL, -- the list's URL query, as the search API reads it
+		created INTEGER NOT NULL,
+		by      TEXT NOT NULL DEFAULT '',
+		UNIQUE (project, name)
+	);`,
 }
 
 var indexMigrations = []string{

@@ -46,6 +46,13 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	if err != nil {
 		return store.SessionResults{}, err
 	}
+	err = s.peopleSQL(ctx, q.Filter, q.Viewer, func(cond string, a ...any) {
+		where += " AND " + cond
+		args = append(args, a...)
+	})
+	if err != nil {
+		return store.SessionResults{}, err
+	}
 	countSQL := `SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE ` + where + ` AND ` + text.cond() +
 		` LIMIT ` + strconv.Itoa(countCap+1) + `)`
 	countArgs := append(slices.Clone(args), text.args()...)
@@ -116,6 +123,9 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	}
 	rows.Close()
 	if err := addWindows(ctx, tx, res.Sessions, ns); err != nil {
+		return store.SessionResults{}, err
+	}
+	if err := s.addPeople(ctx, res.Sessions, q.Viewer); err != nil {
 		return store.SessionResults{}, err
 	}
 	return res, nil

@@ -366,6 +366,9 @@ func (s *Store) Session(ctx context.Context, project int64, id string) (_ store.
 		return store.Session{}, fmt.Errorf("read session %s: %w", id, err)
 	}
 	sess.Goals = goalResults(goals, sess)
+	if sess.Tags, err = s.SessionTags(ctx, project, id); err != nil {
+		return store.Session{}, err
+	}
 	return sess, nil
 }
 
