@@ -71,10 +71,11 @@ func (s *Store) recordedIDs(ctx context.Context, query string, args ...any) (_ [
 
 // EraseSessions removes the recorder's sessions recorded of a project,
 // every part of each: their batches, chunk rows, share links, tags and
-// watched marks from the log, then their rows of the index. The chunks' blob keys are returned
-// for the caller to delete. The log goes first: a failure between the two
-// leaves sessions listed without a recording, which erasing again
-// removes, never a recording the index would bring back.
+// watched marks from the log, then their rows of the index. The chunks'
+// blob keys are returned for the caller to delete. The log goes first: a
+// failure between the two leaves sessions listed without a recording,
+// which erasing again removes, never a recording the index would bring
+// back.
 func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []string) (_ store.Erased, err error) {
 	defer s.check(&err)
 	var out store.Erased
