@@ -22,15 +22,14 @@ const (
 	maxGoalName      = 200
 )
 
-var (
-	paramPattern = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]+\*?$`)
-	errInput     = errors.New("invalid input")
-)
+var paramPattern = regexp.MustCompile(`^[A-Za-z0-9_.\-\[\]]+\*?$`)
 
 // inputError is a message for the person who filled in a form.
-func inputError(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errInput}, a...)...)
-}
+type inputError string
+
+func (e inputError) Error() string { return string(e) }
+
+func badInput(format string, a ...any) error { return inputError(fmt.Sprintf(format, a...)) }
 
 // projectOf reads the {project} of the path; it has answered when ok is
 // false. A deleted project is not found.
@@ -113,10 +112,10 @@ func (p *Pages) saveSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	next, err := settingsFromForm(pr, r)
 	if err != nil {
-		p.projectPage(w, r, pr, http.StatusBadRequest, strings.TrimPrefix(err.Error(), errInput.Error()+": "), nil)
+		p.projectPage(w, r, pr, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
-	changed := settingsChanged(pr, next)
+	changed := SettingsChanged(pr, next)
 	if len(changed) == 0 {
 		back(w, r, fmt.Sprintf("/projects/%d", pr.ID))
 		return
@@ -142,25 +141,25 @@ func settingsFromForm(pr store.Project, r *http.Request) (store.Project, error) 
 	next := pr
 	next.Name = strings.TrimSpace(f("name"))
 	if next.Name == "" || len(next.Name) > maxProjectName {
-		return pr, inputError("give the project a name of at most %d characters", maxProjectName)
+		return pr, badInput("give the project a name of at most %d characters", maxProjectName)
 	}
 	origins, err := parseOrigins(f("origins"))
 	if err != nil {
-		return pr, inputError("%v", err)
+		return pr, badInput("%v", err)
 	}
 	next.Origins = origins
 	next.Enabled = f("enabled") != ""
 	if next.SampleRate, err = strconv.ParseFloat(strings.TrimSpace(f("sample_rate")), 64); err != nil || next.SampleRate < 0 || next.SampleRate > 1 {
-		return pr, inputError("the sample rate is a number from 0 (no session) to 1 (every session)")
+		return pr, badInput("the sample rate is a number from 0 (no session) to 1 (every session)")
 	}
 	if next.RetentionDays, err = strconv.Atoi(strings.TrimSpace(f("retention_days"))); err != nil || next.RetentionDays < 0 || next.RetentionDays > maxRetentionDays {
-		return pr, inputError("keep sessions for 0 (until deleted) to %d days", maxRetentionDays)
+		return pr, badInput("keep sessions for 0 (until deleted) to %d days", maxRetentionDays)
 	}
 	if next.Quota.BatchesPerMinute, err = strconv.Atoi(strings.TrimSpace(f("quota_batches_per_minute"))); err != nil || next.Quota.BatchesPerMinute < 0 {
-		return pr, inputError("batches a minute: a whole number, 0 for no bound")
+		return pr, badInput("batches a minute: a whole number, 0 for no bound")
 	}
 	if next.Quota.BytesPerDay, err = strconv.ParseInt(strings.TrimSpace(f("quota_bytes_per_day")), 10, 64); err != nil || next.Quota.BytesPerDay < 0 {
-		return pr, inputError("bytes a day: a whole number, 0 for no bound")
+		return pr, badInput("bytes a day: a whole number, 0 for no bound")
 	}
 	rec := store.RecorderSettings{MaskAllText: f("mask_all_text") != "", ScrubEmails: f("scrub_emails") != ""}
 	if rec.AllowParams, err = ParseAllowParams(f("allow_params")); err != nil {
@@ -186,7 +185,7 @@ func settingsFromForm(pr store.Project, r *http.Request) (store.Project, error) 
 func ParseAllowParams(s string) ([]string, error) {
 	return parseList(s, ",", func(v string) error {
 		if !paramPattern.MatchString(v) {
-			return inputError("%q is not a query parameter name, or a prefix ending in *", v)
+			return badInput("%q is not a query parameter name, or a prefix ending in *", v)
 		}
 		return nil
 	})
@@ -197,7 +196,7 @@ func ParseAllowParams(s string) ([]string, error) {
 func ParseMaskPaths(s string) ([]string, error) {
 	return parseList(s, ",", func(v string) error {
 		if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?#") {
-			return inputError("%q is not a path pattern such as /reset/:token", v)
+			return badInput("%q is not a path pattern such as /reset/:token", v)
 		}
 		return nil
 	})
@@ -209,7 +208,7 @@ func parseList(s, seps string, check func(string) error) ([]string, error) {
 		return strings.ContainsRune(seps, r) || r == ' ' || r == '\n' || r == '\r' || r == '\t'
 	}) {
 		if len(v) > maxListItem {
-			return nil, inputError("%.20q… is longer than %d characters", v, maxListItem)
+			return nil, badInput("%.20q… is longer than %d characters", v, maxListItem)
 		}
 		if err := check(v); err != nil {
 			return nil, err
@@ -219,14 +218,14 @@ func parseList(s, seps string, check func(string) error) ([]string, error) {
 		}
 	}
 	if len(out) > maxListItems {
-		return nil, inputError("at most %d items", maxListItems)
+		return nil, badInput("at most %d items", maxListItems)
 	}
 	return out, nil
 }
 
-// settingsChanged describes what differs between two versions of a
+// SettingsChanged describes what differs between two versions of a
 // project, for the audit log.
-func settingsChanged(a, b store.Project) []string {
+func SettingsChanged(a, b store.Project) []string {
 	var out []string
 	diff := func(name string, x, y any) {
 		xs, ys := fmt.Sprint(x), fmt.Sprint(y)

@@ -69,25 +69,25 @@ func thresholdsFromForm(cfg signals.Config, r *http.Request) (signals.Config, er
 		case f.Type() == durationType:
 			d, err := time.ParseDuration(s)
 			if err != nil || d <= 0 {
-				return cfg, inputError("%s: give a duration such as 2.5s or 1m", name)
+				return cfg, badInput("%s: give a duration such as 2.5s or 1m", name)
 			}
 			f.SetInt(int64(d))
 		case f.Kind() == reflect.Int:
 			n, err := strconv.Atoi(s)
 			if err != nil || n <= 0 {
-				return cfg, inputError("%s: give a whole number above 0", name)
+				return cfg, badInput("%s: give a whole number above 0", name)
 			}
 			f.SetInt(int64(n))
 		default:
 			n, err := strconv.ParseFloat(s, 64)
 			if err != nil || !(n > 0) || n > 1e9 {
-				return cfg, inputError("%s: give a number above 0", name)
+				return cfg, badInput("%s: give a number above 0", name)
 			}
 			f.SetFloat(n)
 		}
 	}
 	if err := cfg.Check(); err != nil {
-		return cfg, inputError("%v", err)
+		return cfg, badInput("%v", err)
 	}
 	return cfg, nil
 }
@@ -118,7 +118,7 @@ func (p *Pages) saveSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg, err := thresholdsFromForm(old, r)
 	if err != nil {
-		p.projectPage(w, r, pr, http.StatusBadRequest, strings.TrimPrefix(err.Error(), errInput.Error()+": "), nil)
+		p.projectPage(w, r, pr, http.StatusBadRequest, err.Error(), nil)
 		return
 	}
 	var changed []string
