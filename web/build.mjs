@@ -26,17 +26,27 @@ const common = {
   logLevel: "warning",
 };
 
-// rrweb inlines the source of the worker that encodes canvas snapshots,
-// 1 KB gzipped; src/recorder/canvas-worker.js does the same work (answers
-// and caching alike) with the worker's FileReaderSync in a third of it.
-const leanCanvasWorker = {
-  name: "lean-canvas-worker",
+// Two rewrites of rrweb's record bundle, each checked to still apply:
+// - rrweb inlines the source of the worker that encodes canvas snapshots,
+//   1 KB gzipped; src/recorder/canvas-worker.js does the same work (answers
+//   and caching alike) with the worker's FileReaderSync in a third of it.
+// - rrweb's classes set their ~90 fields through a helper call each,
+//   __publicField(this, "name", value); a plain assignment does the same
+//   (the helper assigns too, unless the name is already on the object,
+//   and no field of rrweb's shadows a getter) in fewer bytes.
+const leanRecord = {
+  name: "lean-record",
   setup(b) {
     b.onLoad({ filter: /@rrweb[\\/]record[\\/]dist[\\/]record\.js$/ }, (args) => {
       const src = readFileSync(args.path, "utf8");
       const worker = readFileSync(join(root, "src/recorder/canvas-worker.js"), "utf8").trim();
-      const out = src.replace(/^const jsContent = '.*';$/m, () => `const jsContent = ${JSON.stringify(worker)};`);
-      if (out === src) throw new Error("rrweb's canvas worker source not found: check the lean-canvas-worker plugin");
+      let out = src.replace(/^const jsContent = '.*';$/m, () => `const jsContent = ${JSON.stringify(worker)};`);
+      if (out === src) throw new Error("rrweb's canvas worker source not found: check the lean-record plugin");
+      const before = out;
+      out = out
+        .replace(/__publicField\(this, "([A-Za-z_$][\w$]*)"\);/g, "this.$1 = void 0;")
+        .replace(/__publicField\(this, "([A-Za-z_$][\w$]*)", /g, "this.$1 = (");
+      if (out === before || /__publicField\(this/.test(out)) throw new Error("rrweb's class fields not as expected: check the lean-record plugin");
       return { contents: out, loader: "js" };
     });
   },
@@ -49,12 +59,12 @@ const recorder = {
   // Optional chaining and ?? as written, in every browser since 2020
   // (Chrome 80, Firefox 74, Safari 13.1): fewer bytes than down-levelled.
   target: "es2020",
-  plugins: [leanCanvasWorker],
+  plugins: [leanRecord],
   mangleProps: new RegExp(
     "^(" +
       "holdUntil|holdTimer|bufferBytes|keepaliveBytes|pumping|warned|attempts|acked|beacon|settle|enqueue|held|" +
       "newSession|newWindow|lastSeen|tokens|burst|perSecond|stopRecording|lifecycle|watchLifecycle|" +
-      "hideVitals|waiting|onEvent|batcher|identity|adoptPending|markOpen|nextSeq|renew|stale|hold|tab|shared|pump|ack|stopped|sizes" +
+      "hideVitals|waiting|onEvent|cfg|urls|consentRequired|minDurationMs|snapshotMs|batcher|identity|adoptPending|markOpen|nextSeq|renew|stale|hold|tab|shared|pump|ack|stopped|sizes" +
       ")$",
   ),
 };

@@ -50,6 +50,14 @@ type Store interface {
 	Projects(ctx context.Context) ([]store.Project, error)
 	ProjectByID(ctx context.Context, id int64) (store.Project, error)
 	CreateProject(ctx context.Context, name string, origins []string) (store.Project, error)
+	UpdateProject(ctx context.Context, p store.Project) error
+	RotateProjectKey(ctx context.Context, id int64) (string, error)
+	DeleteProject(ctx context.Context, id int64) error
+	Goals(ctx context.Context, project int64) ([]store.Goal, error)
+	AddGoal(ctx context.Context, key string, g store.Goal) (store.Goal, error)
+	RemoveGoal(ctx context.Context, key, name string) error
+	Setting(ctx context.Context, key string) (value string, ok bool, err error)
+	SetSetting(ctx context.Context, key, value string) error
 	CreateShare(ctx context.Context, sh store.Share) (store.Share, error)
 	ShareByHash(ctx context.Context, hash []byte) (store.Share, error)
 	Shares(ctx context.Context, project int64, session string) ([]store.Share, error)
@@ -81,6 +89,9 @@ type Pages struct {
 	Raw func(pattern string) http.Handler
 	// Eraser erases sessions for good.
 	Eraser Eraser
+	// KeyChanged, if set, is told a project's ingest key when its key or
+	// settings change, so that caches of it are dropped at once.
+	KeyChanged func(key string)
 
 	pages map[string]*template.Template
 }
@@ -103,7 +114,7 @@ func New(p *Pages) (*Pages, error) {
 		},
 		"public": p.Gate.PublicURL,
 	}
-	for _, page := range []string{"login", "setup", "password", "account", "users", "tokens", "projects", "shares", "share", "message", "data", "audit"} {
+	for _, page := range []string{"login", "setup", "password", "account", "users", "tokens", "projects", "project", "shares", "share", "message", "data", "audit"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s template: %w", page, err)
@@ -137,8 +148,7 @@ func (p *Pages) Register(mux Mux) {
 	mux.HandleFunc("GET /tokens", p.tokens)
 	mux.HandleFunc("POST /tokens", p.createToken)
 	mux.HandleFunc("POST /tokens/{id}/revoke", p.revokeToken)
-	mux.HandleFunc("GET /projects", p.projects)
-	mux.HandleFunc("POST /projects", p.createProject)
+	p.registerProjects(mux)
 	p.registerShares(mux)
 	p.registerData(mux)
 }

@@ -130,6 +130,7 @@ func (p *Pages) record(r *http.Request, action string, project int64, target, de
 }
 
 func (p *Pages) recordAs(ctx context.Context, actor, action string, project int64, target, detail string) {
+	p.Logger.Info(action, "by", actor, "project", project, "target", target, "detail", detail)
 	e := store.AuditEntry{Actor: actor, Action: action, Project: project, Target: target, Detail: detail}
 	if err := p.Store.Audit(ctx, e); err != nil {
 		p.Logger.Error("audit", "action", action, "err", err)

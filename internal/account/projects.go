@@ -5,23 +5,40 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/store"
 )
 
 // Snippet is the tag a site puts in its pages to be recorded, loading the
-// recorder from the server's public URL.
+// recorder from the server's public URL with the project's settings.
 func Snippet(publicURL, key string) string {
-	return fmt.Sprintf(`<script src="%s/playhead.js" data-key="%s" defer></script>`, publicURL, key)
+	return fmt.Sprintf(`<script src="%s/playhead.js?key=%s" defer></script>`, publicURL, url.QueryEscape(key))
+}
+
+func (p *Pages) registerProjects(mux Mux) {
+	mux.HandleFunc("GET /projects", p.projects)
+	mux.HandleFunc("POST /projects", p.createProject)
+	mux.HandleFunc("GET /projects/{project}", p.project)
+	mux.HandleFunc("POST /projects/{project}/settings", p.saveSettings)
+	mux.HandleFunc("POST /projects/{project}/goals", p.addGoal)
+	mux.HandleFunc("POST /projects/{project}/goals/drop", p.dropGoal)
+	mux.HandleFunc("POST /projects/{project}/signals", p.saveSignals)
+	mux.HandleFunc("POST /projects/{project}/rotate", p.rotateKey)
+	mux.HandleFunc("POST /projects/{project}/delete", p.deleteProject)
 }
 
 func (p *Pages) projects(w http.ResponseWriter, r *http.Request) {
 	p.projectsPage(w, r, http.StatusOK, "")
 }
 
+// projectsPage lists the projects the principal sees; owners and admins
+// may create one.
 func (p *Pages) projectsPage(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	pr := auth.FromContext(r.Context())
 	list, err := p.Store.Projects(r.Context())
 	if err != nil {
 		p.fail(w, r, err)
@@ -32,34 +49,54 @@ func (p *Pages) projectsPage(w http.ResponseWriter, r *http.Request, status int,
 		Snippet string
 	}
 	var rows []row
-	for _, pr := range list {
-		rows = append(rows, row{pr, Snippet(p.Gate.PublicURL(), pr.Key)})
+	for _, proj := range list {
+		if pr.Sees(proj.ID) {
+			rows = append(rows, row{proj, Snippet(p.Gate.PublicURL(), proj.Key)})
+		}
 	}
-	p.render(w, r, status, "projects", errMsg, map[string]any{"Projects": rows})
+	p.render(w, r, status, "projects", errMsg, map[string]any{"Projects": rows, "Edit": mayEdit(pr)})
+}
+
+// mayEdit tells whether the principal changes projects: owners and admins.
+func mayEdit(pr *auth.Principal) bool {
+	return pr.User != nil && pr.User.Role.AtLeast(store.RoleAdmin)
 }
 
 func (p *Pages) createProject(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if name == "" || len(name) > 200 {
+	if name == "" || len(name) > maxProjectName {
 		p.projectsPage(w, r, http.StatusBadRequest, "Give the project a name.")
 		return
 	}
-	var origins []string
-	for _, o := range strings.Fields(r.PostFormValue("origins")) {
-		n, err := NormalizeOrigin(o)
-		if err != nil {
-			p.projectsPage(w, r, http.StatusBadRequest, err.Error())
-			return
-		}
-		origins = append(origins, n)
+	origins, err := parseOrigins(r.PostFormValue("origins"))
+	if err != nil {
+		p.projectsPage(w, r, http.StatusBadRequest, err.Error())
+		return
 	}
 	pr, err := p.Store.CreateProject(r.Context(), name, origins)
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
-	p.Logger.Info("project created", "by", auth.FromContext(r.Context()).Label(), "project", pr.ID, "name", pr.Name)
-	back(w, r, "/projects")
+	p.record(r, "project.create", pr.ID, pr.Name, "")
+	back(w, r, fmt.Sprintf("/projects/%d", pr.ID))
+}
+
+const maxProjectName = 200
+
+// parseOrigins reads origins separated by white space or commas.
+func parseOrigins(s string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		n, err := NormalizeOrigin(o)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(origins, n) {
+			origins = append(origins, n)
+		}
+	}
+	return origins, nil
 }
 
 // NormalizeOrigin turns what a person types into what a browser sends as

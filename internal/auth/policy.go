@@ -132,9 +132,16 @@ var Policy = map[string]Access{
 	"POST /tokens":             AdminPage,
 	"POST /tokens/{id}/revoke": AdminPage,
 
-	// Projects.
-	"GET /projects":  AdminPage,
-	"POST /projects": AdminPage,
+	// Projects: everyone sees theirs; owners and admins change them.
+	"GET /projects":                       SignedIn,
+	"POST /projects":                      AdminPage,
+	"GET /projects/{project}":             {Role: store.RoleViewer, Project: true},
+	"POST /projects/{project}/settings":   ProjectAdmin,
+	"POST /projects/{project}/goals":      ProjectAdmin,
+	"POST /projects/{project}/goals/drop": ProjectAdmin,
+	"POST /projects/{project}/signals":    ProjectAdmin,
+	"POST /projects/{project}/rotate":     ProjectAdmin,
+	"POST /projects/{project}/delete":     ProjectAdmin,
 
 	// Share links: made and revoked by members of the project; played by
 	// whoever has one.

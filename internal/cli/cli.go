@@ -192,6 +192,9 @@ func (o *originsFlag) Set(v string) error {
 
 const projectUsage = `Usage:
   playhead project create NAME [--data DIR] [--origin URL]...
+  playhead project list [--data DIR]
+  playhead project show KEY|ID [--data DIR] [--public-url URL]
+  playhead project set KEY|ID [--data DIR] [--SETTING VALUE]... (playhead project set -h lists them)
   playhead project disable KEY [--data DIR]
   playhead project enable KEY [--data DIR]
   playhead project signals KEY [--data DIR] [--THRESHOLD VALUE]...
@@ -202,6 +205,9 @@ const projectUsage = `Usage:
 func project(ctx context.Context, env *Env, args []string) error {
 	return verbs{
 		"create": projectCreate,
+		"list":   projectList,
+		"show":   projectShow,
+		"set":    projectSet,
 		"disable": func(ctx context.Context, env *Env, args []string) error {
 			return projectSwitch(ctx, env, "disable", args)
 		},
@@ -279,6 +285,9 @@ func projectCreate(ctx context.Context, env *Env, args []string) error {
 	defer st.Close()
 	p, err := st.CreateProject(ctx, name, origins)
 	if err != nil {
+		return err
+	}
+	if err := st.Audit(ctx, store.AuditEntry{Actor: "cli", Action: "project.create", Project: p.ID, Target: p.Name}); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created project %q (id %d). Its ingest key:\n%s\n", p.Name, p.ID, p.Key)

@@ -50,3 +50,12 @@ func (c *projectCache) get(ctx context.Context, key string, now time.Time) (stor
 	c.mu.Unlock()
 	return p, found, nil
 }
+
+// Forget drops what is cached of key, so that the next batch with it reads
+// its project again: a rotated key stops at once, and a change of origins
+// or of the switch applies at once, when made on this server.
+func (h *Handler) Forget(key string) {
+	h.projects.mu.Lock()
+	delete(h.projects.entries, key)
+	h.projects.mu.Unlock()
+}

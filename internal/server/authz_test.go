@@ -125,8 +125,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /tokens":             {method: "POST", path: "/tokens", allowed: admins},
 		"POST /tokens/{id}/revoke": {method: "POST", path: "/tokens/999999/revoke", allowed: admins},
 
-		"GET /projects":  {path: "/projects", allowed: admins},
-		"POST /projects": {method: "POST", path: "/projects", allowed: admins},
+		"GET /projects":                       {path: "/projects", allowed: signedIn},
+		"POST /projects":                      {method: "POST", path: "/projects", allowed: admins},
+		"GET /projects/{project}":             {path: fmt.Sprintf("/projects/%d", p), allowed: readersOfA},
+		"POST /projects/{project}/settings":   {method: "POST", path: fmt.Sprintf("/projects/%d/settings", p), form: url.Values{"name": {""}}, allowed: admins},
+		"POST /projects/{project}/goals":      {method: "POST", path: fmt.Sprintf("/projects/%d/goals", p), allowed: admins},
+		"POST /projects/{project}/goals/drop": {method: "POST", path: fmt.Sprintf("/projects/%d/goals/drop", p), form: url.Values{"name": {"none"}}, allowed: admins},
+		"POST /projects/{project}/signals":    {method: "POST", path: fmt.Sprintf("/projects/%d/signals", p), form: url.Values{"rage_clicks": {"x"}}, allowed: admins},
+		"POST /projects/{project}/rotate":     {method: "POST", path: fmt.Sprintf("/projects/%d/rotate", p), allowed: admins},
+		"POST /projects/{project}/delete":     {method: "POST", path: fmt.Sprintf("/projects/%d/delete", p), form: url.Values{"name": {"not its name"}}, allowed: admins},
 
 		"GET /projects/{project}/sessions/{id}/shares":                   {path: fmt.Sprintf("/projects/%d/sessions/%s/shares", p, sid), allowed: readersOfA},
 		"POST /projects/{project}/sessions/{id}/shares":                  {method: "POST", path: fmt.Sprintf("/projects/%d/sessions/%s/shares", p, sid), form: url.Values{"expires": {"bad"}}, allowed: sharersOfA},

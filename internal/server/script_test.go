@@ -65,3 +65,23 @@ func TestRecorderScript(t *testing.T) {
 		t.Errorf("an old version is served but not for good: %d %v", r.StatusCode, r.Header)
 	}
 }
+
+// A key no project has gets the generic script, so that the page goes on.
+func TestRecorderScriptUnknownKey(t *testing.T) {
+	base, _ := start(t)
+	read := func(url string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	_, generic := read(base + "/playhead.js")
+	resp, body := read(base + "/playhead.js?key=ph_nosuchkey")
+	if resp.StatusCode != 200 || body != generic || !strings.Contains(body, `"/*playhead:settings*/"`) {
+		t.Errorf("unknown key: %d, %d bytes, generic: %v", resp.StatusCode, len(body), body == generic)
+	}
+}

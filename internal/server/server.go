@@ -262,8 +262,13 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	raw := http.NewServeMux()
 	gate := auth.NewGate(st, opts.Gate)
 	mux := auth.NewRouter(raw, auth.Policy, gate)
-	mux.Handle("/api/v1/ingest", ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg))
+	ingester := ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg)
+	mux.Handle("/api/v1/ingest", ingester)
 	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
+	script, err := recorderScript(web.Build, st, logger)
+	if err != nil {
+		return nil, nil, err
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Tags: scopedSessions{st}, Logger: logger,
 		Eraser: eraser, Audit: st}).Register(mux)
@@ -276,7 +281,9 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	dash.DemoKey = opts.DemoKey
 	dash.Register(mux)
 	pages, err := account.New(&account.Pages{Store: st, Gate: gate, Logins: auth.NewLogins(st, gate), Logger: logger,
-		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw, Eraser: eraser})
+		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw, Eraser: eraser,
+		// A project's key or settings changed here apply at once.
+		KeyChanged: func(key string) { ingester.Forget(key); script.Forget(key) }})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -288,10 +295,6 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	}
 	mux.Handle("GET /demo/", http.StripPrefix("/demo", shop))
 
-	script, err := recorderScript(web.Build)
-	if err != nil {
-		return nil, nil, err
-	}
 	mux.Handle("GET /playhead.js", script)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(web.Build)))
 

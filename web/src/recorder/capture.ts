@@ -14,7 +14,7 @@ export function pages(c: Capture): (nav: Nav, ts?: number) => void {
     const from = nav === "load" ? referrer : last;
     last = location.href;
     const send = () =>
-      c.emit("page", { url: c.url(last), referrer: from ? c.url(from) : "", title: c.text(cut(document.title, 300)), nav }, ts);
+      c.emit("page", { url: c.url(last), referrer: from ? c.url(from) : "", title: c.text(cut(document.title, 300), true), nav }, ts);
     // Routers set the title after they render the new route.
     if (nav === "load") send();
     else setTimeout(send, 100);

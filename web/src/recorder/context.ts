@@ -4,8 +4,9 @@ export interface Capture {
   emit(tag: string, payload: object, ts?: number): void;
   // A URL as it may be recorded (privacy.ts stripURL).
   url(raw: string): string;
-  // Page text as it may be recorded (privacy.ts scrubText).
-  text(s: string): string;
+  // Text as it may be recorded (privacy.ts scrubText); page is true for
+  // the page's own text (its title), which maskAllText masks.
+  text(s: string, page?: boolean): string;
   // True for requests to Playhead itself, which are never recorded.
   own(url: string): boolean;
   // Adds a listener removed when recording stops; errors in handler never

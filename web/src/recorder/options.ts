@@ -1,5 +1,7 @@
 // The recorder's options: from the data- attributes of the script tag, or
 // passed to init() of the ES module. docs/recorder.md lists them all.
+import { allowed } from "./privacy";
+
 export interface Options {
   // The project's ingest key.
   key: string;
@@ -20,6 +22,8 @@ export interface Options {
   maskPaths?: string[];
   // Applied last to every recorded URL.
   maskURL?: (url: string) => string;
+  // Mask all page text (as with playhead-mask everywhere), and titles.
+  maskAllText?: boolean;
   // Replace card numbers (default) and e-mail addresses (off by default)
   // in page text and attributes.
   scrubCards?: boolean;
@@ -44,6 +48,7 @@ export interface Config {
   allowParams: string[];
   maskPaths: string[];
   maskURL: ((url: string) => string) | undefined;
+  maskAllText: boolean;
   scrubCards: boolean;
   scrubEmails: boolean;
   network: boolean;
@@ -79,6 +84,7 @@ export function configure(o: Options & Record<string, unknown>): Config {
     allowParams: list(o.allowParams, ["utm_*"]),
     maskPaths: list(o.maskPaths, []),
     maskURL: typeof o.maskURL === "function" ? o.maskURL : undefined,
+    maskAllText: bool(o.maskAllText, false),
     scrubCards: bool(o.scrubCards, true),
     scrubEmails: bool(o.scrubEmails, false),
     network: bool(o.network, true),
@@ -89,10 +95,33 @@ export function configure(o: Options & Record<string, unknown>): Config {
   };
 }
 
-// fromScript reads the options of a script tag: data-sample-rate becomes
-// sampleRate, and so on.
-export function fromScript(s: HTMLScriptElement): Config {
-  return configure({ ...s.dataset, server: s.src } as Options & Record<string, unknown>);
+// Settings are a project's options, which the server writes into the
+// playhead.js it serves for the project's key (?key=).
+export type Settings = Partial<Pick<
+  Options,
+  "key" | "sampleRate" | "maskAllText" | "scrubEmails" | "allowParams" | "maskPaths" | "network" | "console"
+>>;
+
+// fromScript reads the options of a script tag (data-sample-rate becomes
+// sampleRate, and so on) on top of the project's settings p, which they
+// may tighten but never loosen: the lower sample rate, masking and
+// scrubbing when either asks, the paths of both masked, network and
+// console off when either says so, and of the project's allowed query
+// parameters those the tag names too.
+export function fromScript(s: HTMLScriptElement, p: Settings = {}): Config {
+  const d = s.dataset;
+  const c = configure({ ...d, key: p.key || d.key, server: s.src } as Options & Record<string, unknown>);
+  const allow = p.allowParams;
+  return {
+    ...c,
+    sampleRate: Math.min(c.sampleRate, num(p.sampleRate, 1, 0, 1)),
+    maskAllText: c.maskAllText || !!p.maskAllText,
+    scrubEmails: c.scrubEmails || !!p.scrubEmails,
+    allowParams: !allow ? c.allowParams : d.allowParams === undefined ? allow : c.allowParams.filter((a) => allowed(a, allow)),
+    maskPaths: c.maskPaths.concat(p.maskPaths || []),
+    network: c.network && p.network !== false,
+    console: c.console && p.console !== false,
+  };
 }
 
 // sampled decides from the session id alone, so that every page of a

@@ -13,7 +13,9 @@ export interface UrlRules {
 
 const MAX_URL = 2000;
 
-function allowed(name: string, allow: string[]): boolean {
+// allowed tells whether name is allowed by the patterns of allow. A
+// pattern itself as name tells whether it allows nothing more than allow.
+export function allowed(name: string, allow: string[]): boolean {
   for (const a of allow) {
     if (a.endsWith("*") ? name.startsWith(a.slice(0, -1)) : name === a) return true;
   }

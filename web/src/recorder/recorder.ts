@@ -82,7 +82,7 @@ export class Recorder {
     this.c = {
       emit: (tag, payload, ts) => this.custom(tag, payload, ts),
       url: (raw) => this.url(raw),
-      text: (s) => scrubText(s, this.text),
+      text: (s, page) => (page && cfg.maskAllText ? s.replace(/\S/g, "*") : scrubText(s, this.text)),
       own: (u) => {
         try {
           return new URL(u, location.href).href.startsWith(cfg.server + "/api/v1/");
@@ -119,6 +119,7 @@ export class Recorder {
     const cfg = this.cfg;
     this.stopRecording = record<eventWithTime>({
       ...PRIVACY,
+      ...(cfg.maskAllText ? { maskTextSelector: "*" } : {}),
       emit: (event) => this.onEvent(event),
       sampling: cfg.recordCanvas ? { ...SAMPLING, canvas: 2 } : SAMPLING,
       // A defer script runs once the DOM is parsed; without defer, start
