@@ -75,7 +75,8 @@ export class Controls {
     this.speedSelect.addEventListener("change", () => actions.speed(Number(this.speedSelect.value)));
     const link = this.button("ph-link", "Copy a link to this moment", () => actions.copyLink(), "Link");
     const help = this.button("ph-help-button", "Keyboard shortcuts (?)", () => actions.help(), "?");
-    const full = this.button("ph-full", "Fullscreen (F)", () => actions.fullscreen(), "⛶");
+    const full = this.button("ph-full", "Fullscreen (F)", () => actions.fullscreen());
+    full.append(el("span", "ph-full-icon"));
     row.append(this.playButton, ...steps, this.time, spacer, this.skipButton, this.speedSelect, link, help, full);
 
     this.element.append(timeline, row);

@@ -43,7 +43,10 @@ const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v)
 // built.
 export class Feed {
   readonly items: Item[] = [];
+  // The serialized nodes are the Replayer's own events: text changes are
+  // kept beside them, never written into them.
   private readonly nodes = new Map<number, SNode>();
+  private readonly texts = new Map<number, string>();
   private readonly waiting = new Map<number, eventWithTime[]>();
   private next = 0;
   private page = "";
@@ -82,15 +85,13 @@ export class Feed {
     const at = e.timestamp - this.start;
     if (e.type === EventType.FullSnapshot) {
       this.nodes.clear();
+      this.texts.clear();
       this.index(e.data.node as SNode);
     } else if (e.type === EventType.IncrementalSnapshot) {
       const d = e.data;
       if (d.source === IncrementalSource.Mutation) {
         for (const a of d.adds) this.index(a.node as SNode);
-        for (const t of d.texts) {
-          const n = this.nodes.get(t.id);
-          if (n) n.textContent = t.value ?? "";
-        }
+        for (const t of d.texts) this.texts.set(t.id, t.value ?? "");
       } else if (d.source === IncrementalSource.MouseInteraction && d.type === MouseInteractions.Click) {
         this.items.push({ kind: "click", at, text: this.label(d.id) });
       }
@@ -165,7 +166,7 @@ export class Feed {
 
   private text(n: SNode, acc: string): string {
     if (acc.length > LABEL_MAX) return acc;
-    if (n.type === TEXT_NODE) return acc + " " + (n.textContent ?? "");
+    if (n.type === TEXT_NODE) return acc + " " + (this.texts.get(n.id) ?? n.textContent ?? "");
     if (n.tagName === "style" || n.tagName === "script") return acc;
     for (const c of n.childNodes ?? []) acc = this.text(c, acc);
     return acc;
