@@ -110,3 +110,10 @@ test("the feed reads segments in order and labels clicks by their element's text
   assert.equal(latest([{ at: 0 }, { at: 10 }, { at: 20 }], 15), 1);
   assert.equal(latest([{ at: 10 }], 5), -1);
 });
+
+test("a tab open for under a second still spans a second", async () => {
+  const { tabSpan } = await import("../src/player/tabs.ts");
+  assert.equal(tabSpan(600, 1000), "0:00–0:01");
+  assert.equal(tabSpan(0, 2100), "0:00–0:03");
+  assert.equal(tabSpan(61_000, 61_000), "1:01–1:02");
+});
