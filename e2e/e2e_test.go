@@ -427,6 +427,9 @@ func TestReplayTabsOpenTogether(t *testing.T) {
 		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
 		t.Fatalf("the second window did not play to the end: %v", err)
 	}
+	if label := eval[string](t, list, `document.querySelectorAll(".ph-tab")[1].textContent`); strings.HasSuffix(label, "0:00–0:00") {
+		t.Errorf("the second tab reads %q", label)
+	}
 	screenshot(t, list, "player-tabs.png")
 	if count := replayed[string](t, list, `doc.getElementById('add-to-cart') ? doc.getElementById('cart-count').textContent : ''`); count != "1" {
 		t.Errorf("the second tab's replay shows cart %q, want the product page with 1 in the cart", count)

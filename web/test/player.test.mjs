@@ -48,3 +48,72 @@ test("segments follow one another by time and start at full snapshots", async ()
   assert.deepEqual(startFor(segs, 340), { at: 3, from: 2 });
   assert.deepEqual(startFor(segs, 9999), { at: 3, from: 2 });
 });
+
+test("a link's moment reads seconds, 1m30s and m:ss", async () => {
+  const { parseMoment, formatMoment } = await import("../src/player/format.ts");
+  const cases = [
+    ["90", 90_000],
+    ["12.5", 12_500],
+    ["1m30s", 90_000],
+    ["1h2m3s", 3_723_000],
+    ["45s", 45_000],
+    ["2m", 120_000],
+    ["1:30", 90_000],
+    ["1:02:03", 3_723_000],
+    ["", undefined],
+    [null, undefined],
+    ["abc", undefined],
+    ["1m30", undefined],
+    ["-5", undefined],
+  ];
+  for (const [t, want] of cases) assert.equal(parseMoment(t), want, `t=${t}`);
+  assert.equal(formatMoment(90_999), "90");
+});
+
+test("skipping inactivity jumps to just before input resumes", async () => {
+  const { skipTarget, SKIP_LEAD_MS } = await import("../src/player/timeline.ts");
+  const idle = [{ from: 10_000, to: 130_000 }, { from: 200_000, to: 240_000 }];
+  assert.equal(skipTarget(idle, 9_999), undefined);
+  assert.equal(skipTarget(idle, 10_000), 130_000 - SKIP_LEAD_MS);
+  assert.equal(skipTarget(idle, 129_600), undefined);
+  assert.equal(skipTarget(idle, 210_000), 240_000 - SKIP_LEAD_MS);
+});
+
+test("the feed reads segments in order and labels clicks by their element's text", async () => {
+  const { Feed, latest } = await import("../src/player/feed.ts");
+  let changes = 0;
+  const feed = new Feed(1000, 2, () => changes++);
+  const snapshot = {
+    type: 2,
+    timestamp: 1000,
+    data: {
+      node: { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: "button", attributes: {}, childNodes: [{ type: 3, id: 3, textContent: " Buy  now " }] }] },
+    },
+  };
+  const click = (id, timestamp) => ({ type: 3, timestamp, data: { source: 2, type: 2, id, x: 0, y: 0 } });
+  const error = { type: 5, timestamp: 2500, data: { tag: "playhead/error", payload: { kind: "error", message: "boom", stack: "at x" } } };
+  const request = { type: 5, timestamp: 2600, data: { tag: "playhead/request", payload: { initiator: "fetch", method: "POST", url: "/api/pay", status: 500, duration: 120, failure: "http" } } };
+  // The second segment first: nothing is read until the first comes.
+  feed.put(1, [click(2, 3000), error, request]);
+  assert.equal(feed.items.length, 0);
+  assert.equal(feed.missing(), 0);
+  feed.put(0, [snapshot, click(2, 1500)]);
+  assert.equal(changes, 1);
+  assert.equal(feed.missing(), -1);
+  assert.deepEqual(
+    feed.items.map((i) => [i.kind, i.at]),
+    [["click", 500], ["click", 2000], ["console", 1500], ["request", 1600]],
+  );
+  assert.equal(feed.items[0].text, "Buy now");
+  assert.equal(feed.items[2].message, "boom");
+  assert.equal(feed.items[3].status, 500);
+  assert.equal(latest([{ at: 0 }, { at: 10 }, { at: 20 }], 15), 1);
+  assert.equal(latest([{ at: 10 }], 5), -1);
+});
+
+test("a tab open for under a second still spans a second", async () => {
+  const { tabSpan } = await import("../src/player/tabs.ts");
+  assert.equal(tabSpan(600, 1000), "0:00–0:01");
+  assert.equal(tabSpan(0, 2100), "0:00–0:03");
+  assert.equal(tabSpan(61_000, 61_000), "1:01–1:02");
+});

@@ -14,6 +14,26 @@ export interface PageView {
   window: string;
 }
 
+export interface Signal {
+  kind: string;
+  time: string;
+  window: string;
+  url: string;
+  selector?: string;
+  text?: string;
+  count: number;
+  value: number;
+  detail?: string;
+}
+
+export interface Visit {
+  url: string;
+  title?: string;
+  start: string;
+  duration_ms: number;
+  window: string;
+}
+
 export interface Session {
   project: number;
   id: string;
@@ -25,6 +45,17 @@ export interface Session {
   duration_ms: number;
   windows: SessionWindow[];
   page_views?: PageView[];
+  visits?: Visit[];
+  signals?: Signal[];
+  custom_events?: { name: string; time: string }[];
+  goals?: { name: string; reached: boolean; at: string | null }[];
+  traits?: Record<string, string>;
+  user_id?: string;
+  browser?: string;
+  os?: string;
+  device?: string;
+  viewport_width?: number;
+  viewport_height?: number;
 }
 
 async function getJSON<T>(url: string): Promise<T> {

@@ -1,32 +1,37 @@
 import { el } from "./dom";
 import { formatTime } from "./format";
+import { type Mark, markTitle, type Stretch } from "./timeline";
 
-export const SPEEDS = [1, 2, 4, 8];
-const KEY_STEP_MS = 5000;
+export const SPEEDS = [0.5, 1, 2, 3, 4, 5, 6, 7, 8];
 
 export interface ControlActions {
   toggle(): void;
   seek(ms: number): void;
+  seekBy(ms: number): void;
   speed(n: number): void;
+  skip(on: boolean): void;
+  fullscreen(): void;
+  help(): void;
+  copyLink(): void;
 }
 
-export interface Marker {
-  offset: number;
-  label: string;
-}
-
-// The control bar under the replay: play/pause, a seekable progress bar
-// with page markers, the time, and the speed buttons. It only shows state
-// and reports what the user asks for; the Player decides.
+// The control bar under the replay: the timeline (markers above a seekable
+// progress bar with inactive stretches shaded), then play/pause, steps of
+// 5 and 10 s, the time, skipping, speed, link, help and fullscreen. It only
+// shows state and reports what the user asks for; the Player decides.
 export class Controls {
   readonly element: HTMLDivElement;
   private readonly playButton: HTMLButtonElement;
   private readonly bar: HTMLDivElement;
   private readonly fill: HTMLDivElement;
   private readonly handle: HTMLDivElement;
-  private readonly markers: HTMLDivElement;
+  private readonly idle: HTMLDivElement;
+  private readonly marks: HTMLDivElement;
+  private readonly tip: HTMLDivElement;
   private readonly time: HTMLSpanElement;
-  private readonly speedButtons: HTMLButtonElement[];
+  private readonly skipButton: HTMLButtonElement;
+  private readonly speedSelect: HTMLSelectElement;
+  private readonly buttons: HTMLButtonElement[] = [];
   private total = 0;
   private current = 0;
   // While the user drags the handle the bar shows the drag position, not
@@ -35,9 +40,11 @@ export class Controls {
 
   constructor(private readonly actions: ControlActions) {
     this.element = el("div", "ph-controls");
-    this.playButton = el("button", "ph-play", { type: "button", "aria-label": "Play" });
-    this.playButton.addEventListener("click", () => actions.toggle());
 
+    const timeline = el("div", "ph-timeline");
+    this.marks = el("div", "ph-marks", { role: "group", "aria-label": "Moments" });
+    this.tip = el("div", "ph-tip", { role: "tooltip" });
+    this.tip.hidden = true;
     this.bar = el("div", "ph-progress", {
       role: "slider",
       tabindex: "0",
@@ -45,32 +52,50 @@ export class Controls {
       "aria-valuemin": "0",
     });
     const track = el("div", "ph-track");
+    this.idle = el("div", "ph-idle");
     this.fill = el("div", "ph-fill");
-    this.markers = el("div", "ph-markers");
     this.handle = el("div", "ph-handle");
-    track.append(this.fill, this.markers);
+    track.append(this.idle, this.fill);
     this.bar.append(track, this.handle);
+    timeline.append(this.marks, this.bar, this.tip);
     this.bindBar();
 
+    const row = el("div", "ph-row");
+    this.playButton = this.button("ph-play", "Play (Space)", () => actions.toggle());
+    this.playButton.setAttribute("aria-label", "Play");
+    const steps = [-10, -5, 5, 10].map((s) =>
+      this.button("ph-step", `${s < 0 ? "Back" : "Forward"} ${Math.abs(s)} s (${Math.abs(s) === 10 ? "Shift+" : ""}${s < 0 ? "←" : "→"})`, () => actions.seekBy(s * 1000), `${s < 0 ? "−" : "+"}${Math.abs(s)}`),
+    );
+    for (const [i, b] of steps.entries()) b.dataset.step = String([-10, -5, 5, 10][i]);
     this.time = el("span", "ph-time", { "aria-live": "off" });
+    const spacer = el("span", "ph-spacer");
+    this.skipButton = this.button("ph-skip", "Skip inactivity", () => actions.skip(this.skipButton.getAttribute("aria-pressed") !== "true"), "Skip idle");
+    this.speedSelect = el("select", "ph-speed", { "aria-label": "Playback speed (1–8)", title: "Playback speed (keys 1–8)" });
+    for (const n of SPEEDS) this.speedSelect.append(el("option", "", { value: String(n) }, `${n}×`));
+    this.speedSelect.addEventListener("change", () => actions.speed(Number(this.speedSelect.value)));
+    const link = this.button("ph-link", "Copy a link to this moment", () => actions.copyLink(), "Link");
+    const help = this.button("ph-help-button", "Keyboard shortcuts (?)", () => actions.help(), "?");
+    const full = this.button("ph-full", "Fullscreen (F)", () => actions.fullscreen());
+    full.append(el("span", "ph-full-icon"));
+    row.append(this.playButton, ...steps, this.time, spacer, this.skipButton, this.speedSelect, link, help, full);
 
-    const speeds = el("div", "ph-speeds", { role: "group", "aria-label": "Playback speed" });
-    this.speedButtons = SPEEDS.map((n) => {
-      const b = el("button", "ph-speed", { type: "button", "data-speed": String(n) }, `${n}x`);
-      b.addEventListener("click", () => actions.speed(n));
-      speeds.append(b);
-      return b;
-    });
-
-    this.element.append(this.playButton, this.bar, this.time, speeds);
+    this.element.append(timeline, row);
     this.setSpeed(1);
+    this.setSkip(true);
     this.render();
+  }
+
+  private button(cls: string, title: string, onClick: () => void, text?: string): HTMLButtonElement {
+    const b = el("button", cls, { type: "button", title, "aria-label": title }, text);
+    b.addEventListener("click", onClick);
+    this.buttons.push(b);
+    return b;
   }
 
   setEnabled(enabled: boolean): void {
     this.element.classList.toggle("is-disabled", !enabled);
-    this.playButton.disabled = !enabled;
-    for (const b of this.speedButtons) b.disabled = !enabled;
+    for (const b of this.buttons) b.disabled = !enabled;
+    this.speedSelect.disabled = !enabled;
   }
 
   setTotal(ms: number): void {
@@ -87,24 +112,61 @@ export class Controls {
   setPlaying(playing: boolean): void {
     this.playButton.classList.toggle("is-playing", playing);
     this.playButton.setAttribute("aria-label", playing ? "Pause" : "Play");
+    this.playButton.title = playing ? "Pause (Space)" : "Play (Space)";
   }
 
   setSpeed(n: number): void {
-    for (const b of this.speedButtons) {
-      const active = Number(b.dataset.speed) === n;
-      b.classList.toggle("is-active", active);
-      b.setAttribute("aria-pressed", String(active));
+    if (![...this.speedSelect.options].some((o) => Number(o.value) === n)) {
+      this.speedSelect.append(el("option", "", { value: String(n) }, `${n}×`));
+    }
+    this.speedSelect.value = String(n);
+  }
+
+  setSkip(on: boolean): void {
+    this.skipButton.setAttribute("aria-pressed", String(on));
+    this.skipButton.classList.toggle("is-active", on);
+  }
+
+  setMarks(marks: Mark[]): void {
+    this.marks.textContent = "";
+    for (const m of [...marks].sort((a, b) => a.at - b.at)) {
+      if (this.total <= 0 || !(m.at >= 0) || m.at > this.total) continue;
+      const title = markTitle(m);
+      const b = el("button", `ph-mark is-${m.kind}`, { type: "button", "aria-label": title, "data-at": String(Math.round(m.at)), "data-kind": m.kind });
+      b.style.left = `${(m.at / this.total) * 100}%`;
+      b.addEventListener("click", () => this.actions.seek(m.at));
+      const show = () => this.showTip(b, title);
+      b.addEventListener("pointerenter", show);
+      b.addEventListener("focus", show);
+      b.addEventListener("pointerleave", () => (this.tip.hidden = true));
+      b.addEventListener("blur", () => (this.tip.hidden = true));
+      this.marks.append(b);
     }
   }
 
-  setMarkers(markers: Marker[]): void {
-    this.markers.textContent = "";
-    for (const m of markers) {
-      if (this.total <= 0 || m.offset < 0 || m.offset > this.total) continue;
-      const node = el("div", "ph-marker", { title: m.label });
-      node.style.left = `${(m.offset / this.total) * 100}%`;
-      this.markers.append(node);
+  setStretches(list: Stretch[]): void {
+    this.idle.textContent = "";
+    if (this.total <= 0) return;
+    for (const r of list) {
+      const from = Math.max(0, r.from);
+      const to = Math.min(this.total, r.to);
+      if (to <= from) continue;
+      const node = el("div", "ph-idle-stretch", { title: `Inactive ${formatTime(from)}–${formatTime(to)}` });
+      node.style.left = `${(from / this.total) * 100}%`;
+      node.style.width = `${((to - from) / this.total) * 100}%`;
+      this.idle.append(node);
     }
+  }
+
+  private showTip(anchor: HTMLElement, text: string): void {
+    this.tip.textContent = text;
+    this.tip.hidden = false;
+    const box = this.tip.parentElement!.getBoundingClientRect();
+    const a = anchor.getBoundingClientRect();
+    const x = a.left + a.width / 2 - box.left;
+    // Keep the tip inside the timeline at either end.
+    const half = this.tip.offsetWidth / 2;
+    this.tip.style.left = `${Math.min(box.width - half, Math.max(half, x))}px`;
   }
 
   private render(at = this.current): void {
@@ -143,15 +205,11 @@ export class Controls {
       this.dragging = false;
       this.render();
     });
+    // Arrows are the player's shortcuts (keys.ts), wherever focus is.
     this.bar.addEventListener("keydown", (e) => {
-      let to: number;
-      if (e.key === "ArrowLeft") to = this.current - KEY_STEP_MS;
-      else if (e.key === "ArrowRight") to = this.current + KEY_STEP_MS;
-      else if (e.key === "Home") to = 0;
-      else if (e.key === "End") to = this.total;
-      else return;
+      if (e.key !== "Home" && e.key !== "End") return;
       e.preventDefault();
-      this.actions.seek(Math.min(this.total, Math.max(0, to)));
+      this.actions.seek(e.key === "Home" ? 0 : this.total);
     });
   }
 }

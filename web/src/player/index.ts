@@ -3,6 +3,7 @@
 // data-session="{id}"></div> and loads this script.
 import "@rrweb/replay/dist/style.css";
 import "./player.css";
+import { parseMoment } from "./format";
 import { Player } from "./player";
 import type { Replayer } from "@rrweb/replay";
 
@@ -12,6 +13,7 @@ export interface PlayheadPlayerApi {
   pause(): void;
   seek(ms: number): void;
   setSpeed(n: number): void;
+  setSkip(on: boolean): void;
 }
 
 declare global {
@@ -33,9 +35,11 @@ if (root && id && project) {
     pause: () => player.pause(),
     seek: (ms) => player.seek(ms),
     setSpeed: (n) => player.setSpeed(n),
+    setSkip: (on) => player.setSkip(on),
   };
-  // A share link may start the replay at a moment.
-  const start = Number(root.dataset.start ?? 0);
+  // A link may open the replay at a moment: ?t=90 or ?t=1m30s, or a share
+  // link's own moment.
+  const start = parseMoment(new URLSearchParams(location.search).get("t")) ?? Number(root.dataset.start ?? 0);
   void player.load().then(() => {
     if (start > 0) player.seek(start);
   });

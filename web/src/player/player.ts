@@ -1,13 +1,24 @@
 import { Replayer } from "@rrweb/replay";
 import type { eventWithTime } from "@rrweb/types";
 import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef } from "./api";
-import { Controls, type Marker } from "./controls";
+import { Controls } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
+import { Feed, latest } from "./feed";
+import { formatMoment } from "./format";
+import { bindKeys, Help } from "./keys";
+import { Panes } from "./panes";
 import { type Segment, segments, startFor } from "./segments";
 import { Stage } from "./stage";
 import { Tabs } from "./tabs";
+import { Clock, feedMarks, type Mark, sessionMarks, skipTarget, type Stretch, stretches } from "./timeline";
 import { windowsOverlap } from "./windows";
+
+const BLOCK_RULES = [
+  ".rr-block, .playhead-block { position: relative; background: repeating-linear-gradient(45deg, #eceef2 0 8px, #f6f7f9 8px 16px) !important; outline: 1px dashed #98a2b3; outline-offset: -1px }",
+  ".rr-block::after, .playhead-block::after { content: 'Blocked'; position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; font: 600 12px system-ui, sans-serif; color: #667085 }",
+  'select[value="******"] { color: transparent !important; background: #f2f4f7 url("data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\' width=\'80\' height=\'16\'%3E%3Ctext x=\'0\' y=\'12\' font-family=\'sans-serif\' font-size=\'12\' fill=\'%23667085\'%3EMasked%3C/text%3E%3C/svg%3E") no-repeat 6px center !important }',
+];
 
 export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" | "error";
 
@@ -51,6 +62,15 @@ export class Player {
   private readonly stage = new Stage();
   private readonly controls: Controls;
   private readonly message: HTMLDivElement;
+  private readonly main: HTMLDivElement;
+  private readonly panes: Panes;
+  private readonly help = new Help();
+  private feed: Feed | null = null;
+  private clock = new Clock(0, 0);
+  private marks: Mark[] = [];
+  private idle: Stretch[] = [];
+  private pages: { at: number; url: string }[] = [];
+  private skip = true;
 
   constructor(
     private readonly root: HTMLElement,
@@ -59,14 +79,29 @@ export class Player {
     this.controls = new Controls({
       toggle: () => this.toggle(),
       seek: (ms) => this.seek(ms),
+      seekBy: (ms) => this.seekBy(ms),
       speed: (n) => this.setSpeed(n),
+      skip: (on) => this.setSkip(on),
+      fullscreen: () => this.fullscreen(),
+      help: () => this.help.toggle(),
+      copyLink: () => void this.copyLink(),
     });
+    this.panes = new Panes((ms) => this.seek(ms));
     this.message = el("div", "ph-message", { role: "status" });
     this.stage.element.append(this.message);
     root.classList.add("ph-player");
     root.textContent = "";
-    root.append(this.stage.element, this.controls.element);
-    document.addEventListener("keydown", (e) => this.onKey(e));
+    this.main = el("div", "ph-main");
+    this.main.append(this.stage.bar, this.stage.element, this.controls.element, this.help.element);
+    root.append(this.main, this.panes.element);
+    bindKeys({
+      toggle: () => this.toggle(),
+      seekBy: (ms) => this.seekBy(ms),
+      speed: (n) => this.setSpeed(n),
+      fullscreen: () => this.fullscreen(),
+      help: () => this.help.toggle(),
+      closeHelp: () => this.help.close(),
+    });
   }
 
   async load(): Promise<void> {
@@ -76,11 +111,13 @@ export class Player {
       const windows = [...this.session.windows].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       if (windows.length > 1 && windowsOverlap(windows)) {
         this.tabs = new Tabs(windows, Date.parse(this.session.start), (id) => void this.show(id));
-        this.root.insertBefore(this.tabs.element, this.stage.element);
+        this.main.insertBefore(this.tabs.element, this.main.firstChild);
         await this.show(windows[0].id);
       } else {
         await this.show(undefined);
       }
+      const device = this.session.device ?? "";
+      this.stage.setPhone(device === "mobile" || device === "tablet");
     } catch (err) {
       this.fail(err);
     }
@@ -112,6 +149,55 @@ export class Player {
     if (!this.replayer || this.state === "loading" || this.state === "error") return;
     const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
     this.goTo(at, this.state === "playing");
+  }
+
+  seekBy(ms: number): void {
+    this.seek(this.now() + ms);
+  }
+
+  // The moment shown, in ms from the start of the replay.
+  get time(): number {
+    return Number(this.root.dataset.time ?? 0);
+  }
+
+  setSkip(on: boolean): void {
+    this.skip = on;
+    this.controls.setSkip(on);
+    this.root.dataset.skip = String(on);
+  }
+
+  fullscreen(): void {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else this.root.requestFullscreen?.().catch(() => {});
+  }
+
+  // copyLink copies the page's address at the moment shown (?t=seconds)
+  // and says so; where the clipboard is refused it shows the link instead.
+  async copyLink(): Promise<void> {
+    const url = new URL(location.href);
+    url.searchParams.set("t", formatMoment(this.time));
+    url.hash = "";
+    const link = url.toString();
+    this.root.dataset.link = link;
+    try {
+      await navigator.clipboard.writeText(link);
+      this.notify("Link to this moment copied");
+    } catch {
+      this.notify(link);
+    }
+  }
+
+  private notify(text: string): void {
+    let toast = this.main.querySelector<HTMLDivElement>(".ph-toast");
+    if (!toast) {
+      toast = el("div", "ph-toast", { role: "status" });
+      this.main.append(toast);
+    }
+    toast.textContent = text;
+    toast.hidden = false;
+    clearTimeout(Number(toast.dataset.timer));
+    const t = toast;
+    toast.dataset.timer = String(setTimeout(() => (t.hidden = true), 4000));
   }
 
   // The replay's time: the Replayer's clock moved to the replay's.
@@ -176,7 +262,12 @@ export class Player {
       this.start = this.segs[0].from;
       this.total = this.segs[this.segs.length - 1].to - 1 - this.start;
       this.controls.setTotal(this.total);
-      this.controls.setMarkers(this.markers(this.start, windowId));
+      this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0);
+      this.feed = new Feed(this.start, this.segs.length, () => this.feedChanged());
+      this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
+      this.controls.setStretches(this.idle);
+      this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
+      this.feedChanged();
       await this.open(generation, 0, 0, undefined, false);
     } catch (err) {
       if (generation === this.generation) this.fail(err);
@@ -190,6 +281,10 @@ export class Player {
     const events = await fetchEvents(this.ref, this.windowId, { from: this.segs[from].from, to: this.segs[at].to });
     if (generation !== this.generation) return;
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
+    for (let k = from; k <= at; k++) {
+      const seg = this.segs[k];
+      this.feed?.put(k, events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to));
+    }
     this.build(events);
     this.loadedFrom = from;
     this.loadedTo = at + 1;
@@ -215,6 +310,7 @@ export class Player {
         const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
+        this.feed?.put(this.loadedTo, events);
         for (const e of events) r.addEvent(e);
         this.loadedTo++;
         if (this.waiting) {
@@ -225,9 +321,45 @@ export class Player {
           r.play(r.getCurrentTime());
         }
       }
+      await this.fillFeed(generation);
     } catch (err) {
       if (generation === this.generation) this.fail(err);
     }
+  }
+
+  // fillFeed fetches, for the panes and the timeline, the segments before
+  // the one a replay was built at: a seek on open skips them.
+  private async fillFeed(generation: number): Promise<void> {
+    for (let i = this.feed?.missing() ?? -1; i >= 0; i = this.feed?.missing() ?? -1) {
+      const seg = this.segs[i];
+      const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
+      if (generation !== this.generation) return;
+      this.feed?.put(i, events);
+    }
+  }
+
+  private feedChanged(): void {
+    const items = this.feed?.items ?? [];
+    const fromSession = this.session ? sessionMarks(this.session, this.clock, this.windowId) : [];
+    this.marks = [...fromSession, ...feedMarks(items)];
+    this.controls.setMarks(this.marks);
+    this.panes.update(this.session, this.clock, this.windowId, items);
+    // The recording's own page events date pages to the millisecond.
+    const recorded = items.flatMap((i) => (i.kind === "page" ? [{ at: i.at, url: i.url }] : []));
+    if (recorded.length > 0) this.pages = recorded;
+    this.showURL(this.time);
+  }
+
+  private pagesOf(s: Session, windowId: string | undefined): { at: number; url: string }[] {
+    return (s.page_views ?? [])
+      .filter((v) => windowId === undefined || v.window === windowId)
+      .map((v) => ({ at: this.clock.at(v.start), url: v.url }))
+      .sort((a, b) => a.at - b.at);
+  }
+
+  private showURL(ms: number): void {
+    const i = latest(this.pages, ms);
+    this.stage.setURL(this.pages[Math.max(0, i)]?.url ?? "");
   }
 
   private build(events: eventWithTime[]): void {
@@ -238,14 +370,15 @@ export class Player {
       // scripts) is what keeps the recorded page from running script in the
       // dashboard's origin: never enable canvas replay, which needs scripts.
       UNSAFE_replayCanvas: false,
-      mouseTail: false,
+      // The pointer's trail, and rrweb's ripple on each click.
+      mouseTail: { duration: 600, lineCap: "round", lineWidth: 3, strokeStyle: "rgba(91, 140, 255, 0.7)" },
       // Focusing replayed inputs would move keyboard focus into the iframe
       // and take the player's keyboard shortcuts with it.
       triggerFocus: false,
       showWarning: false,
-      // Elements blocked with our class are replayed as solid boxes, like
-      // rrweb's own rr-block.
-      insertStyleRules: [".playhead-block { background: currentColor }"],
+      // Blocked elements are replayed as labelled boxes of their size; a
+      // masked <select> (its value is the fixed mask) shows a placeholder.
+      insertStyleRules: BLOCK_RULES,
     });
     this.replayer = r;
     this.shift = events[0].timestamp - this.start;
@@ -274,16 +407,6 @@ export class Player {
     }
   }
 
-  // start is the replay's first event, in the recording's time; page views
-  // are dated as the index dates them, clock offset included.
-  private markers(start: number, windowId: string | undefined): Marker[] {
-    const views = this.session?.page_views ?? [];
-    const shift = this.session?.clock_offset_ms ?? 0;
-    return views
-      .filter((v) => windowId === undefined || v.window === windowId)
-      .map((v) => ({ offset: Date.parse(v.start) - shift - start, label: v.url }));
-  }
-
   private dropReplayer(): void {
     cancelAnimationFrame(this.frame);
     this.waiting = false;
@@ -304,7 +427,8 @@ export class Player {
     this.firstFrame = 0;
     this.loadedFrom = this.loadedTo = 0;
     this.controls.setTotal(0);
-    this.controls.setMarkers([]);
+    this.controls.setMarks([]);
+    this.controls.setStretches([]);
     this.setTime(0);
   }
 
@@ -314,7 +438,13 @@ export class Player {
     const step = () => {
       const r = this.replayer;
       if (!r || this.state !== "playing") return;
-      this.setTime(Math.min(this.total, this.now()));
+      const now = this.now();
+      const to = this.skip ? skipTarget(this.idle, now) : undefined;
+      if (to !== undefined && to < this.total) {
+        this.goTo(to, true);
+        return;
+      }
+      this.setTime(Math.min(this.total, now));
       this.frame = requestAnimationFrame(step);
     };
     step();
@@ -323,6 +453,8 @@ export class Player {
   private setTime(ms: number): void {
     this.root.dataset.time = String(Math.round(ms));
     this.controls.setTime(ms);
+    this.panes.sync(ms);
+    this.showURL(ms);
   }
 
   private setState(state: PlayerState, message = ""): void {
@@ -342,15 +474,5 @@ export class Player {
     this.teardown();
     const reason = err instanceof Error ? err.message : String(err);
     this.setState("error", `Could not play this session: ${reason}`);
-  }
-
-  // Space toggles playback, except where it already means something: in a
-  // form field or on a button or link.
-  private onKey(e: KeyboardEvent): void {
-    if (e.key !== " " || e.repeat || e.altKey || e.ctrlKey || e.metaKey) return;
-    const target = e.target as Element | null;
-    if (target?.closest?.("input, textarea, select, button, a[href], [contenteditable]")) return;
-    e.preventDefault();
-    this.toggle();
   }
 }

@@ -1,16 +1,29 @@
 import { el } from "./dom";
 
-// Stage is the box the replay is shown in. The Replayer draws the recorded
+// The phone frame's bezel, in recorded pixels (it is scaled with the page).
+const BEZEL = 14;
+
+// Stage is the box the replay is shown in, under a bar with the page's
+// address and the recorded viewport's size. The Replayer draws the recorded
 // page at its recorded viewport size; the stage scales that down (never up,
-// which would only blur it) and centres it.
+// which would only blur it) and centres it, in a phone's frame for a
+// session on a phone.
 export class Stage {
   readonly element: HTMLDivElement;
+  readonly bar: HTMLDivElement;
+  private readonly address: HTMLSpanElement;
+  private readonly size: HTMLSpanElement;
   private wrapper: HTMLElement | null = null;
   private width = 1024;
   private height = 768;
+  private phone = false;
 
   constructor() {
     this.element = el("div", "ph-stage");
+    this.bar = el("div", "ph-addressbar");
+    this.address = el("span", "ph-address", { title: "The page at this moment" });
+    this.size = el("span", "ph-viewport", { title: "The recorded viewport" });
+    this.bar.append(this.address, this.size);
     const refit = () => this.fit();
     if (typeof ResizeObserver === "function") new ResizeObserver(refit).observe(this.element);
     else window.addEventListener("resize", refit);
@@ -22,11 +35,25 @@ export class Stage {
     this.fit();
   }
 
+  setURL(url: string): void {
+    if (this.address.textContent !== url) {
+      this.address.textContent = url;
+      this.address.title = url;
+    }
+  }
+
+  setPhone(on: boolean): void {
+    this.phone = on;
+    this.element.classList.toggle("is-phone", on);
+    this.fit();
+  }
+
   // The recorded viewport: from Meta events and ViewportResize events.
   setViewport(width: number, height: number): void {
     if (!(width > 0 && height > 0)) return;
     this.width = width;
     this.height = height;
+    this.size.textContent = `${width}×${height}`;
     this.fit();
   }
 
@@ -35,9 +62,11 @@ export class Stage {
     const boxW = this.element.clientWidth;
     const boxH = this.element.clientHeight;
     if (boxW === 0 || boxH === 0) return;
-    const scale = Math.min(1, boxW / this.width, boxH / this.height);
+    const pad = this.phone ? 2 * BEZEL + 16 : 0;
+    const scale = Math.min(1, boxW / (this.width + pad), boxH / (this.height + pad));
     const x = (boxW - this.width * scale) / 2;
     const y = (boxH - this.height * scale) / 2;
     this.wrapper.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    this.element.style.setProperty("--ph-scale", String(scale));
   }
 }

@@ -11,13 +11,11 @@ export class Tabs {
   constructor(windows: SessionWindow[], sessionStart: number, onSelect: (id: string) => void) {
     this.element = el("div", "ph-tabs", { role: "tablist", "aria-label": "Browser tabs" });
     windows.forEach((w, i) => {
-      const from = formatTime(Date.parse(w.start) - sessionStart);
-      const to = formatTime(Date.parse(w.end) - sessionStart);
       const b = el(
         "button",
         "ph-tab",
         { type: "button", role: "tab", "data-window": w.id, title: `${w.events} events` },
-        `Tab ${i + 1} · ${from}–${to}`,
+        `Tab ${i + 1} · ${tabSpan(Date.parse(w.start) - sessionStart, Date.parse(w.end) - sessionStart)}`,
       );
       b.addEventListener("click", () => onSelect(w.id));
       this.buttons.push(b);
@@ -32,4 +30,12 @@ export class Tabs {
       b.setAttribute("aria-selected", String(selected));
     }
   }
+}
+
+// tabSpan writes a window's stretch of the session, its start rounded down
+// and its end up to the second, so that a tab open for less than a second
+// does not read 0:00–0:00.
+export function tabSpan(from: number, to: number): string {
+  const end = Math.max(Math.ceil(to / 1000), Math.floor(from / 1000) + 1) * 1000;
+  return `${formatTime(from)}–${formatTime(end)}`;
 }

@@ -1,0 +1,247 @@
+import type { Session } from "./api";
+import { el } from "./dom";
+import { type Item, latest } from "./feed";
+import { formatTime } from "./format";
+import { type Clock, describeSignal, failed } from "./timeline";
+
+type PaneName = "events" | "console" | "network" | "pages" | "facts";
+
+const TITLES: [PaneName, string][] = [
+  ["events", "Events"],
+  ["console", "Console"],
+  ["network", "Network"],
+  ["pages", "Pages"],
+  ["facts", "Facts"],
+];
+
+interface Row {
+  at: number;
+  node: HTMLLIElement;
+}
+
+// A list pane: rows in time order; the one the playhead last passed is
+// current, those after it are still to come.
+class List {
+  readonly element: HTMLOListElement;
+  private rows: Row[] = [];
+  private current = -2;
+
+  constructor(
+    readonly name: PaneName,
+    private readonly empty: string,
+  ) {
+    this.element = el("ol", `ph-list ph-list-${name}`);
+  }
+
+  set(rows: Row[]): void {
+    this.rows = rows.sort((a, b) => a.at - b.at);
+    this.element.textContent = "";
+    if (rows.length === 0) this.element.append(el("li", "ph-empty", {}, this.empty));
+    for (const r of this.rows) this.element.append(r.node);
+    this.current = -2;
+  }
+
+  sync(ms: number, follow: boolean): void {
+    const i = latest(this.rows, ms);
+    if (i === this.current) return;
+    this.current = i;
+    this.rows.forEach((r, k) => {
+      r.node.classList.toggle("is-current", k === i);
+      r.node.classList.toggle("is-future", k > i);
+    });
+    const node = this.rows[i]?.node;
+    if (follow && node) {
+      // Scrolls the list only, never the page.
+      const list = this.element;
+      const top = node.offsetTop - list.offsetTop;
+      if (top < list.scrollTop || top + node.offsetHeight > list.scrollTop + list.clientHeight) {
+        list.scrollTop = top - list.clientHeight / 3;
+      }
+    }
+  }
+}
+
+function row(at: number, cls: string, ...parts: (Node | string)[]): Row {
+  const node = el("li", `ph-item ${cls}`, { "data-at": String(Math.round(at)) });
+  node.append(el("time", "ph-at", {}, formatTime(at)), ...parts);
+  return { at, node };
+}
+
+const span = (cls: string, text: string) => el("span", cls, {}, text);
+
+// Panes beside the replay: what happened (events, console, network, pages)
+// synced to the playhead, and the facts of the session. A click on a row
+// seeks the replay to it.
+export class Panes {
+  readonly element: HTMLDivElement;
+  private readonly lists: List[];
+  private readonly facts: HTMLDivElement;
+  private readonly tabs = new Map<PaneName, HTMLButtonElement>();
+  private readonly bodies = new Map<PaneName, HTMLElement>();
+  private active: PaneName = "events";
+  private time = 0;
+
+  constructor(seek: (ms: number) => void) {
+    this.element = el("div", "ph-panes");
+    const bar = el("div", "ph-pane-tabs", { role: "tablist", "aria-label": "Panes" });
+    this.lists = [
+      new List("events", "No events yet."),
+      new List("console", "No errors or warnings."),
+      new List("network", "No requests recorded."),
+      new List("pages", "No pages."),
+    ];
+    this.facts = el("div", "ph-facts");
+    const body = el("div", "ph-pane-body");
+    for (const [name, title] of TITLES) {
+      const tab = el("button", "ph-pane-tab", { type: "button", role: "tab", "data-pane": name }, title);
+      tab.addEventListener("click", () => this.show(name));
+      this.tabs.set(name, tab);
+      bar.append(tab);
+      const content = name === "facts" ? this.facts : this.lists.find((l) => l.name === name)!.element;
+      content.classList.add("ph-pane");
+      content.dataset.pane = name;
+      this.bodies.set(name, content);
+      body.append(content);
+    }
+    body.addEventListener("click", (e) => {
+      const target = e.target as Element;
+      if (target.closest("summary, pre")) return;
+      const item = target.closest<HTMLElement>(".ph-item[data-at]");
+      if (item) seek(Number(item.dataset.at));
+    });
+    this.element.append(bar, body);
+    this.show("events");
+  }
+
+  show(name: PaneName): void {
+    this.active = name;
+    for (const [n, tab] of this.tabs) {
+      tab.classList.toggle("is-active", n === name);
+      tab.setAttribute("aria-selected", String(n === name));
+      this.bodies.get(n)!.hidden = n !== name;
+    }
+    this.sync(this.time);
+  }
+
+  sync(ms: number): void {
+    this.time = ms;
+    for (const l of this.lists) l.sync(ms, l.name === this.active);
+  }
+
+  // update fills the panes from the session's index and what of the
+  // recording has been read.
+  update(s: Session | null, clock: Clock, windowId: string | undefined, items: Item[]): void {
+    const mine = (w: string | undefined) => windowId === undefined || !w || w === windowId;
+    const events: Row[] = [];
+    const consoleRows: Row[] = [];
+    const network: Row[] = [];
+    for (const it of items) {
+      switch (it.kind) {
+        case "click":
+          events.push(row(it.at, "is-click", span("ph-kind", "Click"), span("ph-text", it.text || "(no text)")));
+          break;
+        case "page":
+          events.push(row(it.at, "is-page", span("ph-kind", it.nav === "load" || it.nav === "" ? "Page" : "Navigation"), span("ph-text", it.url)));
+          break;
+        case "track":
+          events.push(row(it.at, "is-custom", span("ph-kind", "Event"), span("ph-text", it.name)));
+          break;
+        case "identify":
+          events.push(row(it.at, "is-custom", span("ph-kind", "Identified"), span("ph-text", it.user)));
+          break;
+        case "console": {
+          const r = row(it.at, `is-${it.level}`, span("ph-kind", it.source || it.level), span("ph-text", it.message));
+          if (it.stack) {
+            const d = el("details", "ph-stack");
+            d.append(el("summary", "", {}, "Stack"), el("pre", "", {}, it.stack));
+            r.node.append(d);
+          }
+          consoleRows.push(r);
+          break;
+        }
+        case "request": {
+          const bad = failed(it);
+          const status = it.status ? String(it.status) : it.failure || "failed";
+          network.push(
+            row(
+              it.at,
+              bad ? "is-failed" : "is-ok",
+              span("ph-method", it.method),
+              span("ph-text ph-url", it.url),
+              span("ph-status", it.failure && it.status ? `${it.status} ${it.failure}` : status),
+              span("ph-duration", `${Math.round(it.duration)} ms`),
+            ),
+          );
+          break;
+        }
+      }
+    }
+    for (const g of s?.signals ?? []) {
+      if (!mine(g.window) || g.kind === "inactivity") continue;
+      events.push(row(clock.at(g.time), "is-signal", span("ph-kind", "Signal"), span("ph-text", describeSignal(g))));
+    }
+    for (const [i, l] of this.lists.entries()) {
+      if (i === 0) l.set(events);
+      if (i === 1) l.set(consoleRows);
+      if (i === 2) l.set(network);
+    }
+    const pages: Row[] = [];
+    for (const v of s?.visits ?? []) {
+      if (!mine(v.window)) continue;
+      pages.push(row(clock.at(v.start), "is-page", span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))));
+    }
+    if (pages.length === 0) {
+      for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock.at(v.start), "is-page", span("ph-text", v.url)));
+    }
+    this.lists[3].set(pages.filter((r) => Number.isFinite(r.at)));
+    this.fillFacts(s, items);
+    this.counts(consoleRows.length, network.filter((r) => r.node.classList.contains("is-failed")).length);
+    this.sync(this.time);
+  }
+
+  private counts(errors: number, failures: number): void {
+    this.tabs.get("console")!.dataset.count = errors > 0 ? String(errors) : "";
+    this.tabs.get("network")!.dataset.count = failures > 0 ? String(failures) : "";
+  }
+
+  private fillFacts(s: Session | null, items: Item[]): void {
+    const f = this.facts;
+    f.textContent = "";
+    const section = (title: string, pairs: [string, string][]) => {
+      const shown = pairs.filter(([, v]) => v !== "");
+      if (shown.length === 0) return;
+      f.append(el("h4", "", {}, title));
+      const dl = el("dl", "");
+      for (const [k, v] of shown) dl.append(el("dt", "", {}, k), el("dd", "", {}, v));
+      f.append(dl);
+    };
+    const device = [...items].reverse().find((i) => i.kind === "device");
+    const d = device?.kind === "device" ? device.facts : {};
+    const wh = (v: unknown) => {
+      const o = v as { w?: number; h?: number } | undefined;
+      return o && o.w && o.h ? `${o.w}×${o.h}` : "";
+    };
+    section("Device", [
+      ["Device", s?.device ?? ""],
+      ["Browser", s?.browser ?? ""],
+      ["OS", s?.os ?? ""],
+      ["Viewport", wh(d.viewport) || (s?.viewport_width ? `${s.viewport_width}×${s.viewport_height}` : "")],
+      ["Screen", wh(d.screen)],
+      ["Pixel ratio", d.dpr ? String(d.dpr) : ""],
+      ["Touch", d.touch === undefined ? "" : d.touch ? "yes" : "no"],
+      ["Language", typeof d.language === "string" ? d.language : ""],
+      ["Time zone", typeof d.timezone === "string" ? d.timezone : ""],
+    ]);
+    const traits: [string, string][] = Object.entries(s?.traits ?? {}).map(([k, v]) => [k, String(v)]);
+    section("User", [["User", s?.user_id || "anonymous"], ...traits]);
+    const byPage = new Map<string, string[]>();
+    for (const it of items) {
+      if (it.kind !== "vital") continue;
+      const v = it.name === "CLS" ? it.value.toFixed(3) : `${Math.round(it.value)} ms`;
+      const list = byPage.get(it.page) ?? [];
+      list.push(`${it.name} ${v} (${it.rating})`);
+      byPage.set(it.page, list);
+    }
+    section("Vitals", [...byPage].map(([page, v]) => [page || "(page)", v.join(", ")]));
+  }
+}
