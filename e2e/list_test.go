@@ -24,7 +24,7 @@ func TestSessionList(t *testing.T) {
 	// recorder from the server's own address.
 	do(t, ctx, "open the empty list", chromedp.Navigate(base+"/?project="+itoa(shop.ID)), chromedp.WaitVisible(chromedp.CSS(".empty")))
 	snippet := eval[string](t, ctx, `document.querySelector('pre.snippet').textContent`)
-	if want := `<script src="` + base + `/playhead.js" data-key="` + shop.Key + `" defer></script>`; snippet != want {
+	if want := `<script src="` + base + `/playhead.js?key=` + shop.Key + `" defer></script>`; snippet != want {
 		t.Errorf("the empty list's snippet is %q, want %q", snippet, want)
 	}
 	screenshot(t, ctx, "list-empty.png")

@@ -232,7 +232,7 @@ func TestSegmentsAndEmptyState(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
 	mux.ServeHTTP(rec, req.WithContext(auth.WithPrincipal(req.Context(), &auth.Principal{User: &store.User{ID: 1, Role: store.RoleOwner}})))
-	want := `&lt;script src=&#34;https://replay.example.org/playhead.js&#34; data-key=&#34;` + p.Key + `&#34; defer&gt;&lt;/script&gt;`
+	want := `&lt;script src=&#34;https://replay.example.org/playhead.js?key=` + p.Key + `&#34; defer&gt;&lt;/script&gt;`
 	if !strings.Contains(rec.Body.String(), want) {
 		t.Errorf("the empty list's snippet is not %s:\n%s", want, between(rec.Body.String(), "<pre", "</pre>"))
 	}

@@ -35,7 +35,7 @@ func TestWorkload(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The built-in recordings and the extra folder's.
-			if want := []string{"extra/snapshot.events.json", recordings.DemoShop, recordings.Signals, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+			if want := []string{"extra/snapshot.events.json", recordings.DemoShop, recordings.Signals, recordings.Struggle, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
 				t.Fatalf("sessions from %v, want %v", w.sources, want)
 			}
 			zw := gzip.NewWriter(nil)
@@ -131,12 +131,13 @@ func TestWorkloadBuiltIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{recordings.DemoShop, recordings.Signals, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
+	if want := []string{recordings.DemoShop, recordings.Signals, recordings.Struggle, recordings.TwoWindows}; !slices.Equal(w.sources, want) {
 		t.Fatalf("sessions from %v, want %v", w.sources, want)
 	}
 	// The demo shop: list, product, checkout; the signals page, the
-	// shipping page and back; two windows of a page each.
-	for i, want := range []int{3, 3, 2} {
+	// shipping page and back; the store finder and the flagship store;
+	// two windows of a page each.
+	for i, want := range []int{3, 3, 2, 2} {
 		pages := 0
 		for _, b := range w.sessions[i] {
 			if b.snapshot {
