@@ -47,7 +47,8 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
 	./internal/signals:FuzzAnalyse \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
-	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport
+	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
+	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \
