@@ -22,6 +22,7 @@ var ScoreWeights = map[string]float64{
 	SignalJSError:         1, // counted from the windows' error totals
 	SignalFailedRequest:   1, // counted from the windows' failed-request totals
 	ReasonMissedGoal:      4,
+	ReasonRarePath:        1,
 }
 
 // ScoreCap is the most occurrences of one reason that score.
@@ -37,6 +38,7 @@ type ScoreInput struct {
 	Errors         int
 	FailedRequests int
 	MissedGoals    int
+	RarePath       bool // see IsRarePath
 }
 
 // ComputeScore scores a session: docs/signals.md, "Score".
@@ -64,6 +66,9 @@ func ComputeScore(in ScoreInput) Score {
 		}
 	}
 	add(ReasonMissedGoal, in.MissedGoals)
+	if in.RarePath {
+		add(ReasonRarePath, 1)
+	}
 	s.Total = math.Round(s.Total*100) / 100
 	return s
 }

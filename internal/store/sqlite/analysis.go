@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,7 @@ type analysisStatements struct {
 	findAnalysis, insertAnalysis, updateAnalysis, dropEvents, dropText *sql.Stmt
 	addEvent, addText, windowsOf, urlsOf, eventsOf, dropTraits         *sql.Stmt
 	addTrait, setAggregates                                            *sql.Stmt
+	pagesOf, sessionPath, setPath, countPath, pathCounts               *sql.Stmt
 }
 
 // signalColumns are the sessions columns that count signals, by kind: a
@@ -60,6 +62,13 @@ func (st *analysisStatements) all() []stmtSQL {
 		{&st.addTrait, `INSERT INTO traits (sn, name, value) VALUES (?, ?, ?)`},
 		// A device the User-Agent did not tell is told by the viewport's
 		// width: under 768 CSS pixels a phone, under 1100 a tablet.
+		{&st.pagesOf, `SELECT url FROM page_views WHERE sn = ? ORDER BY ts, window LIMIT 100`},
+		{&st.sessionPath, `SELECT project, path FROM sessions WHERE n = ?`},
+		{&st.setPath, `UPDATE sessions SET path = ? WHERE n = ?`},
+		{&st.countPath, `INSERT INTO paths (project, hash, sessions) VALUES (?, ?, ?)
+			ON CONFLICT DO UPDATE SET sessions = sessions + excluded.sessions`},
+		{&st.pathCounts, `SELECT coalesce((SELECT sessions FROM paths WHERE project = ?1 AND hash = ?2), 0),
+			coalesce((SELECT sessions FROM paths WHERE project = ?1 AND hash = 0), 0)`},
 		{&st.setAggregates, `UPDATE sessions SET active_ms = ?1, clicks = ?2, errors = ?3, failed_requests = ?4,
 			exit_url = ?5, user_id = ?6, viewport_w = ?7, viewport_h = ?8, score = ?9, score_parts = ?10,
 			device = CASE WHEN device <> '' OR ?7 <= 0 THEN device WHEN ?7 < 768 THEN 'mobile'
@@ -234,8 +243,12 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		}
 		missing = store.MissedGoals(goals, urls, events)
 	}
+	rare, err := st.trackPath(ctx, n)
+	if err != nil {
+		return fmt.Errorf("path of session %d: %w", n, err)
+	}
 	score := store.ComputeScore(store.ScoreInput{Signals: counts, Errors: agg.Errors,
-		FailedRequests: agg.FailedRequests, MissedGoals: missing})
+		FailedRequests: agg.FailedRequests, MissedGoals: missing, RarePath: rare})
 	parts, err := json.Marshal(score.Parts)
 	if err != nil {
 		return err
@@ -260,6 +273,65 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		}
 	}
 	return nil
+}
+
+// trackPath brings the session's path and the project's path counts up to
+// date with its pages, and tells whether its path is rare
+// (store.IsRarePath) among the sessions indexed so far.
+func (st *analysisStatements) trackPath(ctx context.Context, n int64) (rare bool, err error) {
+	urls, err := strings1(ctx, st.pagesOf, n)
+	if err != nil {
+		return false, err
+	}
+	var project, was int64
+	if err := st.sessionPath.QueryRowContext(ctx, n).Scan(&project, &was); err != nil {
+		return false, err
+	}
+	path := pathHash(store.PathKey(urls))
+	if path != was {
+		count := func(hash, by int64) error {
+			_, err := st.countPath.ExecContext(ctx, project, hash, by)
+			return err
+		}
+		switch {
+		case was == 0:
+			err = count(0, 1)
+		case path == 0:
+			err = errors.Join(count(0, -1), count(was, -1))
+		default:
+			err = count(was, -1)
+		}
+		if path != 0 {
+			err = errors.Join(err, count(path, 1))
+		}
+		if err == nil {
+			_, err = st.setPath.ExecContext(ctx, path, n)
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	if path == 0 {
+		return false, nil
+	}
+	var took, total int
+	if err := st.pathCounts.QueryRowContext(ctx, project, path).Scan(&took, &total); err != nil {
+		return false, err
+	}
+	return store.IsRarePath(took, total), nil
+}
+
+// pathHash names a path in the index: 0 for none.
+func pathHash(key string) int64 {
+	if key == "" {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	if v := int64(h.Sum64()); v != 0 {
+		return v
+	}
+	return 1
 }
 
 // strings1 reads a one-column list of strings.

@@ -207,6 +207,10 @@ func eraseIndex(ctx context.Context, tx *sql.Tx, query string, args ...any) (int
 		// The search table is contentless: its rows go by the analysis'
 		// wid, before the analysis does.
 		for _, q := range []string{
+			// Its path no longer counts, nor does it among all.
+			`UPDATE paths SET sessions = sessions - 1 WHERE (project, hash) IN
+				(SELECT project, path FROM sessions WHERE n = ?1 AND path <> 0
+				UNION ALL SELECT project, 0 FROM sessions WHERE n = ?1 AND path <> 0)`,
 			`DELETE FROM search WHERE rowid IN (SELECT wid FROM analysis WHERE sn = ?)`,
 			`DELETE FROM analysis WHERE sn = ?`,
 			`DELETE FROM custom_events WHERE sn = ?`,
@@ -219,6 +223,9 @@ func eraseIndex(ctx context.Context, tx *sql.Tx, query string, args ...any) (int
 				return 0, err
 			}
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM paths WHERE sessions <= 0`); err != nil {
+		return 0, err
 	}
 	return int64(len(ns)), nil
 }

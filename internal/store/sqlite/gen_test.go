@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -84,6 +86,7 @@ type genSession struct {
 	events               map[string]int64 // name → first time, dated
 	counts               map[string]int
 	score                store.Score
+	rarePath             bool // as the index last scored it
 	words                []string
 	vw, vh               int
 }
@@ -205,10 +208,72 @@ func genSessionsFrom(seed uint64, first, n int, next int64) ([]*genSession, [][]
 		}
 		all = all[k:]
 	}
+	modelPaths(sessions, steps)
 	for _, s := range sessions {
 		s.model()
 	}
 	return sessions, steps
+}
+
+// modelPaths replays the order in which the index scores sessions — step
+// by step, each session once a step, in the order of its first update
+// there — to tell whether each session's path was rare when it was last
+// scored.
+func modelPaths(sessions []*genSession, steps [][]store.SessionUpdate) {
+	byKey := map[string]*genSession{}
+	for _, s := range sessions {
+		byKey[fmt.Sprint(s.project, "/", s.id)] = s
+	}
+	type view struct {
+		ts          int64
+		window, url string
+	}
+	views := map[*genSession][]view{}
+	took := map[int64]map[string]int{} // project → path → sessions
+	total := map[int64]int{}
+	path := map[*genSession]string{}
+	for _, step := range steps {
+		var order []*genSession
+		seen := map[*genSession]bool{}
+		for _, u := range step {
+			s := byKey[fmt.Sprint(u.Project, "/", u.Session)]
+			for _, p := range u.PageViews {
+				views[s] = append(views[s], view{p.Start.UnixMilli(), p.Window, p.URL})
+			}
+			if (u.Analysis != nil || len(u.PageViews) > 0) && !seen[s] {
+				order = append(order, s)
+				seen[s] = true
+			}
+		}
+		for _, s := range order {
+			vs := views[s]
+			slices.SortStableFunc(vs, func(a, b view) int {
+				return cmp.Or(cmp.Compare(a.ts, b.ts), cmp.Compare(a.window, b.window))
+			})
+			var urls []string
+			for _, v := range vs {
+				urls = append(urls, v.url)
+			}
+			key, was := store.PathKey(urls), path[s]
+			if took[s.project] == nil {
+				took[s.project] = map[string]int{}
+			}
+			if key != was {
+				if was == "" {
+					total[s.project]++
+				} else {
+					took[s.project][was]--
+				}
+				if key == "" {
+					total[s.project]--
+				} else {
+					took[s.project][key]++
+				}
+				path[s] = key
+			}
+			s.rarePath = key != "" && store.IsRarePath(took[s.project][key], total[s.project])
+		}
+	}
 }
 
 func pageViewsOf(window string, pages []store.PageVisit) []store.PageView {
@@ -349,7 +414,7 @@ func (s *genSession) model() {
 		}
 	}
 	s.score = store.ComputeScore(store.ScoreInput{Signals: s.counts, Errors: s.errs, FailedRequests: s.failed,
-		MissedGoals: store.MissedGoals(goals, s.urls(), s.eventNames())})
+		MissedGoals: store.MissedGoals(goals, s.urls(), s.eventNames()), RarePath: s.rarePath})
 }
 
 func (s *genSession) urls() []string {

@@ -352,12 +352,21 @@ var indexMigrations = []string{
 	-- window's wide analysis row: free-text search maps every match.
 	CREATE INDEX analysis_owner ON analysis (wid, sn);`,
 	`-- A window's analysis and search rows are numbered by its session
-	-- (see slotBits), which makes a text match name its session. The index
-	-- is made anew from the log to number them so.
+	-- (see slotBits), which makes a text match name its session; sessions
+	-- know their path. The index is made anew from the log for both.
 	DROP INDEX analysis_owner;
 	DELETE FROM page_views; DELETE FROM windows; DELETE FROM custom_events; DELETE FROM traits;
 	DROP TABLE search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM processed;
-	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);`,
+	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);
+	-- The path each session took (store.PathKey, hashed; 0 for none), and
+	-- how many sessions of a project took each; hash 0 counts them all.
+	ALTER TABLE sessions ADD COLUMN path INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE paths (
+		project  INTEGER NOT NULL,
+		hash     INTEGER NOT NULL,
+		sessions INTEGER NOT NULL,
+		PRIMARY KEY (project, hash)
+	) WITHOUT ROWID;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

@@ -460,7 +460,7 @@ func (s *Store) ResetIndex(ctx context.Context) (err error) {
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM page_views; DELETE FROM windows;
 		DELETE FROM custom_events; DELETE FROM traits;
-		DELETE FROM search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM processed;`); err != nil {
+		DELETE FROM search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM paths; DELETE FROM processed;`); err != nil {
 		return fmt.Errorf("reset the sessions index: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
