@@ -87,10 +87,20 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	a.stream(w, r, "events", session, func(out *lazyWriter) error {
+		return merge(out, byWindow(parts), func(p store.Part) ([]byte, error) {
+			return a.Recordings.PartEvents(ctx, project, session, p)
+		}, from, to)
+	})
+}
+
+// stream answers what write writes, compressed as the client accepts. A
+// failure before the first byte is answered as an error; after it, the
+// answer is cut short, so that the client sees a broken answer rather
+// than a shorter recording.
+func (a *API) stream(w http.ResponseWriter, r *http.Request, what, session string, write func(*lazyWriter) error) {
 	out := &lazyWriter{w: w, encoding: encoding(r)}
-	err = merge(out, byWindow(parts), func(p store.Part) ([]byte, error) {
-		return a.Recordings.PartEvents(ctx, project, session, p)
-	}, from, to)
+	err := write(out)
 	if err == nil {
 		err = out.Close()
 	}
@@ -101,10 +111,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	// The answer has begun: all that is left is to cut it short, so that
-	// the client sees a broken answer rather than a shorter recording.
 	if !errors.Is(err, context.Canceled) {
-		a.Logger.Error("api: events answer cut short", "session", session, "err", err)
+		a.Logger.Error("api: "+what+" answer cut short", "session", session, "err", err)
 	}
 	panic(http.ErrAbortHandler)
 }

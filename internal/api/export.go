@@ -1,9 +1,7 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -50,24 +48,11 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) {
 	}
 	// Ids are [A-Za-z0-9_~-]: nothing to quote in a file name.
 	w.Header().Set("Content-Disposition", `attachment; filename="playhead-session-`+id+`.json"`)
-	out := &lazyWriter{w: w, encoding: encoding(r)}
-	err = writeExport(out, head, byWindow(parts), func(p store.Part) ([]byte, error) {
-		return a.Recordings.PartEvents(ctx, project, id, p)
+	a.stream(w, r, "export", id, func(out *lazyWriter) error {
+		return writeExport(out, head, byWindow(parts), func(p store.Part) ([]byte, error) {
+			return a.Recordings.PartEvents(ctx, project, id, p)
+		})
 	})
-	if err == nil {
-		err = out.Close()
-	}
-	if err == nil {
-		return
-	}
-	if !out.started {
-		a.fail(w, err)
-		return
-	}
-	if !errors.Is(err, context.Canceled) {
-		a.Logger.Error("api: export cut short", "session", id, "err", err)
-	}
-	panic(http.ErrAbortHandler)
 }
 
 func writeExport(out *lazyWriter, head []byte, windows [][]store.Part, read loadFunc) error {

@@ -233,11 +233,11 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		return fmt.Errorf("aggregate session %d: %w", n, err)
 	}
 	if slices.ContainsFunc(goals, func(g store.Goal) bool { return store.IntentGlob(g) != "" }) {
-		urls, err := strings1(ctx, st.urlsOf, n)
+		urls, err := column(st.urlsOf.QueryContext(ctx, n))
 		if err != nil {
 			return err
 		}
-		events, err := strings1(ctx, st.eventsOf, n)
+		events, err := column(st.eventsOf.QueryContext(ctx, n))
 		if err != nil {
 			return err
 		}
@@ -279,7 +279,7 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 // date with its pages, and tells whether its path is rare
 // (store.IsRarePath) among the sessions indexed so far.
 func (st *analysisStatements) trackPath(ctx context.Context, n int64) (rare bool, err error) {
-	urls, err := strings1(ctx, st.pagesOf, n)
+	urls, err := column(st.pagesOf.QueryContext(ctx, n))
 	if err != nil {
 		return false, err
 	}
@@ -334,9 +334,8 @@ func pathHash(key string) int64 {
 	return 1
 }
 
-// strings1 reads a one-column list of strings.
-func strings1(ctx context.Context, stmt *sql.Stmt, args ...any) ([]string, error) {
-	rows, err := stmt.QueryContext(ctx, args...)
+// column reads the strings of a one-column query's rows.
+func column(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,7 @@ func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []str
 			return err
 		}
 		for _, id := range recorded {
-			keys, err := column(ctx, tx, `SELECT key FROM chunks WHERE project = ? AND session = ?`, project, id)
+			keys, err := column(tx.QueryContext(ctx, `SELECT key FROM chunks WHERE project = ? AND session = ?`, project, id))
 			if err != nil {
 				return err
 			}
@@ -236,23 +236,6 @@ func keepLogEnd(ctx context.Context, tx *sql.Tx) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('`+logEndKey+`', `+logEnd+`)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
 	return err
-}
-
-func column(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 func (s *Store) inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {

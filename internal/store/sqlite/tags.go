@@ -65,20 +65,14 @@ func (s *Store) Untag(ctx context.Context, project int64, session, tag string) (
 // SessionTags lists a session's tags in alphabetical order.
 func (s *Store) SessionTags(ctx context.Context, project int64, session string) (_ []string, err error) {
 	defer s.check(&err)
-	rows, err := s.read.QueryContext(ctx, `SELECT tag FROM session_tags WHERE project = ? AND session = ? ORDER BY tag`, project, session)
+	tags, err := column(s.read.QueryContext(ctx, `SELECT tag FROM session_tags WHERE project = ? AND session = ? ORDER BY tag`, project, session))
 	if err != nil {
 		return nil, fmt.Errorf("read tags: %w", err)
 	}
-	defer rows.Close()
-	tags := []string{}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("read tags: %w", err)
-		}
-		tags = append(tags, t)
+	if tags == nil {
+		tags = []string{}
 	}
-	return tags, rows.Err()
+	return tags, nil
 }
 
 // ProjectTags lists the tags in use in the projects (nil: all), each once,
@@ -86,20 +80,11 @@ func (s *Store) SessionTags(ctx context.Context, project int64, session string) 
 func (s *Store) ProjectTags(ctx context.Context, projects []int64) (_ []string, err error) {
 	defer s.check(&err)
 	where, args := projectsIn("project", projects)
-	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT tag FROM session_tags WHERE `+where+` ORDER BY tag LIMIT 200`, args...)
+	tags, err := column(s.read.QueryContext(ctx, `SELECT DISTINCT tag FROM session_tags WHERE `+where+` ORDER BY tag LIMIT 200`, args...))
 	if err != nil {
 		return nil, fmt.Errorf("read tags: %w", err)
 	}
-	defer rows.Close()
-	var tags []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, fmt.Errorf("read tags: %w", err)
-		}
-		tags = append(tags, t)
-	}
-	return tags, rows.Err()
+	return tags, nil
 }
 
 // MarkWatched records that a user opened a session in the player.
