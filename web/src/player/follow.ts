@@ -36,7 +36,12 @@ export class Tracks {
     if (v.length === 0) return;
     const list = this.shown.get(window) ?? [];
     const seen = new Set(list.map((x) => `${x.at}:${x.visible}`));
-    for (const x of v) if (!seen.has(`${x.at}:${x.visible}`)) list.push(x);
+    for (const x of v) {
+      const key = `${x.at}:${x.visible}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      list.push(x);
+    }
     list.sort((a, b) => a.at - b.at);
     this.shown.set(window, list);
   }
