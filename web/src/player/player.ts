@@ -142,7 +142,9 @@ export class Player {
       const device = this.session.device ?? "";
       this.stage.setPhone(device === "mobile" || device === "tablet");
       if (this.tabs) void this.readSwitches();
-      if (!this.ref.api && inProgress(this.session)) this.startLive();
+      // ?live=0 replays what was recorded so far, without following.
+      const follow = new URLSearchParams(location.search).get("live") !== "0";
+      if (!this.ref.api && follow && inProgress(this.session)) this.startLive();
     } catch (err) {
       this.fail(err);
     }
