@@ -48,7 +48,8 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/signals:FuzzAnalyse \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
 	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
-	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor
+	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \
+	./internal/api:FuzzDecodeNoteRequest
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

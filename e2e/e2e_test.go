@@ -167,7 +167,7 @@ func signInAs(t testing.TB, ctx context.Context, base, email, password string) {
 func play(t *testing.T, ctx context.Context, base string, s session) {
 	t.Helper()
 	do(t, ctx, "open the player",
-		chromedp.Navigate(base+s.path()),
+		chromedp.Navigate(base+s.path()+"?live=0"), // just recorded: as recorded so far, not live
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.setSpeed(8); window.playheadPlayer.play()`)
@@ -405,7 +405,7 @@ func TestReplayTabsOpenTogether(t *testing.T) {
 
 	signIn(t, list, base)
 	do(t, list, "open the player",
-		chromedp.Navigate(base+s.path()),
+		chromedp.Navigate(base+s.path()+"?live=0"), // just recorded: as recorded so far, not live
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
 	if tabs := eval[int](t, list, `document.querySelectorAll('.ph-tab').length`); tabs != 2 {

@@ -27,7 +27,9 @@ type API struct {
 	Sessions   Sessions
 	Recordings Recordings
 	// Tags, if set, lets writers tag sessions (tags.go).
-	Tags   Tags
+	Tags Tags
+	// Notes, if set, lets readers read and writers write notes (notes.go).
+	Notes  Notes
 	Logger *slog.Logger
 	// Eraser and Audit, when set, add the routes that erase sessions and
 	// read the audit log.
@@ -55,6 +57,11 @@ func (a *API) Register(mux Mux) {
 	if a.Tags != nil {
 		mux.HandleFunc("POST /api/v1/projects/{project}/sessions/{id}/tags", a.tag)
 		mux.HandleFunc("DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}", a.untag)
+	}
+	if a.Notes != nil {
+		mux.HandleFunc("GET /api/v1/projects/{project}/sessions/{id}/notes", a.listNotes)
+		mux.HandleFunc("POST /api/v1/projects/{project}/sessions/{id}/notes", a.addNote)
+		mux.HandleFunc("DELETE /api/v1/projects/{project}/sessions/{id}/notes/{note}", a.deleteNote)
 	}
 }
 
@@ -301,6 +308,8 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 		status, code, msg = http.StatusBadRequest, body.code, body.msg
 	case errors.Is(err, store.ErrInvalidTag), errors.Is(err, store.ErrTooManyTags):
 		status, code, msg = http.StatusBadRequest, "invalid_tag", err.Error()
+	case errors.Is(err, store.ErrInvalidNote), errors.Is(err, store.ErrTooManyNotes):
+		status, code, msg = http.StatusBadRequest, "invalid_note", err.Error()
 	case errors.Is(err, store.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", "no such session"
 	case errors.As(err, &ue):

@@ -59,7 +59,7 @@ func searchServer(t *testing.T) *httptest.Server {
 	}
 	mux := http.NewServeMux()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	(&api.API{Sessions: st, Tags: st, Logger: logger}).Register(mux)
+	(&api.API{Sessions: st, Tags: st, Notes: st, Logger: logger}).Register(mux)
 	d, err := dashboard.New(st, "http://playhead.test", logger)
 	if err != nil {
 		t.Fatal(err)

@@ -94,6 +94,10 @@ var Policy = map[string]Access{
 	// Tags are shared by the project's people: its members tag.
 	"POST /api/v1/projects/{project}/sessions/{id}/tags":         ProjectWrite,
 	"DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}": ProjectWrite,
+	// Notes too: its viewers read them, its members write.
+	"GET /api/v1/projects/{project}/sessions/{id}/notes":           ProjectRead,
+	"POST /api/v1/projects/{project}/sessions/{id}/notes":          ProjectWrite,
+	"DELETE /api/v1/projects/{project}/sessions/{id}/notes/{note}": ProjectWrite,
 
 	// The dashboard.
 	"GET /{$}":                              SignedIn,

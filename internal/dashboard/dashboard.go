@@ -131,7 +131,12 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 	if pr := auth.FromContext(r.Context()); pr.Login != nil && pr.Role().AtLeast(store.RoleAdmin) {
 		erase = pr.Login.CSRF
 	}
-	d.render(w, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase})
+	// Members and up write tags and notes from the player, with it too.
+	var write string
+	if pr := auth.FromContext(r.Context()); pr.Login != nil && pr.Role().AtLeast(store.RoleMember) {
+		write = pr.Login.CSRF
+	}
+	d.render(w, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write})
 }
 
 func (d *Dashboard) fail(w http.ResponseWriter, err error) {

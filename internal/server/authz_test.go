@@ -93,6 +93,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		"POST /api/v1/projects/{project}/sessions/{id}/tags":         {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/tags", p, sid), json: `{"tag":"bug"}`, allowed: apiSharersA},
 		"DELETE /api/v1/projects/{project}/sessions/{id}/tags/{tag}": {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/tags/bug", p, sid), allowed: apiSharersA},
+		"GET /api/v1/projects/{project}/sessions/{id}/notes":         {path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/notes", p, sid), allowed: apiReadersA},
+		// A note without text: who may write gets its 400, nothing is kept.
+		"POST /api/v1/projects/{project}/sessions/{id}/notes":          {method: "POST", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/notes", p, sid), json: `{"text":"","time_ms":0}`, allowed: apiSharersA},
+		"DELETE /api/v1/projects/{project}/sessions/{id}/notes/{note}": {method: "DELETE", path: fmt.Sprintf("/api/v1/projects/%d/sessions/%s/notes/999999", p, sid), allowed: apiSharersA},
 
 		"GET /{$}":                          {path: "/", allowed: signedIn},
 		"POST /projects/{project}/segments": {method: "POST", path: fmt.Sprintf("/projects/%d/segments", p), form: url.Values{"name": {"rage"}, "query": {"signal=rage_click"}}, allowed: sharersOfA},

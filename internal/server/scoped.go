@@ -66,3 +66,24 @@ func (s scopedSessions) Untag(ctx context.Context, project int64, session, tag s
 	}
 	return s.Store.Untag(ctx, project, session, tag)
 }
+
+func (s scopedSessions) AddNote(ctx context.Context, n store.Note) (store.Note, error) {
+	if !auth.FromContext(ctx).Sees(n.Project) {
+		return store.Note{}, store.ErrNotFound
+	}
+	return s.Store.AddNote(ctx, n)
+}
+
+func (s scopedSessions) Notes(ctx context.Context, project int64, session string) ([]store.Note, error) {
+	if !auth.FromContext(ctx).Sees(project) {
+		return nil, store.ErrNotFound
+	}
+	return s.Store.Notes(ctx, project, session)
+}
+
+func (s scopedSessions) DeleteNote(ctx context.Context, project int64, session string, id int64) error {
+	if !auth.FromContext(ctx).Sees(project) {
+		return store.ErrNotFound
+	}
+	return s.Store.DeleteNote(ctx, project, session, id)
+}

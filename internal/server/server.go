@@ -270,7 +270,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 		return nil, nil, err
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Tags: scopedSessions{st}, Logger: logger,
+	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Tags: scopedSessions{st}, Notes: scopedSessions{st}, Logger: logger,
 		Eraser: eraser, Audit: st}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)

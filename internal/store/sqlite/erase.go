@@ -70,8 +70,8 @@ func (s *Store) recordedIDs(ctx context.Context, query string, args ...any) (_ [
 }
 
 // EraseSessions removes the recorder's sessions recorded of a project,
-// every part of each: their batches, chunk rows, share links, tags and
-// watched marks from the log, then their rows of the index. The chunks'
+// every part of each: their batches, chunk rows, share links, tags,
+// notes and watched marks from the log, then their rows of the index. The chunks'
 // blob keys are returned for the caller to delete. The log goes first: a
 // failure between the two leaves sessions listed without a recording,
 // which erasing again removes, never a recording the index would bring
@@ -102,7 +102,7 @@ func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []str
 			}
 			out.Batches += n
 			// Its parts are named recorded~N (store.PartID).
-			for _, table := range []string{"share_links", "session_tags", "watched"} {
+			for _, table := range []string{"share_links", "session_tags", "watched", "session_notes"} {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE project = ?1
 					AND (session = ?2 OR session GLOB ?2 || '~*')`, project, id); err != nil {
 					return err
@@ -131,7 +131,7 @@ func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []str
 }
 
 // PurgeProject removes a deleted project with everything it had: its
-// sessions, log, chunk rows, goals, members and share links, then its
+// sessions, log, chunk rows, goals, members, share links and notes, then its
 // row. A project not deleted is store.ErrNotFound. Its blobs are left to
 // the caller (their keys start with the project's id and a slash).
 func (s *Store) PurgeProject(ctx context.Context, id int64) (_ store.Erased, err error) {
@@ -169,6 +169,7 @@ func (s *Store) PurgeProject(ctx context.Context, id int64) (_ store.Erased, err
 			`DELETE FROM goals WHERE project = ?`,
 			`DELETE FROM project_members WHERE project = ?`,
 			`DELETE FROM share_links WHERE project = ?`,
+			`DELETE FROM session_notes WHERE project = ?`,
 			`DELETE FROM projects WHERE id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

@@ -150,6 +150,19 @@ var logMigrations = []string{
 		by      TEXT NOT NULL DEFAULT '',
 		UNIQUE (project, name)
 	);`,
+	`-- Notes people write on moments of sessions; like tags they outlive a
+	-- rebuild of the index. at is the recording's time, ms since the epoch.
+	CREATE TABLE session_notes (
+		id      INTEGER PRIMARY KEY,
+		project INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+		session TEXT NOT NULL,
+		at      INTEGER NOT NULL,
+		window  TEXT NOT NULL DEFAULT '',
+		text    TEXT NOT NULL,
+		author  TEXT NOT NULL,
+		created INTEGER NOT NULL
+	);
+	CREATE INDEX session_notes_session ON session_notes (project, session, at);`,
 }
 
 var indexMigrations = []string{

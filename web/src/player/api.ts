@@ -56,6 +56,7 @@ export interface Session {
   device?: string;
   viewport_width?: number;
   viewport_height?: number;
+  tags?: string[];
 }
 
 async function getJSON<T>(url: string): Promise<T> {
@@ -83,7 +84,7 @@ export interface SessionRef {
   api?: string | undefined;
 }
 
-function sessionURL(ref: SessionRef): string {
+export function sessionURL(ref: SessionRef): string {
   if (ref.api) return ref.api;
   return `/api/v1/projects/${encodeURIComponent(ref.project)}/sessions/${encodeURIComponent(ref.id)}`;
 }
@@ -129,4 +130,43 @@ export async function fetchEvents(
   const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
   return events as eventWithTime[];
+}
+
+// A note on a moment of the session; time_ms is the recording's time.
+export interface Note {
+  id: number;
+  time_ms: number;
+  window: string;
+  text: string;
+  author: string;
+  created: string;
+}
+
+export async function fetchNotes(ref: SessionRef): Promise<Note[]> {
+  const body = await getJSON<{ notes?: Note[] }>(`${sessionURL(ref)}/notes`);
+  return body.notes ?? [];
+}
+
+// send makes a change on the session as the signed-in user: the CSRF
+// token of the login comes with it. It answers the JSON body, if any.
+export async function send<T>(ref: SessionRef, method: "POST" | "DELETE", path: string, csrf: string, body?: unknown): Promise<T | null> {
+  const headers: Record<string, string> = { Accept: "application/json", "X-CSRF-Token": csrf };
+  const init: RequestInit = { method, headers };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(`${sessionURL(ref)}${path}`, init);
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  if (!res.ok) {
+    const message = (parsed as { error?: { message?: string } } | null)?.error?.message;
+    throw new Error(message || `HTTP ${res.status}`);
+  }
+  return parsed as T | null;
 }

@@ -13,6 +13,7 @@ export interface ControlActions {
   fullscreen(): void;
   help(): void;
   copyLink(): void;
+  goLive(): void;
 }
 
 // The control bar under the replay: the timeline (markers above a seekable
@@ -31,6 +32,7 @@ export class Controls {
   private readonly time: HTMLSpanElement;
   private readonly skipButton: HTMLButtonElement;
   private readonly speedSelect: HTMLSelectElement;
+  private readonly liveButton: HTMLButtonElement;
   private readonly buttons: HTMLButtonElement[] = [];
   private total = 0;
   private current = 0;
@@ -69,6 +71,10 @@ export class Controls {
     for (const [i, b] of steps.entries()) b.dataset.step = String([-10, -5, 5, 10][i]);
     this.time = el("span", "ph-time", { "aria-live": "off" });
     const spacer = el("span", "ph-spacer");
+    // Shown while the session is in progress: "Live" at its edge, "Go
+    // live" when the viewer went back.
+    this.liveButton = this.button("ph-live", "Go to the live edge", () => actions.goLive(), "Live");
+    this.liveButton.hidden = true;
     this.skipButton = this.button("ph-skip", "Skip inactivity", () => actions.skip(this.skipButton.getAttribute("aria-pressed") !== "true"), "Skip idle");
     this.speedSelect = el("select", "ph-speed", { "aria-label": "Playback speed (1–8)", title: "Playback speed (keys 1–8)" });
     for (const n of SPEEDS) this.speedSelect.append(el("option", "", { value: String(n) }, `${n}×`));
@@ -77,7 +83,7 @@ export class Controls {
     const help = this.button("ph-help-button", "Keyboard shortcuts (?)", () => actions.help(), "?");
     const full = this.button("ph-full", "Fullscreen (F)", () => actions.fullscreen());
     full.append(el("span", "ph-full-icon"));
-    row.append(this.playButton, ...steps, this.time, spacer, this.skipButton, this.speedSelect, link, help, full);
+    row.append(this.playButton, ...steps, this.time, this.liveButton, spacer, this.skipButton, this.speedSelect, link, help, full);
 
     this.element.append(timeline, row);
     this.setSpeed(1);
@@ -120,6 +126,15 @@ export class Controls {
       this.speedSelect.append(el("option", "", { value: String(n) }, `${n}×`));
     }
     this.speedSelect.value = String(n);
+  }
+
+  // setLive shows where the viewer is in a session in progress: off (not
+  // in progress), at its edge, or behind it.
+  setLive(mode: "off" | "edge" | "behind"): void {
+    this.liveButton.hidden = mode === "off";
+    this.liveButton.dataset.live = mode;
+    this.liveButton.classList.toggle("is-edge", mode === "edge");
+    this.liveButton.textContent = mode === "behind" ? "Go live" : "Live";
   }
 
   setSkip(on: boolean): void {

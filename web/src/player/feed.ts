@@ -53,9 +53,14 @@ export class Feed {
 
   constructor(
     private readonly start: number,
-    readonly segments: number,
+    public segments: number,
     private readonly onChange: () => void,
   ) {}
+
+  // grow makes room for segments that a live session appends.
+  grow(segments: number): void {
+    this.segments = Math.max(this.segments, segments);
+  }
 
   // Whether segment i has been read or is waiting for those before it.
   has(i: number): boolean {

@@ -4,13 +4,14 @@ import { type Item, latest } from "./feed";
 import { formatTime } from "./format";
 import { type Clock, describeSignal, failed } from "./timeline";
 
-type PaneName = "events" | "console" | "network" | "pages" | "facts";
+type PaneName = "events" | "console" | "network" | "pages" | "notes" | "facts";
 
 const TITLES: [PaneName, string][] = [
   ["events", "Events"],
   ["console", "Console"],
   ["network", "Network"],
   ["pages", "Pages"],
+  ["notes", "Notes"],
   ["facts", "Facts"],
 ];
 
@@ -76,6 +77,8 @@ export class Panes {
   readonly element: HTMLDivElement;
   private readonly lists: List[];
   private readonly facts: HTMLDivElement;
+  // Filled by the player's NotesPane (notes.ts).
+  readonly notes = el("div", "ph-notes-pane");
   private readonly tabs = new Map<PaneName, HTMLButtonElement>();
   private readonly bodies = new Map<PaneName, HTMLElement>();
   private active: PaneName = "events";
@@ -97,7 +100,7 @@ export class Panes {
       tab.addEventListener("click", () => this.show(name));
       this.tabs.set(name, tab);
       bar.append(tab);
-      const content = name === "facts" ? this.facts : this.lists.find((l) => l.name === name)!.element;
+      const content = name === "facts" ? this.facts : name === "notes" ? this.notes : this.lists.find((l) => l.name === name)!.element;
       content.classList.add("ph-pane");
       content.dataset.pane = name;
       this.bodies.set(name, content);
@@ -105,7 +108,7 @@ export class Panes {
     }
     body.addEventListener("click", (e) => {
       const target = e.target as Element;
-      if (target.closest("summary, pre")) return;
+      if (target.closest("summary, pre, button, form")) return;
       const item = target.closest<HTMLElement>(".ph-item[data-at]");
       if (item) seek(Number(item.dataset.at));
     });
@@ -197,6 +200,10 @@ export class Panes {
     this.fillFacts(s, items);
     this.counts(consoleRows.length, network.filter((r) => r.node.classList.contains("is-failed")).length);
     this.sync(this.time);
+  }
+
+  setNoteCount(n: number): void {
+    this.tabs.get("notes")!.dataset.count = n > 0 ? String(n) : "";
   }
 
   private counts(errors: number, failures: number): void {

@@ -1,15 +1,19 @@
 import { Replayer } from "@rrweb/replay";
-import type { eventWithTime } from "@rrweb/types";
-import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef } from "./api";
+import { EventType, type eventWithTime } from "@rrweb/types";
+import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef, sessionURL } from "./api";
 import { Controls } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
 import { Feed, latest } from "./feed";
+import { crossed, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
+import { cursorOf, inProgress, LiveStream } from "./live";
+import { NotesPane } from "./notes";
 import { Panes } from "./panes";
 import { type Segment, segments, startFor } from "./segments";
 import { Stage } from "./stage";
+import { TagBar } from "./tags";
 import { Tabs } from "./tabs";
 import { Clock, feedMarks, type Mark, sessionMarks, skipTarget, type Stretch, stretches } from "./timeline";
 import { windowsOverlap } from "./windows";
@@ -71,6 +75,18 @@ export class Player {
   private idle: Stretch[] = [];
   private pages: { at: number; url: string }[] = [];
   private skip = true;
+  // A session in progress: its stream, and whether the viewer stays at its
+  // newest moment (live.ts).
+  private live: LiveStream | null = null;
+  private following = false;
+  private refreshed = 0;
+  // When the visitor turned to which tab (follow.ts), and the recording's
+  // time the clock was at on the last frame, to see a switch pass.
+  private readonly tracks = new Tracks();
+  private switches: Switch[] = [];
+  private lastAbs = 0;
+  private readonly notes: NotesPane | null = null;
+  private readonly tagBar: TagBar | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -85,6 +101,7 @@ export class Player {
       fullscreen: () => this.fullscreen(),
       help: () => this.help.toggle(),
       copyLink: () => void this.copyLink(),
+      goLive: () => this.goLive(),
     });
     this.panes = new Panes((ms) => this.seek(ms));
     this.message = el("div", "ph-message", { role: "status" });
@@ -93,6 +110,14 @@ export class Player {
     root.textContent = "";
     this.main = el("div", "ph-main");
     this.main.append(this.stage.bar, this.stage.element, this.controls.element, this.help.element);
+    // Tags and notes are the project's people's: not on a share link.
+    if (!ref.api) {
+      const csrf = root.dataset.csrf ?? "";
+      this.tagBar = new TagBar(ref, csrf);
+      this.main.insertBefore(this.tagBar.element, this.main.firstChild);
+      this.notes = new NotesPane(ref, csrf, () => ({ at: this.time, time: this.start + this.time, window: this.windowId }), () => this.feedChanged());
+      this.panes.notes.append(this.notes.element);
+    }
     root.append(this.main, this.panes.element);
     bindKeys({
       toggle: () => this.toggle(),
@@ -108,16 +133,18 @@ export class Player {
     this.setState("loading");
     try {
       [this.session, this.chunks] = await Promise.all([fetchSession(this.ref), fetchChunks(this.ref)]);
-      const windows = [...this.session.windows].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-      if (windows.length > 1 && windowsOverlap(windows)) {
-        this.tabs = new Tabs(windows, Date.parse(this.session.start), (id) => void this.show(id));
-        this.main.insertBefore(this.tabs.element, this.main.firstChild);
-        await this.show(windows[0].id);
-      } else {
-        await this.show(undefined);
-      }
+      this.tagBar?.set(this.session.tags);
+      void this.notes?.load();
+      this.refreshed = Date.now();
+      const windows = this.sortedWindows();
+      if (this.makeTabs()) await this.show(windows[0].id);
+      else await this.show(undefined);
       const device = this.session.device ?? "";
       this.stage.setPhone(device === "mobile" || device === "tablet");
+      if (this.tabs) void this.readSwitches();
+      // ?live=0 replays what was recorded so far, without following.
+      const follow = new URLSearchParams(location.search).get("live") !== "0";
+      if (!this.ref.api && follow && inProgress(this.session)) this.startLive();
     } catch (err) {
       this.fail(err);
     }
@@ -132,6 +159,10 @@ export class Player {
     const r = this.replayer;
     if (!r || this.state === "loading" || this.state === "error" || this.state === "playing") return;
     const at = this.now();
+    if (this.live && at >= this.total) {
+      this.goLive();
+      return;
+    }
     // Play after the end starts over.
     this.goTo(this.state === "ended" || at >= this.total ? 0 : at, true);
   }
@@ -141,6 +172,7 @@ export class Player {
     if (!r || this.state !== "playing") return;
     r.pause();
     this.waiting = false;
+    this.setFollowing(false);
     this.setState("paused");
     this.setTime(this.now());
   }
@@ -148,6 +180,7 @@ export class Player {
   seek(ms: number): void {
     if (!this.replayer || this.state === "loading" || this.state === "error") return;
     const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
+    this.setFollowing(at >= this.total);
     this.goTo(at, this.state === "playing");
   }
 
@@ -211,6 +244,7 @@ export class Player {
     const r = this.replayer;
     if (!r) return;
     const t = this.start + at;
+    this.lastAbs = t;
     const all = this.loadedTo === this.segs.length;
     if (t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to)) {
       this.waiting = false;
@@ -247,7 +281,7 @@ export class Player {
 
   // Shows one window, or the whole session when windowId is undefined,
   // from its start.
-  private async show(windowId: string | undefined): Promise<void> {
+  private async show(windowId: string | undefined, abs?: number, play = false): Promise<void> {
     const generation = ++this.generation;
     this.teardown();
     this.tabs?.select(windowId ?? "");
@@ -267,8 +301,14 @@ export class Player {
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
+      this.notes?.setStart(this.start);
       this.feedChanged();
-      await this.open(generation, 0, 0, undefined, false);
+      if (abs === undefined) {
+        await this.open(generation, 0, 0, undefined, false);
+      } else {
+        const { at, from } = startFor(this.segs, abs);
+        await this.open(generation, from, at, Math.min(this.total, Math.max(0, abs - this.start)), play);
+      }
     } catch (err) {
       if (generation === this.generation) this.fail(err);
     }
@@ -341,13 +381,177 @@ export class Player {
   private feedChanged(): void {
     const items = this.feed?.items ?? [];
     const fromSession = this.session ? sessionMarks(this.session, this.clock, this.windowId) : [];
-    this.marks = [...fromSession, ...feedMarks(items)];
+    this.marks = [...fromSession, ...feedMarks(items), ...(this.notes?.marks() ?? []), ...this.tabMarks()];
+    this.panes.setNoteCount(this.notes?.count ?? 0);
     this.controls.setMarks(this.marks);
     this.panes.update(this.session, this.clock, this.windowId, items);
     // The recording's own page events date pages to the millisecond.
     const recorded = items.flatMap((i) => (i.kind === "page" ? [{ at: i.at, url: i.url }] : []));
     if (recorded.length > 0) this.pages = recorded;
     this.showURL(this.time);
+  }
+
+  private sortedWindows() {
+    return [...(this.session?.windows ?? [])].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  }
+
+  // makeTabs shows the tab picker when the session's windows overlap in
+  // time (or brings it up to date), and tells whether it is shown.
+  private makeTabs(): boolean {
+    const windows = this.sortedWindows();
+    for (const c of this.chunks) this.tracks.start(c.window, c.start_ms);
+    if (!this.session || windows.length < 2 || !windowsOverlap(windows)) return this.tabs !== null;
+    const tabs = new Tabs(windows, Date.parse(this.session.start), (id) => void this.pick(id));
+    if (this.tabs) this.tabs.element.replaceWith(tabs.element);
+    else this.main.insertBefore(tabs.element, this.tagBar ? this.tagBar.element.nextSibling : this.main.firstChild);
+    this.tabs = tabs;
+    tabs.select(this.windowId ?? "");
+    return true;
+  }
+
+  // readSwitches reads when the visitor turned to which tab: the recorder's
+  // visibility events, from every window's recording.
+  private async readSwitches(): Promise<void> {
+    try {
+      for (const w of this.sortedWindows()) this.tracks.add(w.id, await fetchEvents(this.ref, w.id));
+      this.switches = this.tracks.switches();
+      this.feedChanged();
+    } catch {
+      // Without them the tabs are still there to pick.
+    }
+  }
+
+  private tabMarks(): Mark[] {
+    if (!this.tabs) return [];
+    const number = new Map(this.sortedWindows().map((w, i) => [w.id, i + 1]));
+    return this.switches
+      .filter((s) => !(s.window === this.windowId && s.at <= this.start))
+      .map((s) => ({
+        at: s.at - this.start,
+        kind: "tab" as const,
+        label: s.window === this.windowId ? "The visitor turned to this tab" : `The visitor turned to tab ${number.get(s.window) ?? "?"}`,
+      }));
+  }
+
+  // pick shows the tab the viewer chose; in a session in progress, with
+  // what it recorded up to now.
+  private async pick(id: string): Promise<void> {
+    if (this.live) this.chunks = await fetchChunks(this.ref);
+    await this.show(id, this.live && this.following ? Infinity : undefined, this.live !== null && this.following);
+  }
+
+  // turnTo follows the visitor to window at the recording's time abs
+  // (Infinity: the newest moment).
+  private async turnTo(id: string, abs: number, play: boolean): Promise<void> {
+    if (this.live) this.chunks = await fetchChunks(this.ref);
+    this.makeTabs();
+    await this.show(id, abs, play);
+  }
+
+  private startLive(): void {
+    const url = `${sessionURL(this.ref)}/live?cursor=${cursorOf(this.chunks)}`;
+    this.live = new LiveStream(url, { events: (w, evs) => this.onLive(w, evs), end: () => this.liveEnded() });
+    this.root.dataset.live = "true";
+    this.goLive();
+  }
+
+  // goLive plays the newest moment of a session in progress, and what
+  // comes after as it comes: a few seconds behind the visitor (the
+  // recorder sends a batch every 2 s, the stream polls every second).
+  goLive(): void {
+    if (!this.live || !this.replayer || this.state === "loading" || this.state === "error") return;
+    this.setFollowing(true);
+    this.goTo(this.total, true);
+  }
+
+  private setFollowing(on: boolean): void {
+    this.following = on && this.live !== null;
+    this.controls.setLive(this.live ? (this.following ? "edge" : "behind") : "off");
+    this.root.dataset.following = String(this.following);
+  }
+
+  private onLive(window: string, events: eventWithTime[]): void {
+    const known = this.session?.windows.some((w) => w.id === window) ?? false;
+    if (!known) this.tracks.start(window, events[0].timestamp);
+    this.tracks.add(window, events);
+    const before = this.switches;
+    this.switches = this.tracks.switches();
+    const turned = this.switches.length > before.length ? this.switches[this.switches.length - 1] : undefined;
+    if (!known) {
+      // A new tab: the index and the chunk index say what it overlaps.
+      void this.refresh().then(() => {
+        const follow = this.following && turned?.window === window;
+        if (this.makeTabs()) void this.turnTo(follow ? window : (this.windowId ?? this.sortedWindows()[0].id), Infinity, this.following);
+        else this.append(events);
+      });
+      return;
+    }
+    if (Date.now() - this.refreshed > 10_000) void this.refresh();
+    if (this.windowId !== undefined && window !== this.windowId) {
+      if (this.following && turned?.window === window) void this.turnTo(window, Infinity, true);
+      return;
+    }
+    this.append(events);
+  }
+
+  // append adds events of a session in progress as a segment of its own,
+  // extending the timeline, the panes and, when it holds everything
+  // before, the running Replayer.
+  private append(events: eventWithTime[]): void {
+    const last = this.segs[this.segs.length - 1];
+    if (!last) return;
+    const fresh = events.filter((e) => e.timestamp >= last.to);
+    if (fresh.length === 0) return;
+    const all = this.loadedTo === this.segs.length;
+    const first = fresh[0].type;
+    this.segs.push({ from: last.to, to: fresh[fresh.length - 1].timestamp + 1, full: first === EventType.Meta || first === EventType.FullSnapshot });
+    this.total = this.segs[this.segs.length - 1].to - 1 - this.start;
+    this.controls.setTotal(this.total);
+    this.controls.setStretches(this.idle);
+    this.feed?.grow(this.segs.length);
+    const r = this.replayer;
+    if (r && all) {
+      for (const e of fresh) r.addEvent(e);
+      this.loadedTo++;
+    }
+    this.feed?.put(this.segs.length - 1, fresh);
+    this.controls.setMarks(this.marks);
+    if (r && all && this.waiting) {
+      // rrweb takes added events in a microtask. Caught up with the
+      // visitor, the replay skips the time they did nothing.
+      void Promise.resolve().then(() => {
+        if (this.replayer !== r || !this.waiting) return;
+        this.waiting = false;
+        r.play(Math.max(r.getCurrentTime(), fresh[0].timestamp - this.start - this.shift - 100));
+      });
+    }
+  }
+
+  // refresh reads the session's index again: signals, pages and windows
+  // found since it was opened.
+  private async refresh(): Promise<void> {
+    this.refreshed = Date.now();
+    try {
+      const s = await fetchSession(this.ref);
+      this.session = s;
+      this.idle = stretches(s, this.clock, this.windowId);
+      this.controls.setStretches(this.idle);
+      this.feedChanged();
+    } catch {
+      // The replay goes on with what it has.
+    }
+  }
+
+  private liveEnded(): void {
+    this.live = null;
+    this.root.dataset.live = "false";
+    this.setFollowing(false);
+    if (this.waiting) {
+      this.waiting = false;
+      this.setTime(this.total);
+      this.setState("ended");
+    }
+    void this.refresh();
   }
 
   private pagesOf(s: Session, windowId: string | undefined): { at: number; url: string }[] {
@@ -388,9 +592,9 @@ export class Player {
     });
     r.on("finish", () => {
       if (this.replayer !== r) return;
-      if (this.loadedTo < this.segs.length) {
-        // The end of what is fetched, not of the replay: go on once the
-        // next segment is in.
+      if (this.loadedTo < this.segs.length || this.live) {
+        // The end of what is fetched, or of what has happened so far in
+        // a session in progress: go on once more is in.
         if (this.state === "playing") this.waiting = true;
         return;
       }
@@ -445,6 +649,14 @@ export class Player {
         return;
       }
       this.setTime(Math.min(this.total, now));
+      // Follow the visitor to the tab they turned to.
+      const abs = this.start + now;
+      const turn = this.tabs ? crossed(this.switches, this.lastAbs, abs, this.windowId) : undefined;
+      this.lastAbs = abs;
+      if (turn) {
+        void this.turnTo(turn.window, turn.at, true);
+        return;
+      }
       this.frame = requestAnimationFrame(step);
     };
     step();
@@ -454,6 +666,7 @@ export class Player {
     this.root.dataset.time = String(Math.round(ms));
     this.controls.setTime(ms);
     this.panes.sync(ms);
+    this.notes?.sync(ms);
     this.showURL(ms);
   }
 

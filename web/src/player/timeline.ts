@@ -3,7 +3,7 @@ import type { Item } from "./feed";
 import { formatTime } from "./format";
 
 // What a marker on the timeline stands for; each kind has its colour.
-export type MarkKind = "page" | "click" | "signal" | "error" | "request" | "custom" | "goal";
+export type MarkKind = "page" | "click" | "signal" | "error" | "request" | "custom" | "goal" | "note" | "tab";
 
 export interface Mark {
   at: number; // ms from the start of the replay

@@ -172,7 +172,11 @@ export class Recorder {
     };
     this.batcher.adoptPending();
     this.listen(this.lifecycle, document, "visibilitychange", () => {
-      if (document.visibilityState === "hidden") hidden(false);
+      // Which tab the visitor looks at, for the player to follow; sent
+      // ahead of the flush that hiding makes.
+      const visible = document.visibilityState === "visible";
+      if (this.stopRecording) this.custom("visibility", { visible });
+      if (!visible) hidden(false);
     });
     this.listen(this.lifecycle, window, "pagehide", () => {
       hidden(true);
