@@ -52,7 +52,7 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="playhead-session-`+id+`.json"`)
 	out := &lazyWriter{w: w, encoding: encoding(r)}
 	err = writeExport(out, head, byWindow(parts), func(p store.Part) ([]byte, error) {
-		return a.Recordings.PartEvents(ctx, project, id, p)
+		return a.partEvents(ctx, p)
 	})
 	if err == nil {
 		err = out.Close()
