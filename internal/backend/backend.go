@@ -159,6 +159,9 @@ type Options struct {
 	MaxQueued int64
 }
 
+// ErrLocked means another process holds the data folder (Options.Lock).
+var ErrLocked = sqlite.ErrLocked
+
 // DefaultMaxQueued bounds the bytes of batches waiting to be committed.
 const DefaultMaxQueued = sqlite.DefaultMaxQueued
 
