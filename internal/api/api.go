@@ -26,6 +26,8 @@ type Sessions interface {
 type API struct {
 	Sessions   Sessions
 	Recordings Recordings
+	// Chunks holds the compacted chunks that Recordings lists.
+	Chunks Chunks
 	// Tags, if set, lets writers tag sessions (tags.go).
 	Tags Tags
 	// Notes, if set, lets readers read and writers write notes (notes.go).

@@ -17,12 +17,14 @@ import (
 	"github.com/playhead/playhead/internal/store"
 )
 
-// Recordings reads the stored events of sessions: the parts of a
-// recording (compacted chunks and batches not compacted yet), then each
-// part's events.
+// Recordings lists the parts of sessions' recordings (compacted chunks and
+// batches not compacted yet) and reads the batches from the log; chunks
+// are read from the blobs (recordings.go).
 type Recordings interface {
 	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
-	PartEvents(ctx context.Context, project int64, session string, p store.Part) ([]byte, error)
+	// BatchEvents returns the stored (compressed) events of the batch at
+	// log position id, or store.ErrReleased once they are only in chunks.
+	BatchEvents(ctx context.Context, id int64) ([]byte, error)
 }
 
 // errBadParam is a query parameter that cannot be read.
@@ -89,7 +91,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 	}
 	a.stream(w, r, "events", session, func(out *lazyWriter) error {
 		return merge(out, byWindow(parts), func(p store.Part) ([]byte, error) {
-			return a.Recordings.PartEvents(ctx, project, session, p)
+			return a.partEvents(ctx, p)
 		}, from, to)
 	})
 }

@@ -50,7 +50,7 @@ func (a *API) export(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="playhead-session-`+id+`.json"`)
 	a.stream(w, r, "export", id, func(out *lazyWriter) error {
 		return writeExport(out, head, byWindow(parts), func(p store.Part) ([]byte, error) {
-			return a.Recordings.PartEvents(ctx, project, id, p)
+			return a.partEvents(ctx, p)
 		})
 	})
 }

@@ -189,7 +189,7 @@ func (a *API) liveEvents(ctx context.Context, project int64, session string, cur
 			if known && p.FirstSeq <= c.Seq {
 				after = c.TS
 			}
-			raw, err := a.Recordings.PartEvents(ctx, project, session, p)
+			raw, err := a.partEvents(ctx, p)
 			if err != nil {
 				return nil, cursor, err
 			}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // Where a server listens and keeps its data unless told otherwise.
@@ -278,7 +277,7 @@ func projectCreate(ctx context.Context, env *Env, args []string) error {
 		}
 		origins[i] = n
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -301,7 +300,7 @@ func projectSwitch(ctx context.Context, env *Env, verb string, args []string) er
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -319,10 +318,10 @@ func projectSwitch(ctx context.Context, env *Env, verb string, args []string) er
 
 // openProject opens the data folder and finds the project whose ingest key
 // is key; the caller closes the store.
-func openProject(ctx context.Context, data, key string) (*sqlite.Store, store.Project, error) {
-	st, err := sqlite.Open(ctx, data)
+func openProject(ctx context.Context, data, key string) (folder, store.Project, error) {
+	st, err := openFolder(ctx, data)
 	if err != nil {
-		return nil, store.Project{}, err
+		return folder{}, store.Project{}, err
 	}
 	p, err := st.ProjectByKey(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
@@ -330,7 +329,7 @@ func openProject(ctx context.Context, data, key string) (*sqlite.Store, store.Pr
 	}
 	if err != nil {
 		st.Close()
-		return nil, store.Project{}, err
+		return folder{}, store.Project{}, err
 	}
 	return st, p, nil
 }

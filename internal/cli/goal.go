@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 const goalUsage = `Usage:
@@ -59,7 +58,7 @@ func goalAdd(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "give the goal either --url GLOB or --event NAME")
 		return errUsage
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -117,7 +116,7 @@ func goalRemove(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}

@@ -12,19 +12,18 @@ import (
 
 	"github.com/playhead/playhead/internal/account"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // findProject opens the data folder and finds the project named by its
 // ingest key or its id; the caller closes the store.
-func findProject(ctx context.Context, data, keyOrID string) (*sqlite.Store, store.Project, error) {
+func findProject(ctx context.Context, data, keyOrID string) (folder, store.Project, error) {
 	id, err := strconv.ParseInt(keyOrID, 10, 64)
 	if err != nil {
 		return openProject(ctx, data, keyOrID)
 	}
-	st, err := sqlite.Open(ctx, data)
+	st, err := openFolder(ctx, data)
 	if err != nil {
-		return nil, store.Project{}, err
+		return folder{}, store.Project{}, err
 	}
 	p, err := st.ProjectByID(ctx, id)
 	if err == nil && !p.Deleted.IsZero() {
@@ -35,7 +34,7 @@ func findProject(ctx context.Context, data, keyOrID string) (*sqlite.Store, stor
 	}
 	if err != nil {
 		st.Close()
-		return nil, store.Project{}, err
+		return folder{}, store.Project{}, err
 	}
 	return st, p, nil
 }
@@ -50,7 +49,7 @@ func projectList(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}

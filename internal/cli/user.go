@@ -16,7 +16,6 @@ import (
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // addAccessFlags adds serve's flags of who may reach what.
@@ -86,7 +85,7 @@ func userCreate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -109,7 +108,7 @@ func userPassword(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -153,7 +152,7 @@ func tokenCreate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "--scope %q: want read, write or admin\n", *scope)
 		return errUsage
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -173,7 +172,7 @@ func tokenList(ctx context.Context, env *Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func tokenRevoke(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "token revoke: %q is not a token id (see token list)\n", idArg)
 		return errUsage
 	}
-	st, err := sqlite.Open(ctx, *data)
+	st, err := openFolder(ctx, *data)
 	if err != nil {
 		return err
 	}

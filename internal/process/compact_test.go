@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -68,10 +69,31 @@ func readAll(t *testing.T, st *sqlite.Store, window string) (events []string, pa
 	if err != nil {
 		t.Fatal(err)
 	}
+	blobs := fs.New(filepath.Join(st.Dir(), sqlite.BlobDir))
 	for _, p := range parts {
-		raw, err := st.PartEvents(ctx, 1, "s", p)
-		if err != nil {
-			t.Fatal(err)
+		var raw []byte
+		if p.Chunk {
+			r, err := blobs.Get(ctx, p.Key, 0, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := io.ReadAll(r)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err = chunk.Decode(stored)
+			if err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			stored, err := st.BatchEvents(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if raw, err = batch.Decompress(stored); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := chunk.Split(raw, func(e chunk.Event) error { events = append(events, string(e.Raw)); return nil }); err != nil {
 			t.Fatal(err)

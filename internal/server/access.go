@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/playhead/playhead/internal/auth"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // ErrNoOwner refuses to listen beyond loopback before anyone can sign in.
@@ -71,7 +70,9 @@ func gateConfig(cfg Config, listenAddr string, logger *slog.Logger) (auth.GateCo
 
 // setupToken returns a one-time token for the setup page while no owner
 // exists, "" otherwise.
-func setupToken(ctx context.Context, st *sqlite.Store) (string, error) {
+func setupToken(ctx context.Context, st interface {
+	HasOwner(ctx context.Context) (bool, error)
+}) (string, error) {
 	has, err := st.HasOwner(ctx)
 	if err != nil || has {
 		return "", err

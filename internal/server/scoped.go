@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/backend"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // scopedSessions reads sessions as the request's principal may: a member
@@ -13,7 +13,15 @@ import (
 // session of another, whatever handler asks. The routes' access already
 // refuses others' projects; this is the second lock, and the one that
 // filters the lists of every project.
-type scopedSessions struct{ *sqlite.Store }
+type scopedSessions struct {
+	backend.Index
+	log      backend.Log
+	accounts backend.Accounts
+}
+
+func newScoped(b *backend.Backend) scopedSessions {
+	return scopedSessions{Index: b.Index, log: b.Log, accounts: b.Accounts}
+}
 
 func (s scopedSessions) Search(ctx context.Context, q store.SessionQuery) (store.SessionResults, error) {
 	p := auth.FromContext(ctx)
@@ -24,7 +32,7 @@ func (s scopedSessions) Search(ctx context.Context, q store.SessionQuery) (store
 	if p.User != nil {
 		q.Viewer = p.User.ID
 	}
-	return s.Store.Search(ctx, q)
+	return s.Index.Search(ctx, q)
 }
 
 func (s scopedSessions) Sessions(ctx context.Context, project int64, limit int) ([]store.Session, error) {
@@ -36,54 +44,58 @@ func (s scopedSessions) Session(ctx context.Context, project int64, id string) (
 	if !auth.FromContext(ctx).Sees(project) {
 		return store.Session{}, store.ErrNotFound
 	}
-	return s.Store.Session(ctx, project, id)
+	return s.Index.Session(ctx, project, id)
 }
 
 func (s scopedSessions) Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error) {
 	if !auth.FromContext(ctx).Sees(project) {
 		return nil, store.ErrNotFound
 	}
-	return s.Store.Parts(ctx, project, session, window, from, to)
+	return s.log.Parts(ctx, project, session, window, from, to)
 }
 
-func (s scopedSessions) PartEvents(ctx context.Context, project int64, session string, p store.Part) ([]byte, error) {
-	if !auth.FromContext(ctx).Sees(project) {
-		return nil, store.ErrNotFound
-	}
-	return s.Store.PartEvents(ctx, project, session, p)
+// BatchEvents reads a batch that Parts listed, and so scoped.
+func (s scopedSessions) BatchEvents(ctx context.Context, id int64) ([]byte, error) {
+	return s.log.BatchEvents(ctx, id)
+}
+
+// Projects lists every project; the dashboard keeps those the principal
+// sees.
+func (s scopedSessions) Projects(ctx context.Context) ([]store.Project, error) {
+	return s.accounts.Projects(ctx)
 }
 
 func (s scopedSessions) Tag(ctx context.Context, project int64, session, tag string) ([]string, error) {
 	if !auth.FromContext(ctx).Sees(project) {
 		return nil, store.ErrNotFound
 	}
-	return s.Store.Tag(ctx, project, session, tag)
+	return s.Index.Tag(ctx, project, session, tag)
 }
 
 func (s scopedSessions) Untag(ctx context.Context, project int64, session, tag string) ([]string, error) {
 	if !auth.FromContext(ctx).Sees(project) {
 		return nil, store.ErrNotFound
 	}
-	return s.Store.Untag(ctx, project, session, tag)
+	return s.Index.Untag(ctx, project, session, tag)
 }
 
 func (s scopedSessions) AddNote(ctx context.Context, n store.Note) (store.Note, error) {
 	if !auth.FromContext(ctx).Sees(n.Project) {
 		return store.Note{}, store.ErrNotFound
 	}
-	return s.Store.AddNote(ctx, n)
+	return s.Index.AddNote(ctx, n)
 }
 
 func (s scopedSessions) Notes(ctx context.Context, project int64, session string) ([]store.Note, error) {
 	if !auth.FromContext(ctx).Sees(project) {
 		return nil, store.ErrNotFound
 	}
-	return s.Store.Notes(ctx, project, session)
+	return s.Index.Notes(ctx, project, session)
 }
 
 func (s scopedSessions) DeleteNote(ctx context.Context, project int64, session string, id int64) error {
 	if !auth.FromContext(ctx).Sees(project) {
 		return store.ErrNotFound
 	}
-	return s.Store.DeleteNote(ctx, project, session, id)
+	return s.Index.DeleteNote(ctx, project, session, id)
 }

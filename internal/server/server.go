@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,14 +24,13 @@ import (
 	"github.com/playhead/playhead/internal/account"
 	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
-	blobfs "github.com/playhead/playhead/internal/blob/fs"
+	"github.com/playhead/playhead/internal/backend"
 	"github.com/playhead/playhead/internal/dashboard"
 	"github.com/playhead/playhead/internal/demo"
 	"github.com/playhead/playhead/internal/erase"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 	"github.com/playhead/playhead/web"
 )
 
@@ -67,7 +65,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Ingest:    ingest.DefaultConfig,
-		MaxQueued: sqlite.DefaultMaxQueued,
+		MaxQueued: backend.DefaultMaxQueued,
 
 		CompactQuiet:    process.DefaultQuiet,
 		CompactMinBytes: process.DefaultMinBytes,
@@ -87,34 +85,24 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	}
 	// One server per data folder: two would each think the processor's
 	// position theirs.
-	unlock, err := sqlite.Lock(cfg.Data)
+	b, err := backend.Open(ctx, cfg.Data, backend.Options{Lock: true, Logger: logger, MaxQueued: cfg.MaxQueued})
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	st, err := sqlite.Open(ctx, cfg.Data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	st.SetLogger(logger)
-	if cfg.MaxQueued > 0 {
-		st.SetMaxQueued(cfg.MaxQueued)
-	}
-	if err := reportRecovery(ctx, st, logger); err != nil {
+	defer b.Close()
+	if err := reportRecovery(ctx, b, logger); err != nil {
 		return err
 	}
 
-	demoKey, err := demoProject(ctx, st)
+	demoKey, err := demoProject(ctx, b.Accounts)
 	if err != nil {
 		return err
 	}
-	proc := &process.Processor{Log: st, Index: st, Events: st, Config: newThresholds(st, logger).config, Logger: logger,
-		Hold: new(sync.RWMutex)}
-	blobs := blobfs.New(filepath.Join(cfg.Data, sqlite.BlobDir))
-	eraser := erase.New(st, blobs, proc, logger)
+	proc := &process.Processor{Log: b.Log, Index: b.Index, Events: b.Log, Config: newThresholds(b.Accounts, logger).config,
+		Logger: logger, Hold: new(sync.RWMutex)}
+	eraser := erase.New(b.Erasure(), b.Blobs, proc, logger)
 	if !loopbackAddr(cfg.Addr) {
-		if has, err := st.HasOwner(ctx); err != nil {
+		if has, err := b.Accounts.HasOwner(ctx); err != nil {
 			return err
 		} else if !has {
 			return fmt.Errorf("refusing to listen on %s: %w", cfg.Addr, ErrNoOwner)
@@ -141,15 +129,15 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	if err != nil {
 		return err
 	}
-	setup, err := setupToken(ctx, st)
+	setup, err := setupToken(ctx, b.Accounts)
 	if err != nil {
 		return err
 	}
-	quotas, err := ingest.LoadQuotas(ctx, st, time.Now())
+	quotas, err := ingest.LoadQuotas(ctx, b.Accounts, time.Now())
 	if err != nil {
 		return err
 	}
-	handler, ingestOnly, err := Handler(st, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup,
+	handler, ingestOnly, err := Handler(b, proc, Options{Ingest: cfg.Ingest, DemoKey: demoKey, Gate: gc, SetupToken: setup,
 		Quotas: quotas, Eraser: eraser}, logger)
 	if err != nil {
 		return err
@@ -189,7 +177,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 			logger.Error("processor stopped", "err", err)
 		}
 	})
-	compactor := &process.Compactor{Log: st, Blobs: blobs, Logger: logger,
+	compactor := &process.Compactor{Log: b.Log, Blobs: b.Blobs, Logger: logger,
 		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery, Hold: proc.Hold}
 	if compactor.Quiet == 0 {
 		compactor.Quiet = -1 // at once
@@ -221,7 +209,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	}
 	stopProc()
 	wg.Wait()
-	if cerr := st.Close(); cerr != nil {
+	if cerr := b.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
 	if err != nil {
@@ -231,7 +219,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	return nil
 }
 
-// Options are what Handler needs besides the store and the processor.
+// Options are what Handler needs besides the backend and the processor.
 type Options struct {
 	Ingest     ingest.Config
 	DemoKey    string
@@ -239,7 +227,7 @@ type Options struct {
 	SetupToken string // "" once an owner exists
 	// Quotas counts what projects send; nil counts in memory only.
 	Quotas *ingest.Quotas
-	// Eraser erases sessions; nil makes one on the store's blobs.
+	// Eraser erases sessions; nil makes one on the backend.
 	Eraser *erase.Eraser
 	// Routes, if not nil, is given the registered routes and their access.
 	Routes func([]auth.Route)
@@ -248,33 +236,35 @@ type Options struct {
 // Handler routes every path of the service, each behind its access in
 // auth.Policy; proc is the processor that /readyz and /metrics report on.
 // ingestOnly serves just what recorded sites need.
-func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *slog.Logger) (_, ingestOnly http.Handler, _ error) {
+func Handler(b *backend.Backend, proc *process.Processor, opts Options, logger *slog.Logger) (_, ingestOnly http.Handler, _ error) {
+	st := b.Accounts
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(st.Collectors()...)
+	reg.MustRegister(b.Health.Collectors()...)
 	reg.MustRegister(proc.Collectors()...)
 	eraser := opts.Eraser
 	if eraser == nil {
-		eraser = erase.New(st, blobfs.New(filepath.Join(st.Dir(), sqlite.BlobDir)), proc, logger)
+		eraser = erase.New(b.Erasure(), b.Blobs, proc, logger)
 	}
 	reg.MustRegister(eraser.Collectors()...)
 
 	raw := http.NewServeMux()
 	gate := auth.NewGate(st, opts.Gate)
 	mux := auth.NewRouter(raw, auth.Policy, gate)
-	ingester := ingest.NewHandler(st, st, opts.Quotas, opts.Ingest, logger, reg)
+	ingester := ingest.NewHandler(b.Log, st, opts.Quotas, opts.Ingest, logger, reg)
 	mux.Handle("/api/v1/ingest", ingester)
-	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: st, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
+	mux.Handle("POST /api/v1/projects/{project}/import", &ingest.Importer{Log: b.Log, Projects: st, Limits: opts.Ingest.Limits, Logger: logger})
 	script, err := recorderScript(web.Build, st, logger)
 	if err != nil {
 		return nil, nil, err
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	(&api.API{Sessions: scopedSessions{st}, Recordings: scopedSessions{st}, Tags: scopedSessions{st}, Notes: scopedSessions{st}, Logger: logger,
+	scoped := newScoped(b)
+	(&api.API{Sessions: scoped, Recordings: scoped, Chunks: b.Blobs, Tags: scoped, Notes: scoped, Logger: logger,
 		Eraser: eraser, Audit: st}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)
-	dash, err := dashboard.New(scopedSessions{st}, gate.PublicURL(), logger)
+	dash, err := dashboard.New(scoped, gate.PublicURL(), logger)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -304,7 +294,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if why := notReady(ctx, st, proc); why != "" {
+		if why := notReady(ctx, b.Health, proc); why != "" {
 			// The reason tells about the data folder: only to those
 			// signed in, and to probes from this machine.
 			if auth.FromContext(r.Context()).Anonymous() && !loopbackRequest(r) {
@@ -327,7 +317,7 @@ func Handler(st *sqlite.Store, proc *process.Processor, opts Options, logger *sl
 // notReady says why the server should not be sent traffic, or "" when
 // it should. Each reason starts with a fixed word that monitoring can
 // match; docs/api.md lists them.
-func notReady(ctx context.Context, st *sqlite.Store, proc *process.Processor) string {
+func notReady(ctx context.Context, st backend.Health, proc *process.Processor) string {
 	if err := st.Ping(ctx); err != nil {
 		return "store unreachable: " + err.Error()
 	}
@@ -350,18 +340,18 @@ func notReady(ctx context.Context, st *sqlite.Store, proc *process.Processor) st
 // off in the background. An index ahead of the log means playhead.db was
 // restored from a backup: the index is rebuilt, or the batches logged from
 // now on under positions it claims to have seen would never be indexed.
-func reportRecovery(ctx context.Context, st *sqlite.Store, logger *slog.Logger) error {
-	stats, err := st.LogStats(ctx, process.Name)
+func reportRecovery(ctx context.Context, b *backend.Backend, logger *slog.Logger) error {
+	stats, err := b.Log.LogStats(ctx, process.Name)
 	if err != nil {
 		return err
 	}
 	if stats.Ahead() {
 		logger.Warn("the sessions index is ahead of the log (was playhead.db restored from a backup?); rebuilding it from the log",
 			"indexed_up_to", stats.Processed, "log_up_to", stats.Last)
-		if err := st.ResetIndex(ctx); err != nil {
+		if err := b.Index.ResetIndex(ctx); err != nil {
 			return err
 		}
-		if stats, err = st.LogStats(ctx, process.Name); err != nil {
+		if stats, err = b.Log.LogStats(ctx, process.Name); err != nil {
 			return err
 		}
 	}
@@ -386,7 +376,7 @@ const demoSetting = "demo_project"
 
 // demoProject returns the ingest key of the demo shop's project, creating
 // the project on first start.
-func demoProject(ctx context.Context, st *sqlite.Store) (string, error) {
+func demoProject(ctx context.Context, st backend.Accounts) (string, error) {
 	v, ok, err := st.Setting(ctx, demoSetting)
 	if err != nil {
 		return "", err

@@ -13,11 +13,11 @@ import (
 	"testing"
 
 	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/backend"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // The owner Start creates.
@@ -44,17 +44,17 @@ func AddOwner(t testing.TB, data string) string { return addOwner(t, data) }
 func addOwner(t testing.TB, data string) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, data)
+	b, err := backend.Open(ctx, data, backend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer b.Close()
 	hash, err := auth.HashPassword(ctx, OwnerPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A data folder started before keeps its owner.
-	if _, err := st.CreateUser(ctx, OwnerEmail, hash, store.RoleOwner); err != nil && !errors.Is(err, store.ErrExists) {
+	if _, err := b.Accounts.CreateUser(ctx, OwnerEmail, hash, store.RoleOwner); err != nil && !errors.Is(err, store.ErrExists) {
 		t.Fatal(err)
 	}
 	return CreateToken(t, data, store.ScopeAdmin)
@@ -64,13 +64,13 @@ func addOwner(t testing.TB, data string) string {
 // create` does, and returns it.
 func CreateToken(t testing.TB, data string, scope store.Scope) string {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), data)
+	b, err := backend.Open(context.Background(), data, backend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer b.Close()
 	secret, hash := auth.NewToken()
-	if _, err := st.CreateToken(context.Background(), "test "+string(scope), scope, hash); err != nil {
+	if _, err := b.Accounts.CreateToken(context.Background(), "test "+string(scope), scope, hash); err != nil {
 		t.Fatal(err)
 	}
 	return secret
@@ -180,16 +180,16 @@ func mustURL(s string) *url.URL {
 // handler built on a fresh data folder.
 func Routes(t testing.TB) []auth.Route {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir())
+	b, err := backend.Open(context.Background(), t.TempDir(), backend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer b.Close()
 	var routes []auth.Route
 	u, _ := url.Parse("http://127.0.0.1:1")
 	opts := server.Options{Ingest: ingest.DefaultConfig, Gate: auth.GateConfig{PublicURL: u}, Routes: func(r []auth.Route) { routes = r }}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, _, err := server.Handler(st, &process.Processor{Log: st, Index: st, Events: st, Logger: logger}, opts, logger); err != nil {
+	if _, _, err := server.Handler(b, &process.Processor{Log: b.Log, Index: b.Index, Events: b.Log, Logger: logger}, opts, logger); err != nil {
 		t.Fatal(err)
 	}
 	return routes

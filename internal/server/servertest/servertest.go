@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/backend"
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/store"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // Start runs a server until the test ends and returns its base URL and
@@ -81,12 +81,12 @@ func CreateProject(t testing.TB, data string, origins ...string) string {
 // Project is CreateProject returning the whole project.
 func Project(t testing.TB, data string, origins ...string) store.Project {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), data)
+	b, err := backend.Open(context.Background(), data, backend.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	p, err := st.CreateProject(context.Background(), "test", origins)
+	defer b.Close()
+	p, err := b.Accounts.CreateProject(context.Background(), "test", origins)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,17 +235,8 @@ func (s *Store) Processed(ctx context.Context, name string) (_ int64, err error)
 	return upto, nil
 }
 
-// LogStats says how much the log holds and how far the processor is.
-type LogStats struct {
-	Batches        int64 // batches in the log
-	Last           int64 // the newest position given, 0 for none
-	Processed      int64 // log position the sessions index is up to
-	ProcessedCount int64 // batches at or before that position
-}
-
-// Ahead tells whether the index claims batches the log does not have: the
-// log was restored from a backup older than the index.
-func (st LogStats) Ahead() bool { return st.Processed > st.Last }
+// LogStats is store.LogStats, named here too for the store's callers.
+type LogStats = store.LogStats
 
 // LogStats reads the log's size and how far the reader called name is.
 func (s *Store) LogStats(ctx context.Context, name string) (_ LogStats, err error) {

@@ -15,7 +15,8 @@ import (
 	"github.com/playhead/playhead/internal/store"
 )
 
-// Blobs is where compacted chunks are kept; the store reads them.
+// Blobs is where compacted chunks are kept; the store reads them to fold
+// a window for the processor (WindowBatches).
 type Blobs interface {
 	Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
 }
@@ -105,20 +106,6 @@ func (s *Store) span(ctx context.Context, project int64, id string) (recorded st
 		from = math.MinInt64
 	}
 	return recorded, from, to, nil
-}
-
-// PartEvents returns the JSON array of events of a part that Parts listed.
-// A batch compacted since is still read from the log for a while (see
-// DropReleased), so a reader that listed it first finishes.
-func (s *Store) PartEvents(ctx context.Context, project int64, session string, p store.Part) ([]byte, error) {
-	if p.Chunk {
-		return s.chunkEvents(ctx, p.Key)
-	}
-	blob, err := s.BatchEvents(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	return batch.Decompress(blob)
 }
 
 func (s *Store) chunkEvents(ctx context.Context, key string) ([]byte, error) {
