@@ -45,7 +45,7 @@ test: web deps
 FUZZTIME ?= 30s
 FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
-	./internal/signals:FuzzAnalyse \
+	./internal/signals:FuzzAnalyse ./internal/signals:FuzzParseEventsAsEncodingJSON \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
 	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
 	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \

@@ -1,8 +1,9 @@
 package signals
 
 import (
-	"encoding/json"
 	"strings"
+
+	json "github.com/go-json-experiment/json/v1" // as in event.go
 )
 
 // node is rrweb's serialized DOM node (rrweb-snapshot), as a FullSnapshot

@@ -1,9 +1,14 @@
 package signals
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
+
+	// encoding/json's behaviour on the faster reader of encoding/json/v2:
+	// reading events was most of the processor's time, and it competes
+	// with ingest for the same cores. parse_test.go holds it to
+	// encoding/json's results.
+	json "github.com/go-json-experiment/json/v1"
 )
 
 // rrweb's event types (EventType).
