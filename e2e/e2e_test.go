@@ -327,21 +327,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 func TestReplayImportedRecording(t *testing.T) {
 	base, data := servertest.Start(t)
 	key := servertest.CreateProject(t, data)
-	rec, err := recordings.Load(recordings.TwoWindows)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range rec.Windows {
-		body, _ := json.Marshal(map[string]any{"key": key, "session": "imported", "window": w.ID, "seq": 0, "events": w.Events})
-		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("import window %s: %s", w.ID, resp.Status)
-		}
-	}
+	ingestTwoWindows(t, base, key, "imported")
 	var imported session
 	waitFor(t, "the imported session", func() bool {
 		list := sessions(t, base)
@@ -363,6 +349,27 @@ func TestReplayImportedRecording(t *testing.T) {
 	}
 	if hidden := replayed[bool](t, ctx, `doc.getElementById('done').hasAttribute('hidden')`); hidden {
 		t.Error("the replay still hides the text that the last click showed")
+	}
+}
+
+// ingestTwoWindows sends stock rrweb's two-window recording (package
+// recordings) through the ingest API as session id, a batch per window.
+func ingestTwoWindows(t *testing.T, base, key, id string) {
+	t.Helper()
+	rec, err := recordings.Load(recordings.TwoWindows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range rec.Windows {
+		body, _ := json.Marshal(map[string]any{"key": key, "session": id, "window": w.ID, "seq": 0, "events": w.Events})
+		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("ingest window %s: %s", w.ID, resp.Status)
+		}
 	}
 }
 

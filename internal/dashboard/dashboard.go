@@ -110,12 +110,12 @@ func cloneValues(v url.Values) url.Values {
 func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 	project, ok := api.ProjectID(r)
 	if !ok {
-		d.fail(w, store.ErrNotFound)
+		d.fail(w, r, store.ErrNotFound)
 		return
 	}
 	s, err := d.Store.Session(r.Context(), project, r.PathValue("id"))
 	if err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	if u := auth.FromContext(r.Context()).User; u != nil {
@@ -136,10 +136,10 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 	if pr := auth.FromContext(r.Context()); pr.Login != nil && pr.Role().AtLeast(store.RoleMember) {
 		write = pr.Login.CSRF
 	}
-	d.render(w, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write})
+	d.render(w, r, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write})
 }
 
-func (d *Dashboard) fail(w http.ResponseWriter, err error) {
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "Something went wrong; the server log says more."
 	var ue *store.UnavailableError
 	switch {
@@ -155,15 +155,17 @@ func (d *Dashboard) fail(w http.ResponseWriter, err error) {
 	default:
 		d.Logger.Error("dashboard", "err", err)
 	}
-	d.render(w, status, "error", map[string]any{"Message": msg})
+	d.render(w, r, status, "error", map[string]any{"Message": msg})
 }
 
 // message shows the error page with a message of the request's fault.
-func (d *Dashboard) message(w http.ResponseWriter, status int, msg string) {
-	d.render(w, status, "error", map[string]any{"Message": msg})
+func (d *Dashboard) message(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	d.render(w, r, status, "error", map[string]any{"Message": msg})
 }
 
-func (d *Dashboard) render(w http.ResponseWriter, status int, page string, data map[string]any) {
+func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, page string, data map[string]any) {
+	// The header's links, as the account pages show them.
+	data["Me"] = auth.FromContext(r.Context()).User
 	var buf bytes.Buffer
 	if err := d.pages[page].Execute(&buf, data); err != nil {
 		d.Logger.Error("render", "page", page, "err", err)

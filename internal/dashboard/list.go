@@ -231,7 +231,7 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	projects, err := d.visibleProjects(r)
 	if err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	var chosen int64
@@ -279,11 +279,11 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if data["Segments"], err = d.segments(r, scope, projects, values); err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	if data["Tags"], err = d.Store.ProjectTags(ctx, scope); err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	data["SegmentQuery"] = segmentQuery(values)
@@ -304,11 +304,11 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 	var ferr *store.FilterError
 	if errors.As(err, &ferr) {
 		data["Error"] = ferr.Error()
-		d.render(w, http.StatusBadRequest, "sessions", data)
+		d.render(w, r, http.StatusBadRequest, "sessions", data)
 		return
 	}
 	if err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	data["Sessions"] = d.rows(res.Sessions, values, now)
@@ -340,5 +340,5 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 		v.Del("cursor")
 		data["First"] = listURL(v)
 	}
-	d.render(w, http.StatusOK, "sessions", data)
+	d.render(w, r, http.StatusOK, "sessions", data)
 }

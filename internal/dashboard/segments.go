@@ -58,7 +58,7 @@ func (d *Dashboard) segments(r *http.Request, scope []int64, projects []store.Pr
 func (d *Dashboard) saveSegment(w http.ResponseWriter, r *http.Request) {
 	project, ok := api.ProjectID(r)
 	if !ok {
-		d.fail(w, store.ErrNotFound)
+		d.fail(w, r, store.ErrNotFound)
 		return
 	}
 	name := strings.Join(strings.Fields(r.PostFormValue("name")), " ")
@@ -71,19 +71,19 @@ func (d *Dashboard) saveSegment(w http.ResponseWriter, r *http.Request) {
 	var ferr *store.FilterError
 	switch {
 	case name == "" || utf8.RuneCountInString(name) > store.MaxSegmentName:
-		d.message(w, http.StatusBadRequest, "A segment needs a name of at most 60 characters.")
+		d.message(w, r, http.StatusBadRequest, "A segment needs a name of at most 60 characters.")
 		return
 	case errors.As(err, &ferr):
-		d.message(w, http.StatusBadRequest, "The filter cannot be saved: "+ferr.Error())
+		d.message(w, r, http.StatusBadRequest, "The filter cannot be saved: "+ferr.Error())
 		return
 	case err != nil:
-		d.message(w, http.StatusBadRequest, "The filter cannot be saved: it is not a list's query.")
+		d.message(w, r, http.StatusBadRequest, "The filter cannot be saved: it is not a list's query.")
 		return
 	}
 	seg, err := d.Store.SaveSegment(r.Context(), store.Segment{Project: project, Name: name, Query: segmentQuery(v),
 		By: auth.FromContext(r.Context()).Label()})
 	if err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	shown, _ := url.ParseQuery(seg.Query)
@@ -96,16 +96,16 @@ func (d *Dashboard) deleteSegment(w http.ResponseWriter, r *http.Request) {
 	project, ok := api.ProjectID(r)
 	id, err := strconv.ParseInt(r.PathValue("segment"), 10, 64)
 	if !ok || err != nil {
-		d.fail(w, store.ErrNotFound)
+		d.fail(w, r, store.ErrNotFound)
 		return
 	}
 	err = d.Store.DeleteSegment(r.Context(), project, id)
 	if errors.Is(err, store.ErrNotFound) {
-		d.message(w, http.StatusNotFound, "There is no such segment.")
+		d.message(w, r, http.StatusNotFound, "There is no such segment.")
 		return
 	}
 	if err != nil {
-		d.fail(w, err)
+		d.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/?project="+strconv.FormatInt(project, 10), http.StatusSeeOther)
