@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { crossed, Tracks } from "../src/player/follow.ts";
+import { crossed, nextSwitch, Tracks } from "../src/player/follow.ts";
 import { cursorOf } from "../src/player/live.ts";
 
 const vis = (timestamp, visible) => ({ type: 5, timestamp, data: { tag: "playhead/visibility", payload: { visible } } });
@@ -37,6 +37,17 @@ test("crossed finds a switch to another tab passed by the clock", () => {
   assert.deepEqual(crossed(list, 4000, 5000, "a"), { at: 5000, window: "b" });
   assert.equal(crossed(list, 5000, 6000, "a"), undefined); // already past
   assert.equal(crossed(list, 4000, 6000, "b"), undefined); // already there
+});
+
+test("nextSwitch finds where the visitor went when a tab's recording ends", () => {
+  const list = [
+    { at: 1000, window: "a" },
+    { at: 5000, window: "b" },
+    { at: 9000, window: "a" },
+  ];
+  assert.deepEqual(nextSwitch(list, 8999, "b"), { at: 9000, window: "a" });
+  assert.equal(nextSwitch(list, 9000, "b"), undefined); // nothing after
+  assert.equal(nextSwitch(list, 9500, "a"), undefined);
 });
 
 test("the live cursor names each window's last batch and newest event", () => {

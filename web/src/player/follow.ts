@@ -66,3 +66,8 @@ export function crossed(list: Switch[], from: number, to: number, current: strin
   }
   return found && found.window !== current ? found : undefined;
 }
+
+// nextSwitch is the first switch after from to another window than current.
+export function nextSwitch(list: Switch[], from: number, current: string | undefined): Switch | undefined {
+  return list.find((s) => s.at > from && s.window !== current);
+}

@@ -5,7 +5,7 @@ import { Controls } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
 import { Feed, latest } from "./feed";
-import { crossed, type Switch, Tracks } from "./follow";
+import { crossed, nextSwitch, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
 import { cursorOf, inProgress, LiveStream } from "./live";
@@ -596,6 +596,13 @@ export class Player {
         // The end of what is fetched, or of what has happened so far in
         // a session in progress: go on once more is in.
         if (this.state === "playing") this.waiting = true;
+        return;
+      }
+      // The tab's recording ends where the visitor turned to another tab
+      // (or soon after): follow them there.
+      const next = this.tabs && this.state === "playing" ? nextSwitch(this.switches, this.lastAbs, this.windowId) : undefined;
+      if (next) {
+        void this.turnTo(next.window, next.at, true);
         return;
       }
       // finish also fires shortly after a seek has applied the last event;
