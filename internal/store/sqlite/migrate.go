@@ -371,6 +371,8 @@ var indexMigrations = []string{
 	DELETE FROM page_views; DELETE FROM windows; DELETE FROM custom_events; DELETE FROM traits;
 	DROP TABLE search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM processed;
 	CREATE VIRTUAL TABLE search USING fts5(body, content='', contentless_delete=1);
+	-- The terms of search, and how many windows hold each (see text.go).
+	CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search, 'row');
 	-- The path each session took (store.PathKey, hashed; 0 for none), and
 	-- how many sessions of a project took each; hash 0 counts them all.
 	ALTER TABLE sessions ADD COLUMN path INTEGER NOT NULL DEFAULT 0;

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -56,7 +57,7 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	countSQL := `SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE ` + where + ` AND ` + text.cond() +
 		` LIMIT ` + strconv.Itoa(countCap+1) + `)`
 	countArgs := append(slices.Clone(args), text.args()...)
-	if text.common {
+	if text.plan != listed {
 		// Counting a common word's sessions by testing each session
 		// would read most of the index: the word's matches are read
 		// instead, in order, until there are enough.
@@ -130,47 +131,6 @@ func (s *Store) Search(ctx context.Context, q store.SessionQuery) (_ store.Sessi
 	}
 	return res, nil
 }
-
-// commonWord is how many windows a word must be in for free-text search
-// to read sessions in order and test each, rather than start from the
-// word's matches.
-const commonWord = 5000
-
-// A window's row in analysis and in search is numbered by its session:
-// n << slotBits | its place among the session's windows (store.MaxWindows
-// fits), so that a text match names its session without a lookup, and a
-// session's text is a range of rows.
-const slotBits = "7"
-
-// textMatch is the word of a free-text search that drives it: the one in
-// fewest windows. Its other words are tested on each session it picks.
-type textMatch struct {
-	term   string // an FTS5 query; "" for a search without text
-	common bool   // in commonWord windows or more
-}
-
-// cond is the condition on sessions s that the word makes.
-func (t textMatch) cond() string {
-	switch {
-	case t.term == "":
-		return "1"
-	case t.common:
-		return inSessionText
-	}
-	return `s.n IN (SELECT rowid >> ` + slotBits + ` FROM search WHERE search MATCH ?)`
-}
-
-func (t textMatch) args() []any {
-	if t.term == "" {
-		return nil
-	}
-	return []any{t.term}
-}
-
-// inSessionText tests a word on one session: a range of the word's
-// matches, which FTS5 seeks to.
-const inSessionText = `EXISTS (SELECT 1 FROM search WHERE search MATCH ?
-	AND rowid BETWEEN s.n << ` + slotBits + ` AND (s.n << ` + slotBits + `) + ((1 << ` + slotBits + `) - 1))`
 
 // filterSQL turns a filter into a condition on sessions s and its
 // arguments. Every value is an argument; only fixed text is SQL.
@@ -297,25 +257,18 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bo
 			return "", nil, text, &store.FilterError{Param: "q", Message: "has no words to search for"}
 		}
 		// Each word on its own, so that the words of a session may come
-		// from different windows. The one in fewest windows drives: a
-		// rare word by starting from its few matches, a common one by
-		// testing each session as they are read in the search's order.
-		fewest := commonWord + 1
-		for _, w := range words {
-			term := `"` + w + `"*`
-			var matches int
-			if err := s.iread.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?
-				LIMIT `+strconv.Itoa(commonWord)+`)`, term).Scan(&matches); err != nil {
+		// from different windows. The one in fewest windows drives the
+		// search; the others are tested on the sessions it picks.
+		matches := make([]textMatch, len(words))
+		for i, w := range words {
+			if matches[i], err = s.textMatch(ctx, w); err != nil {
 				return "", nil, text, fmt.Errorf("search text: %w", err)
 			}
-			if matches < fewest {
-				if text.term != "" {
-					add(inSessionText, text.term)
-				}
-				text, fewest = textMatch{term: term, common: matches >= commonWord}, matches
-				continue
-			}
-			add(inSessionText, term)
+		}
+		slices.SortStableFunc(matches, func(a, b textMatch) int { return cmp.Compare(a.windows, b.windows) })
+		text = matches[0]
+		for _, m := range matches[1:] {
+			add(m.cond(), m.term)
 		}
 	}
 	return strings.Join(conds, " AND "), args, text, nil

@@ -246,6 +246,33 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// Each plan of a text search (listed, gathered, probed) finds the same
+// sessions as the model, whichever the index's counts would pick.
+func TestSearchTextPlans(t *testing.T) {
+	st, all := generatedIndex(t)
+	ctx := context.Background()
+	t.Cleanup(func() { planned = nil })
+	for _, plan := range []textPlan{listed, gathered, probed} {
+		planned = &plan
+		for _, f := range []store.SessionFilter{
+			{Q: "typeerror"}, {Q: "Zeb prom"}, {Q: "quokka"}, {Q: "shop2 thanks"}, {Q: "coupon", Device: "mobile"},
+			{Q: "nowordlikethis"}, {Q: "p"},
+		} {
+			for _, order := range []string{store.SortNewest, store.SortScore} {
+				want := expected(all, f, order)
+				res, err := st.Search(ctx, store.SessionQuery{Filter: f, Sort: order, Limit: 60, Count: true})
+				if err != nil {
+					t.Fatalf("plan %d, %q by %s: %v", plan, f.Q, order, err)
+				}
+				if res.Count != min(len(want), countCap) {
+					t.Errorf("plan %d, %q: count %d, want %d", plan, f.Q, res.Count, min(len(want), countCap))
+				}
+				compare(t, fmt.Sprintf("plan %d, %q by %s", plan, f.Q, order), res.Sessions, want[:min(len(want), 60)])
+			}
+		}
+	}
+}
+
 func compare(t *testing.T, name string, got []store.Session, want []*genSession) {
 	t.Helper()
 	if len(got) != len(want) {
