@@ -277,16 +277,35 @@ func stdParseEvent(typ int, ts float64, data stdjson.RawMessage) (Event, bool) {
 	return e, true
 }
 
+// oddBatches are what a browser does not send but a client could: keys
+// spelt otherwise, written twice, data before its type, values of the
+// wrong kind, numbers past their type.
+var oddBatches = []string{
+	`[{"type":3,"data":{"source":0,"adds":[{"parentId":1,"node":{"type":2,"id":5,"tagName":"BUTTON","attributes":{"ID":"a","id":"b","\u0130d":"c","Class":null,"style":"cursor : pointer","onclick":true}}}],"adds":[{"node":{"id":6}}],"texts":[{"id":5,"value":"x"},{"id":6}],"texts":[{"value":null}]},"timestamp":1}]`,
+	`[{"type":3,"data":{"source":0,"attributes":[{"id":1,"attributes":{"Role":"BUTTON","role":null}},{"id":2}],"attributes":[{"attributes":{"TARGET":"_BLANK"}}],"removes":[{"id":3,"parentId":1.5}]}}]`,
+	`[{"data":{"payload":{"user":"u","traits":{"a":1e400}},"tag":"playhead/identify"},"type":5}]`,
+	`[{"data":{"payload":{"user":"u","traits":{"a":[1,{"b":null}],"a":"x"},"traits":{"c":true}},"tag":"playhead/identify"},"type":5}]`,
+	`[{"data":{"node":{"type":0,"childNodes":[null,{"type":2,"tagName":"A","childNodes":[]}],"childNodes":[{"id":7}]}},"timestamp":-0.5,"type":2}]`,
+	`[{"type":4,"data":{"href":"x","width":1.5},"type":3},{"type":4,"data":{"href":"y"},"data":{"width":800}}]`,
+	`[{"\u0074ype":3,"DATA":{"\u017Fource":1,"positions":[{"x":1.5,"timeOffset":-20},{"x":3}],"positions":[{"y":2}]}}]`,
+	`[{"type":3,"data":{"source":2,"id":9223372036854775807,"type":null}},{"type":3,"data":{"source":2,"id":9223372036854775808}},{"type":3,"data":{"source":2,"id":-9223372036854775808,"x":-0}},{"type":3,"data":{"source":2,"id":1e2}}]`,
+	`[{"type":3,"data":{"source":14,"ranges":[{}],"ranges":[]}},{"type":3,"data":{"source":14,"ranges":null}},{"type":3,"data":{"source":4,"width":"1"}}]`,
+	`[{"type":5,"data":{"tag":"playhead/request","payload":{"status":200.0}}},{"type":5,"data":{"tag":"playhead/vital"}},{"type":5,"data":{"tag":"other"}},{"type":5,"data":{"tag":"playhead/device","payload":null}}]`,
+	`[null,{"type":6},{"type":3},{"type":3,"data":null},{"type":2,"data":[]},{"type":5,"data":{"tag":"playhead/page","payload":{"url":"\ud800\udc00\udc00\u00e9ÿ"}}}]`,
+	`[{"type":3,"data":{"source":0,"adds":[{"node":{"type":3,"textContent":"` + strings.Repeat("é", 100) + `"}}]}}]`,
+	`null`, `{}`, `[1]`, `[{"type":"3"}]`, `[{"timestamp":1e400}]`, `[] x`, `[{"type":1,}]`,
+}
+
 func TestParseEventsAsEncodingJSON(t *testing.T) {
 	batches, _ := recordedBatches(t)
+	for _, odd := range oddBatches {
+		batches = append(batches, []byte(odd))
+	}
 	for i, raw := range batches {
 		got, err := ParseEvents(raw)
-		if err != nil {
-			t.Fatalf("batch %d: %v", i, err)
-		}
-		want, err := stdParseEvents(raw)
-		if err != nil {
-			t.Fatalf("batch %d: encoding/json: %v", i, err)
+		want, stdErr := stdParseEvents(raw)
+		if (err != nil) != (stdErr != nil) {
+			t.Fatalf("batch %d: ParseEvents: %v; encoding/json: %v", i, err, stdErr)
 		}
 		if !sameEvents(got, want) {
 			t.Fatalf("batch %d: read\n%+v\nencoding/json reads\n%+v", i, got, want)
@@ -304,6 +323,9 @@ func FuzzParseEventsAsEncodingJSON(f *testing.F) {
 			f.Add(raw)
 		}
 	}
+	for _, odd := range oddBatches {
+		f.Add([]byte(odd))
+	}
 	f.Add([]byte(`[{"TYPE":3,"data":{"source":1,"positions":[{"x":1}],"source":2,"type":2}}]`))
 	f.Add([]byte(`[{"type":5,"data":{"tag":"playhead/page","payload":{"url":"\ud800"}},"timestamp":1e3}]`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
@@ -316,4 +338,32 @@ func FuzzParseEventsAsEncodingJSON(f *testing.F) {
 			t.Fatalf("read\n%#v\nencoding/json reads\n%#v", got, want)
 		}
 	})
+}
+
+// Attributes named alike but for case apply in the order of their names,
+// whatever the order of the JSON: the analysis of the same events is the
+// same.
+func TestAttributeSpelling(t *testing.T) {
+	for _, tc := range []struct {
+		attrs string
+		id    string
+	}{
+		{`"ID":"a","id":"b"`, "b"},
+		{`"id":"b","ID":"a"`, "b"},
+		{`"Id":"b","ID":"a"`, "b"},
+		{`"ID":"a","Id":"b"`, "b"},
+		{`"id":"a","id":"b"`, "b"},
+		{`"id":"b","\u0130d":"c"`, "c"}, // strings.ToLower("İd") is "id", and it sorts after
+	} {
+		raw := `[{"type":2,"data":{"node":{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"DIV","attributes":{` + tc.attrs + `}}]}}}]`
+		events, err := ParseEvents([]byte(raw))
+		if err != nil || len(events) != 1 {
+			t.Fatalf("%s: %d events, %v", tc.attrs, len(events), err)
+		}
+		d := newDOM()
+		d.reset(events[0].Snapshot)
+		if got := d.selector(2); got != "div#"+tc.id {
+			t.Errorf("%s: selector %q, want div#%s", tc.attrs, got, tc.id)
+		}
+	}
 }

@@ -32,6 +32,8 @@ type reader struct {
 	keyBuf    []byte    // unquoted keys, reused
 	positions []wirePos // a move's positions, reused
 	slab      []node    // nodes are cut from here
+	slabSize  int
+	stack     []*node // children being read
 }
 
 // maxDepth is encoding/json's bound on nesting.

@@ -11,10 +11,12 @@ var (
 	additionFields   = []string{"parentId", "node"}
 )
 
-// newNode cuts a node from the slab: a snapshot has thousands.
+// newNode cuts a node from the slab: a snapshot has thousands, a
+// mutation a few.
 func (r *reader) newNode() *node {
 	if len(r.slab) == 0 {
-		r.slab = make([]node, 64)
+		r.slabSize = min(max(2*r.slabSize, 4), 256)
+		r.slab = make([]node, r.slabSize)
 	}
 	n := &r.slab[0]
 	r.slab = r.slab[1:]
@@ -47,10 +49,39 @@ func (r *reader) nodePtr(p **node) error {
 		case 3:
 			return r.attrs(&n.Attrs)
 		case 4:
-			return array(r, &n.ChildNodes, r.nodePtr)
+			return r.children(&n.ChildNodes)
 		}
 		return r.boundedString(&n.Text)
 	})
+}
+
+// children reads a node's children. Read for the first time, they are
+// gathered on a stack and kept in a slice of their number.
+func (r *reader) children(s *[]*node) error {
+	if *s != nil || r.peek() != '[' {
+		return array(r, s, r.nodePtr)
+	}
+	if err := r.open(); err != nil {
+		return err
+	}
+	base := len(r.stack)
+	for more, err := r.next(']', true); ; more, err = r.next(']', false) {
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+		var c *node
+		if err := r.nodePtr(&c); err != nil {
+			return err
+		}
+		r.stack = append(r.stack, c)
+	}
+	*s = append([]*node{}, r.stack[base:]...)
+	clear(r.stack[base:])
+	r.stack = r.stack[:base]
+	return nil
 }
 
 // tag reads a tag name, lower-cased.

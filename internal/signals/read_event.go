@@ -17,7 +17,7 @@ var readers = sync.Pool{New: func() any { return new(reader) }}
 func ParseEvents(raw []byte) ([]Event, error) {
 	r := readers.Get().(*reader)
 	events, err := r.events(raw)
-	r.data, r.slab = nil, nil // the events hold the slab's nodes
+	r.data, r.slab, r.slabSize = nil, nil, 0 // the events hold the slab's nodes
 	readers.Put(r)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
@@ -366,12 +366,17 @@ func (r *reader) incremental() (Event, bool, error) {
 		if badMutation {
 			return Event{}, false, nil
 		}
-		return Event{Source: source, Mutation: &m}, true, nil
+		mp := new(mutation)
+		*mp = m
+		return Event{Source: source, Mutation: mp}, true, nil
 	}
 	if badOther {
 		return Event{}, false, nil
 	}
 	e.Interaction = interaction
+	if len(positions) > 0 {
+		e.Positions = make([]Position, 0, len(positions))
+	}
 	for _, p := range positions {
 		e.Positions = append(e.Positions, Position{X: p.x, Y: p.y, TimeOffset: int64(p.timeOffset)})
 	}
