@@ -4,7 +4,6 @@ import "strings"
 
 var (
 	nodeFields       = []string{"type", "id", "tagName", "attributes", "childNodes", "textContent"}
-	mutationFields   = []string{"texts", "attributes", "removes", "adds"}
 	textFields       = []string{"id", "value"}
 	attrChangeFields = []string{"id", "attributes"}
 	removalFields    = []string{"parentId", "id"}
