@@ -10,14 +10,14 @@
 # Run from the repository root after `make build` (the web assets it embeds).
 set -euo pipefail
 
-ADDR=127.0.0.1:18080
+ADDR=${ADDR:-127.0.0.1:18080}
 CONCURRENCY=${CONCURRENCY:-64}
 DURATION=${DURATION:-20s}
 BARE_DURATION=${BARE_DURATION:-10s}
-BIN=bin/playhead
+BIN=${BIN:-bin/playhead}
 
 cd "$(dirname "$0")/.."
-go build -o "$BIN" ./cmd/playhead
+[[ -n ${NOBUILD:-} ]] || go build -o "$BIN" ./cmd/playhead
 
 tmp=$(mktemp -d)
 server=

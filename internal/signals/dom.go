@@ -1,20 +1,16 @@
 package signals
 
-import (
-	"strings"
-
-	json "github.com/go-json-experiment/json/v1" // as in event.go
-)
+import "strings"
 
 // node is rrweb's serialized DOM node (rrweb-snapshot), as a FullSnapshot
-// and a mutation's adds carry it.
+// and a mutation's adds carry it, with what the mirror keeps of it.
 type node struct {
-	Type        int                        `json:"type"`
-	ID          int                        `json:"id"`
-	TagName     string                     `json:"tagName"`
-	Attributes  map[string]json.RawMessage `json:"attributes"`
-	ChildNodes  []*node                    `json:"childNodes"`
-	TextContent string                     `json:"textContent"`
+	Type       int
+	ID         int
+	Tag        string // tagName, lower case
+	Attrs      attrs
+	ChildNodes []*node
+	Text       string // textContent, bounded
 }
 
 // rrweb's serialized node types.
@@ -25,23 +21,31 @@ const (
 )
 
 type mutation struct {
-	Texts []struct {
-		ID    int     `json:"id"`
-		Value *string `json:"value"`
-	} `json:"texts"`
-	Attributes []struct {
-		ID         int                        `json:"id"`
-		Attributes map[string]json.RawMessage `json:"attributes"`
-	} `json:"attributes"`
-	Removes []struct {
-		ParentID int `json:"parentId"`
-		ID       int `json:"id"`
-	} `json:"removes"`
-	Adds []struct {
-		ParentID int   `json:"parentId"`
-		Node     *node `json:"node"`
-	} `json:"adds"`
+	Texts      []textChange
+	Attributes []attrChange
+	Removes    []removal
+	Adds       []addition
 }
+
+type (
+	textChange struct {
+		ID    int
+		Value string // bounded
+		Set   bool   // null or no value leaves the text as it is
+	}
+	attrChange struct {
+		ID    int
+		Attrs attrs
+	}
+	removal struct {
+		ParentID int
+		ID       int
+	}
+	addition struct {
+		ParentID int
+		Node     *node
+	}
+)
 
 // maxNodes bounds the mirror of one page: past it new nodes are not
 // tracked, and clicks on them are reported without their element.
@@ -57,15 +61,7 @@ type element struct {
 	parent   int
 	children []int
 	text     string // a text node's text
-	id       string
-	classes  string
-	role     string
-	typ      string // the type attribute
-	href     bool
-	onclick  bool
-	pointer  bool // an inline style with cursor: pointer
-	editable bool // contenteditable
-	blank    bool // target="_blank": opens another tab
+	attrValues
 }
 
 // dom mirrors the page as the recording builds it, by node id.
@@ -90,12 +86,10 @@ func (d *dom) add(n *node, parent int) {
 	case nodeDocument:
 		el.tag = "#document"
 	case nodeElement:
-		el.tag = strings.ToLower(n.TagName)
-		for k, v := range n.Attributes {
-			el.setAttr(k, v)
-		}
+		el.tag = n.Tag
+		el.attrValues = n.Attrs.attrValues
 	case nodeText:
-		el.text = bound(n.TextContent)
+		el.text = n.Text
 	default:
 		return // doctype, comments, CDATA: never clicked, never shown
 	}
@@ -144,52 +138,18 @@ func (d *dom) apply(m *mutation) {
 		d.add(a.Node, a.ParentID)
 	}
 	for _, t := range m.Texts {
-		if el := d.nodes[t.ID]; el != nil && t.Value != nil {
-			el.text = bound(*t.Value)
+		if el := d.nodes[t.ID]; el != nil && t.Set {
+			el.text = t.Value
 		}
 	}
-	for _, a := range m.Attributes {
-		if el := d.nodes[a.ID]; el != nil {
-			for k, v := range a.Attributes {
-				el.setAttr(k, v)
-			}
+	for i := range m.Attributes {
+		if el := d.nodes[m.Attributes[i].ID]; el != nil {
+			el.update(&m.Attributes[i].Attrs)
 		}
 	}
 }
 
-func (el *element) setAttr(name string, raw json.RawMessage) {
-	var v string
-	if json.Unmarshal(raw, &v) != nil {
-		// Numbers and true are attributes too; null removes one.
-		if string(raw) == "null" {
-			v = ""
-		} else {
-			v = string(raw)
-		}
-	}
-	switch strings.ToLower(name) {
-	case "id":
-		el.id = bound(v)
-	case "class":
-		el.classes = bound(v)
-	case "role":
-		el.role = strings.ToLower(v)
-	case "type":
-		el.typ = strings.ToLower(v)
-	case "href":
-		el.href = v != ""
-	case "onclick":
-		el.onclick = v != ""
-	case "style":
-		el.pointer = strings.Contains(strings.ReplaceAll(v, " ", ""), "cursor:pointer")
-	case "contenteditable":
-		el.editable = v != "false"
-	case "target":
-		el.blank = strings.EqualFold(v, "_blank")
-	}
-}
-
-func bound(s string) string {
+func bound[S ~string | ~[]byte](s S) S {
 	if len(s) <= maxText {
 		return s
 	}
