@@ -40,6 +40,12 @@ func (d *deadClicks) observe(w *Window, e *Event) {
 	if !ok || w.dom.nodes[id].blank {
 		return // not meant to do anything here, or opens another tab
 	}
+	// A click into a field gets it the focus, which the recording shows
+	// ahead of the click (on mousedown), and what is typed comes only as
+	// the field is left.
+	if w.dom.isField(id) {
+		return
+	}
 	if n := len(d.waiting); n > 0 && d.waiting[n-1].on.id == id {
 		d.waiting[n-1].count++
 		return

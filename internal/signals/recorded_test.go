@@ -4,12 +4,18 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playhead/playhead/internal/recordings"
 	"github.com/playhead/playhead/internal/store"
 )
 
 func analyseRecording(t *testing.T, name string) []*store.WindowAnalysis {
+	t.Helper()
+	return analyseWith(t, name, DefaultConfig)
+}
+
+func analyseWith(t *testing.T, name string, cfg Config) []*store.WindowAnalysis {
 	t.Helper()
 	rec, err := recordings.Load(name)
 	if err != nil {
@@ -22,7 +28,7 @@ func analyseRecording(t *testing.T, name string) []*store.WindowAnalysis {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := NewWindow(win.ID, DefaultConfig)
+		w := NewWindow(win.ID, cfg)
 		w.Feed(events)
 		out = append(out, w.Analysis())
 	}
@@ -93,6 +99,10 @@ func TestRecordedStruggle(t *testing.T) {
 		{store.SignalFormAbandon, "struggle.html", "form#finder"},
 		// The store's picture arrives after 4.5 s.
 		{store.SignalSlowPage, "struggle-b.html", ""},
+		// The newsletter form, sent 4 s after its first keystroke, is
+		// not slow by the default threshold (2 minutes); clicking into
+		// its field is not a dead click. Then 31 s without input.
+		{store.SignalInactivity, "struggle-b.html", ""},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("signals %+v, want %+v", got, want)
@@ -114,6 +124,22 @@ func TestRecordedStruggle(t *testing.T) {
 	}
 	if s := byKind[store.SignalSlowPage]; s.Value < 4500 {
 		t.Errorf("slow page %+v, want LCP ≥ 4.5 s", s)
+	}
+	if s := byKind[store.SignalInactivity]; s.Value < 30000 {
+		t.Errorf("inactivity %+v, want 31 s", s)
+	}
+
+	// A project whose forms should take under 3 s finds it slow.
+	cfg := DefaultConfig
+	cfg.SlowForm = 3 * time.Second
+	var slow []store.Signal
+	for _, s := range analyseWith(t, recordings.Struggle, cfg)[0].Signals {
+		if s.Kind == store.SignalSlowForm {
+			slow = append(slow, s)
+		}
+	}
+	if len(slow) != 1 || slow[0].Selector != "button#subscribe" || slow[0].Value < 4000 {
+		t.Errorf("slow forms with a 3 s threshold: %+v, want the newsletter's, over 4 s", slow)
 	}
 }
 

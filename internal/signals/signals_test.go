@@ -193,6 +193,11 @@ func TestDetectors(t *testing.T) {
 		{"a form sent with Enter is no abandonment",
 			new(rec).open(0, shop).input(1000, 31).input(1200, 31).open(1800, shop+"thanks"),
 			""},
+		{"a click into a field is never dead",
+			// Focused on mousedown, typed into, left: the value comes
+			// as it loses focus, seconds later.
+			new(rec).open(0, shop).click(1000, 31, 5, 5).input(9000, 31),
+			"form_abandon"},
 		{"a link clicked right after typing abandons the form",
 			// The field's value is recorded as it loses focus, just ahead
 			// of the click.

@@ -501,9 +501,10 @@ func shake(x, y, width float64, strokes int) chromedp.Action[chromedp.Void] {
 // cursor shaken (thrashing), the long page scrolled up and down in search
 // of something (excessive scrolling), a request that fails and one that
 // takes 3.5 s, a form typed into and left for another page unsent (form
-// abandonment), and that page's largest image coming after 4.5 s (a slow
-// LCP). A calm mouse move and a calm scroll come first, which must not
-// count.
+// abandonment), that page's largest image coming after 4.5 s (a slow
+// LCP), a form there sent 4 s after its first keystroke (a slow form for
+// a 3 s threshold) and 31 s without input (long inactivity). A calm mouse
+// move and a calm scroll come first, which must not count.
 func recordStruggle(ctx context.Context, base string, col *collector) ([]recordings.Window, error) {
 	col.reset()
 	tab, cancel := chromedp.NewContext(ctx)
@@ -536,6 +537,15 @@ func recordStruggle(ctx context.Context, base string, col *collector) ([]recordi
 		void(chromedp.Poll[bool](`document.getElementById("hero").complete`)),
 		pause(300*time.Millisecond),
 		// The first input after the load: the recorder reports LCP then.
+		chromedp.Click(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "ada@example.com"),
+		// Sent 4 s after the first keystroke: slow for a project whose
+		// slow-form threshold is 3 s.
+		pause(4*time.Second),
+		chromedp.Click(chromedp.ID("subscribe")),
+		chromedp.WaitVisible(chromedp.ID("thanks")),
+		// Long inactivity: nothing for 31 s.
+		pause(31*time.Second),
 		chromedp.Click(chromedp.ID("hours")),
 		pause(500*time.Millisecond),
 		chromedp.Evaluate[chromedp.Void](`window.playhead.flush()`, chromedp.EvalAwaitPromise),
