@@ -21,14 +21,18 @@ const enterSubmit = 2 * time.Second
 // The recorder sends a field's value when the field loses focus, so the
 // last input event comes just before the click that takes the visitor
 // elsewhere: a click on anything but a field after typing says the page
-// change that follows was not Enter.
+// change that follows was not Enter. And the first input event comes as
+// the first field is left: filling in the form began when that field got
+// the focus.
 type forms struct {
 	pages     int // pages of the window seen so far
 	form      int // the form typed into; -1 for fields outside any form
 	field     int // the first field typed into
 	url       string
-	started   int64 // the first input, 0 before any
+	started   int64 // the focus of the first field typed into, or its first input; 0 before any
 	lastInput int64
+	focused   int   // the field focused last, and when
+	focusedAt int64
 	away      bool // the last click since typing was not on a field
 	submitted bool
 }
@@ -47,8 +51,13 @@ func (f *forms) observe(w *Window, e *Event) {
 			if f.form == 0 {
 				f.form = -1
 			}
+			if f.focused == e.ID {
+				f.started = f.focusedAt
+			}
 		}
 		f.lastInput = e.Timestamp
+	case e.Type == typeIncremental && e.Source == sourceMouseInteraction && e.Interaction == interactionFocus:
+		f.focused, f.focusedAt = e.ID, e.Timestamp
 	case e.isClick() && f.started != 0 && !f.submitted && f.sends(w, e.ID):
 		f.submitted = true
 		if took := e.Timestamp - f.started; took > w.cfg.SlowForm.Milliseconds() {
