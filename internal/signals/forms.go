@@ -31,7 +31,7 @@ type forms struct {
 	url       string
 	started   int64 // the focus of the first field typed into, or its first input; 0 before any
 	lastInput int64
-	focused   int   // the field focused last, and when
+	focused   int // the field focused last, and when
 	focusedAt int64
 	away      bool // the last click since typing was not on a field
 	submitted bool
