@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -120,6 +121,22 @@ func TestPagesAtEverySize(t *testing.T) {
 	p := servertest.Project(t, data)
 	importSession(t, base, p.Key, p.ID, "shop")
 	project := itoa(p.ID)
+	// A checkout with an error, a failed request and an idle stretch, for
+	// the list's signals and the player's panes.
+	body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "checkout", "window": "w1", "seq": 0, "events": idleRecording(time.Now().Add(-time.Hour).UnixMilli())})
+	res, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	waitFor(t, "the checkout's signals", func() bool {
+		for _, s := range sessions(t, base) {
+			if s.ID == "checkout" && s.SignalCounts["inactivity"] == 1 {
+				return true
+			}
+		}
+		return false
+	})
 
 	ctx := browser(t)
 	desktopUA := eval[string](t, ctx, `navigator.userAgent`)
@@ -197,6 +214,17 @@ func TestPagesAtEverySize(t *testing.T) {
 	} else {
 		res.Body.Close()
 	}
+
+	// The README's pictures: the list, and the player at the checkout's
+	// error with the console open.
+	do(t, ctx, "open the list for the README", chromedp.Emulate(device.Info{Name: "desktop", UserAgent: desktopUA, Width: 1280, Height: 520, Scale: 1}),
+		chromedp.Navigate(base+"/?project="+project), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
+	screenshot(t, ctx, "docs-list.png")
+	do(t, ctx, "open the player for the README", chromedp.Emulate(device.Info{Name: "desktop", UserAgent: desktopUA, Width: 1280, Height: 800, Scale: 1}),
+		chromedp.Navigate(base+"/projects/"+project+"/sessions/checkout?t=6"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="paused"]`)),
+		chromedp.Click(chromedp.CSS(`.ph-pane-tab[data-pane=console]`)))
+	eval[chromedp.Void](t, ctx, `document.getElementById('player').scrollIntoView(); window.scrollBy(0, -16); document.activeElement.blur()`)
+	screenshot(t, ctx, "docs-player.png")
 
 	// On the phone a tap on the seek bar seeks there.
 	do(t, ctx, "open the player on a phone", screens[2].emulate(desktopUA),
