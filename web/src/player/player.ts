@@ -20,13 +20,6 @@ const BLOCK_RULES = [
   'select[value="******"] { color: transparent !important; background: #f2f4f7 url("data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\' width=\'80\' height=\'16\'%3E%3Ctext x=\'0\' y=\'12\' font-family=\'sans-serif\' font-size=\'12\' fill=\'%23667085\'%3EMasked%3C/text%3E%3C/svg%3E") no-repeat 6px center !important }',
 ];
 
-// How far past the moment shown the player fetches, in recording time, and
-// how much a Replayer may hold before playing on builds a new one from the
-// next full snapshot: a long session's memory stays that of a stretch of
-// it (docs/benchmarks.md, BenchmarkPlayerMemory).
-const AHEAD_MS = 3 * 60_000;
-const KEEP_MS = 10 * 60_000;
-
 export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" | "error";
 
 // Player replays one session inside the page's #player element. Its state
@@ -56,8 +49,6 @@ export class Player {
   private loadedTo = 0;
   // Playing reached the end of what is loaded: play on once more comes.
   private waiting = false;
-  // The generation whose fetchRest is running, or -1.
-  private fetching = -1;
   // Offset of the first thing to see: rrweb snapshots a page once it has
   // loaded, so the events before (DOMContentLoaded, load) show nothing.
   private firstFrame = 0;
@@ -308,31 +299,13 @@ export class Player {
       this.setState("paused");
       this.goTo(offset, play);
     }
-    void this.fetchRest(generation)
-      .then(() => this.fillFeed(generation))
-      .catch((err) => {
-        if (generation === this.generation) this.fail(err);
-      });
+    void this.fetchRest(generation);
   }
 
-  // wants tells whether segment k is to be appended to the Replayer now: it
-  // starts within AHEAD_MS of the moment shown, and the Replayer would not
-  // hold more than KEEP_MS with it while a new one could start there.
-  private wants(k: number): boolean {
-    return this.segs[k].from <= this.start + this.now() + AHEAD_MS && !this.full(k);
-  }
-
-  private full(k: number): boolean {
-    return this.segs[k].to - this.segs[this.loadedFrom].from > KEEP_MS && startFor(this.segs, this.segs[k].from).from > this.loadedFrom;
-  }
-
-  // fetchRest appends the segments after those loaded, one at a time, as
-  // far as wants allows; setTime calls it again as the replay moves on.
+  // fetchRest appends the segments after those loaded, one at a time.
   private async fetchRest(generation: number): Promise<void> {
-    if (this.fetching === generation) return;
-    this.fetching = generation;
     try {
-      while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
+      while (this.loadedTo < this.segs.length) {
         const seg = this.segs[this.loadedTo];
         const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
         const r = this.replayer;
@@ -348,10 +321,9 @@ export class Player {
           r.play(r.getCurrentTime());
         }
       }
+      await this.fillFeed(generation);
     } catch (err) {
       if (generation === this.generation) this.fail(err);
-    } finally {
-      if (this.fetching === generation) this.fetching = -1;
     }
   }
 
@@ -419,14 +391,7 @@ export class Player {
       if (this.loadedTo < this.segs.length) {
         // The end of what is fetched, not of the replay: go on once the
         // next segment is in.
-        if (this.state === "playing" && this.full(this.loadedTo)) {
-          // Play on from a new Replayer, built from the next full
-          // snapshot, and let this one and all it holds go.
-          this.goTo(this.segs[this.loadedTo].from - this.start, true);
-        } else if (this.state === "playing") {
-          this.waiting = true;
-          void this.fetchRest(this.generation);
-        }
+        if (this.state === "playing") this.waiting = true;
         return;
       }
       // finish also fires shortly after a seek has applied the last event;
@@ -486,9 +451,6 @@ export class Player {
   }
 
   private setTime(ms: number): void {
-    if (this.replayer && this.loadedTo < this.segs.length && this.fetching !== this.generation && this.wants(this.loadedTo)) {
-      void this.fetchRest(this.generation);
-    }
     this.root.dataset.time = String(Math.round(ms));
     this.controls.setTime(ms);
     this.panes.sync(ms);
