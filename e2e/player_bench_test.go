@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/internal/server"
@@ -21,28 +24,15 @@ import (
 //
 //	go test -run '^$' -bench PlayerFirstFrame -benchtime 5x ./e2e
 func BenchmarkPlayerFirstFrame(b *testing.B) {
-	base, data := servertest.Start(b, func(c *server.Config) {
-		c.Ingest.RateClient.Per = 0
-		c.CompactQuiet, c.CompactEvery = 5*time.Second, 200*time.Millisecond
-	})
-	project := servertest.Project(b, data)
-	lengths := []int{1, 60, 180}
-	totals := map[int]int64{}
-	for _, minutes := range lengths {
-		id := fmt.Sprintf("s%d", minutes)
-		if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, id, uint64(minutes), minutes, time.Now().Add(-4*time.Hour).UnixMilli()); err != nil {
-			b.Fatal(err)
-		}
-		totals[minutes] = servertest.WaitCompacted(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, project.ID, id))
-	}
+	base, project, totals := benchSessions(b)
 	ctx := browser(b)
 	signIn(b, ctx, base)
 	first, seek := map[int]float64{}, map[int]float64{}
 	n := 0
 	for b.Loop() {
 		n++
-		for _, minutes := range lengths {
-			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project.ID, minutes)
+		for _, minutes := range benchLengths {
+			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
 			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
 				b.Fatalf("open %s: %v", url, err)
 			}
@@ -69,8 +59,98 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 			seek[minutes] += res[0]
 		}
 	}
-	for _, minutes := range lengths {
+	for _, minutes := range benchLengths {
 		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
 		b.ReportMetric(seek[minutes]/float64(n), fmt.Sprintf("ms-seek-90%%-%dmin", minutes))
 	}
+}
+
+// benchLengths are the lengths, in minutes, of the generated sessions the
+// player's benchmarks open.
+var benchLengths = []int{1, 60, 180}
+
+// benchSessions starts a server holding a generated session of each of
+// benchLengths, compacted into chunks, named s1, s60 and s180, and says
+// each one's length in ms.
+func benchSessions(b *testing.B) (base string, project int64, totals map[int]int64) {
+	b.Helper()
+	base, data := servertest.Start(b, func(c *server.Config) {
+		c.Ingest.RateClient.Per = 0
+		c.CompactQuiet, c.CompactEvery = 5*time.Second, 200*time.Millisecond
+	})
+	p := servertest.Project(b, data)
+	totals = map[int]int64{}
+	for _, minutes := range benchLengths {
+		id := fmt.Sprintf("s%d", minutes)
+		if _, err := synth.Send(context.Background(), http.DefaultClient, base, p.Key, id, uint64(minutes), minutes, time.Now().Add(-4*time.Hour).UnixMilli()); err != nil {
+			b.Fatal(err)
+		}
+		totals[minutes] = servertest.WaitCompacted(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, p.ID, id))
+	}
+	return base, p.ID, totals
+}
+
+// BenchmarkPlayerMemory plays and seeks through generated sessions of 1,
+// 60 and 180 minutes in Chromium, side by side, and reports the page's
+// JavaScript heap after each (Runtime.getHeapUsage after a forced garbage
+// collection; the replay's iframe shares the page's heap): the player
+// must not hold a long session's whole recording, so the 180-minute
+// figure should stay within 1.5 times the 60-minute one.
+//
+//	go test -run '^$' -bench PlayerMemory -benchtime 2x ./e2e
+func BenchmarkPlayerMemory(b *testing.B) {
+	base, project, totals := benchSessions(b)
+	browserCtx := browserFor(b, 20*time.Minute)
+	if err := chromedp.Do(browserCtx); err != nil {
+		b.Fatal(err)
+	}
+	heap := map[int]float64{}
+	n := 0
+	for b.Loop() {
+		n++
+		for _, minutes := range benchLengths {
+			// Each in a browser context of its own, so in a renderer of its
+			// own: what one page left in a heap is not counted for the next.
+			ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+			signIn(b, ctx, base)
+			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
+			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
+				b.Fatalf("open %s: %v", url, err)
+			}
+			// Play a moment at 8x from each tenth of the session, from the
+			// start to the end, then wait for the fetching to settle.
+			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(async () => {
+				const p = window.playheadPlayer, root = document.querySelector("#player");
+				const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+				const settled = async () => { while (root.dataset.state === "loading") await sleep(20); };
+				p.setSpeed(8);
+				for (let f = 0; f <= 10; f++) {
+					p.seek(%d * f / 10);
+					await settled();
+					p.play();
+					await sleep(300);
+					p.pause();
+				}
+				const fetched = () => performance.getEntriesByType("resource").filter((e) => e.name.includes("/events")).length;
+				for (let last = -1; last !== fetched(); await sleep(1500)) last = fetched();
+				return true;
+			})()`, totals[minutes]), chromedp.EvalAwaitPromise))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := chromedp.Call(ctx, heapprofiler.CollectGarbage, cdp.Empty{}); err != nil {
+				b.Fatal(err)
+			}
+			use, err := chromedp.Call(ctx, runtime.GetHeapUsage, cdp.Empty{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			heap[minutes] += use.UsedSize + use.EmbedderHeapUsedSize
+			cancel()
+		}
+	}
+	for _, minutes := range benchLengths {
+		b.ReportMetric(heap[minutes]/float64(n)/(1<<20), fmt.Sprintf("MiB-heap-%dmin", minutes))
+	}
+	b.ReportMetric(heap[180]/heap[60], "heap-180/60")
 }

@@ -77,6 +77,7 @@ var Policy = map[string]Access{
 	"GET /readyz":      Public, // the reason only for a signed-in principal
 	"GET /assets/":     Public, // the player's bundle, which the shared page needs
 	"GET /static/":     Public, // the dashboard's stylesheet
+	"GET /favicon.ico": Public,
 	"GET /demo/":       Public, // the demo shop: static pages that record themselves
 
 	"GET /metrics": Metrics,

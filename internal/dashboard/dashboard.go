@@ -88,6 +88,11 @@ func label(kind string) string { return strings.ReplaceAll(kind, "_", " ") }
 func (d *Dashboard) Register(mux api.Mux) {
 	static, _ := fs.Sub(files, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Browsers ask for /favicon.ico on pages that name no icon (the JSON
+	// API, the share page's errors); it is the same picture.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static, "favicon.svg")
+	})
 	mux.HandleFunc("GET /{$}", d.list)
 	mux.HandleFunc("GET /projects/{project}/sessions/{id}", d.session)
 	mux.HandleFunc("POST /projects/{project}/segments", d.saveSegment)

@@ -77,6 +77,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"GET /readyz":      {path: "/readyz", allowed: publicRoutes},
 		"GET /assets/":     {path: "/assets/player.js", allowed: publicRoutes},
 		"GET /static/":     {path: "/static/dashboard.css", allowed: publicRoutes},
+		"GET /favicon.ico": {path: "/favicon.ico", allowed: publicRoutes},
 		"GET /demo/":       {path: "/demo/", allowed: publicRoutes},
 		"GET /metrics":     {path: "/metrics", allowed: metricsRead},
 

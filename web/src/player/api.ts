@@ -1,4 +1,5 @@
 import type { eventWithTime } from "@rrweb/types";
+import { markBlocked } from "./blocked";
 
 // Shapes of the query API (docs/api.md).
 export interface SessionWindow {
@@ -129,7 +130,7 @@ export async function fetchEvents(
   const query = q.size > 0 ? `?${q}` : "";
   const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
-  return events as eventWithTime[];
+  return markBlocked(events as eventWithTime[]);
 }
 
 // A note on a moment of the session; time_ms is the recording's time.

@@ -4,6 +4,9 @@ import { type Mark, markTitle, type Stretch } from "./timeline";
 
 export const SPEEDS = [0.5, 1, 2, 3, 4, 5, 6, 7, 8];
 
+// Places on the timeline a marker of each kind may take.
+const MARK_SLOTS = 500;
+
 export interface ControlActions {
   toggle(): void;
   seek(ms: number): void;
@@ -144,13 +147,25 @@ export class Controls {
 
   setMarks(marks: Mark[]): void {
     this.marks.textContent = "";
+    // Marks of a kind closer than a 500th of the timeline would draw over
+    // one another: the first stands for the rest, and says how many. A long
+    // session keeps a bounded number of them in the page.
+    const seen = new Map<string, { button: HTMLButtonElement; title: string; more: number }>();
     for (const m of [...marks].sort((a, b) => a.at - b.at)) {
       if (this.total <= 0 || !(m.at >= 0) || m.at > this.total) continue;
+      const key = `${m.kind} ${Math.floor((m.at / this.total) * MARK_SLOTS)}`;
+      const first = seen.get(key);
+      if (first) {
+        first.more++;
+        first.button.setAttribute("aria-label", `${first.title} (and ${first.more} more)`);
+        continue;
+      }
       const title = markTitle(m);
       const b = el("button", `ph-mark is-${m.kind}`, { type: "button", "aria-label": title, "data-at": String(Math.round(m.at)), "data-kind": m.kind });
       b.style.left = `${(m.at / this.total) * 100}%`;
+      seen.set(key, { button: b, title, more: 0 });
       b.addEventListener("click", () => this.actions.seek(m.at));
-      const show = () => this.showTip(b, title);
+      const show = () => this.showTip(b, b.getAttribute("aria-label") ?? title);
       b.addEventListener("pointerenter", show);
       b.addEventListener("focus", show);
       b.addEventListener("pointerleave", () => (this.tip.hidden = true));
