@@ -318,11 +318,15 @@ func contentVisit(b *testing.B, ctx context.Context) {
 // as event JSON (playhead_ingest_bytes_total).
 func ingestBytes(b *testing.B, base string) (wire, json float64) {
 	b.Helper()
-	resp, err := http.Get(base + "/metrics")
+	// The metrics are the operator's: servertest.Get signs in as one.
+	resp, err := servertest.Get(base + "/metrics")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET /metrics: %s", resp.Status)
+	}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
