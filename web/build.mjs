@@ -64,7 +64,7 @@ const recorder = {
     "^(" +
       "holdUntil|holdTimer|bufferBytes|keepaliveBytes|pumping|warned|attempts|acked|beacon|settle|enqueue|held|" +
       "newSession|newWindow|lastSeen|tokens|burst|perSecond|stopRecording|lifecycle|watchLifecycle|" +
-      "hideVitals|waiting|onEvent|cfg|urls|consentRequired|minDurationMs|snapshotMs|batcher|identity|adoptPending|markOpen|nextSeq|renew|stale|hold|tab|shared|pump|ack|stopped" +
+      "hideVitals|waiting|onEvent|begin|cfg|urls|consentRequired|minDurationMs|snapshotMs|batcher|identity|adoptPending|markOpen|nextSeq|renew|stale|hold|tab|shared|pump|ack|stopped" +
       ")$",
   ),
 };
