@@ -37,8 +37,8 @@ const common = {
 // - rrweb checks that the DOM's getters are the browser's own before it uses
 //   them, but lists Element's querySelector methods among the getters: the
 //   check always fails, and every page paid for a hidden iframe to take
-//   untainted ones from (10–30 ms of the main thread). They are checked as
-//   the methods they are.
+//   untainted ones from (about 20 ms of a page's start). They are checked
+//   as the methods they are.
 const leanRecord = {
   name: "lean-record",
   setup(b) {

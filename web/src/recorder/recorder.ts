@@ -119,7 +119,13 @@ export class Recorder {
     // rrweb's first full snapshot in a task of its own rather than in the
     // one that ran this script: the page's longest task gets shorter.
     let stop: (() => void) | undefined;
-    const later = setTimeout(() => (stop = this.begin()));
+    const later = setTimeout(() => {
+      try {
+        stop = this.begin();
+      } catch {
+        // Outside the API's guard now: never throw into the host page.
+      }
+    });
     this.stopRecording = () => {
       clearTimeout(later);
       stop?.();
