@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"html/template"
@@ -19,12 +20,16 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/performance"
+	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/internal/server/servertest"
 )
 
-var overheadRounds = flag.Int("overhead.rounds", 5, "rounds of BenchmarkRecorderOverhead, each running every variant once")
+var (
+	overheadRounds  = flag.Int("overhead.rounds", 5, "rounds of BenchmarkRecorderOverhead, each running every variant once")
+	overheadProfile = flag.String("overhead.profile", "", "folder to write a CPU profile of every visit of BenchmarkRecorderOverhead to (PAGE-VARIANT-*.cpuprofile, for Chromium's DevTools)")
+)
 
 // The variants compared: the page alone, the page with stock rrweb's
 // record() at its defaults emitting into an array (where every replay tool
@@ -210,6 +215,17 @@ func overheadVisit(b *testing.B, browserCtx context.Context, base, origin, page,
 		_, err := cdp.Call(ctx, t, performance.Enable, performance.EnableParams{TimeDomain: performance.EnableTimeDomainThreadTicks})
 		return err
 	}))
+	if *overheadProfile != "" {
+		// A tab's profiler starts over in a new renderer: the site first.
+		do(b, ctx, "open the site", chromedp.Navigate(origin+"/"))
+		do(b, ctx, "start the profiler", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, profiler.Enable, cdp.Empty{}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, t, profiler.Start, cdp.Empty{})
+			return err
+		}))
+	}
 	before := metrics()
 	do(b, ctx, "open the page", chromedp.Navigate(fmt.Sprintf("%s/%s/%s.html", origin, variant, page)))
 	// Recording has started: rrweb's first full snapshot, or Playhead's
@@ -237,6 +253,9 @@ func overheadVisit(b *testing.B, browserCtx context.Context, base, origin, page,
 		task:   1000 * (after["TaskDuration"] - before["TaskDuration"]),
 		tbt:    eval[float64](b, ctx, `window.__longtasks.reduce((s, d) => s + Math.max(0, d - 50), 0)`),
 	}
+	if *overheadProfile != "" {
+		writeProfile(b, ctx, page+"-"+variant)
+	}
 	if variant == "rrweb" {
 		r.json = eval[float64](b, ctx, `new Blob([JSON.stringify(window.__events)]).size`)
 		r.bytes = r.json
@@ -258,6 +277,30 @@ func overheadVisit(b *testing.B, browserCtx context.Context, base, origin, page,
 		r.bytes, r.json = wire, js
 	}
 	return r
+}
+
+// writeProfile stops the tab's profiler and writes what it sampled (wall
+// time, unlike the benchmark's figures) to the -overhead.profile folder.
+func writeProfile(b *testing.B, ctx context.Context, name string) {
+	b.Helper()
+	res, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (profiler.StopResult, error) {
+		return cdp.Call(ctx, t, profiler.Stop, cdp.Empty{})
+	})
+	if err != nil {
+		b.Fatalf("stop the profiler: %v", err)
+	}
+	raw, err := json.Marshal(res.Profile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.CreateTemp(*overheadProfile, name+"-*.cpuprofile")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(raw); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // contentVisit is a scripted visit of about ten seconds: the pointer
@@ -318,11 +361,15 @@ func contentVisit(b *testing.B, ctx context.Context) {
 // as event JSON (playhead_ingest_bytes_total).
 func ingestBytes(b *testing.B, base string) (wire, json float64) {
 	b.Helper()
-	resp, err := http.Get(base + "/metrics")
+	// The metrics are the operator's: servertest.Get signs in as one.
+	resp, err := servertest.Get(base + "/metrics")
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET /metrics: %s", resp.Status)
+	}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()

@@ -128,6 +128,24 @@ test("hiding the page sends keepalive batches of at most 60 KB, uncompressed", a
   assert.deepEqual(seqs, [...Array(seqs.length).keys()]);
 });
 
+test("keepalive batches count bytes, not characters, of text outside ASCII", async () => {
+  const { batcher } = setup();
+  // 40 events of 4,000 two-byte characters: ~320 KB as UTF-8, ~160 K characters.
+  for (let i = 0; i < 40; i++) batcher.add({ type: 3, timestamp: 1_800_000_000_000 + i, data: { source: 1, i, pad: "é".repeat(4000) } });
+  batcher.hide(false);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.ok(requests.length >= 1);
+  let total = 0;
+  for (const r of requests) {
+    assert.equal(r.init.keepalive, true);
+    assert.ok(Buffer.byteLength(r.text) <= 60 * 1024, `${Buffer.byteLength(r.text)} bytes`);
+    total += Buffer.byteLength(r.text);
+  }
+  assert.ok(total <= 60 * 1024, `${total} bytes in flight`);
+  await batcher.flush();
+  assert.equal(requests.flatMap((r) => r.body.events).filter((e) => e.data.pad.length === 4000).length, 40);
+});
+
 test("what a leaving page cannot send is handed to the next page of the tab", async () => {
   const first = setup();
   first.batcher.add(event(1, 100_000)); // larger than any keepalive request

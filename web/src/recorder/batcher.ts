@@ -28,6 +28,7 @@ export interface BatcherEvents {
 
 interface Batch {
   body: string;
+  // Characters: what bounds the queue's memory (see hide for keepalive).
   bytes: number;
   attempts: number;
   // The server has it, through the normal path or a keepalive copy.
@@ -39,7 +40,10 @@ interface Batch {
 }
 
 // UTF-8 size of a string, without allocating the encoded bytes. A surrogate
-// pair counts 2 + 2 = 4.
+// pair counts 2 + 2 = 4. Only keepalive bodies need it: batches are
+// otherwise measured in characters, which for JSON of page text is the
+// byte count or near it, and a loop over every event cost a busy page a
+// few per cent of the recorder's time (docs/benchmarks.md).
 function utf8Length(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -61,7 +65,6 @@ function retryDelay(attempts: number, retryAfter: number | undefined): number {
 // seq order, one request at a time.
 export class Batcher {
   private events: string[] = [];
-  private sizes: number[] = [];
   private bufferBytes = 0;
   private queue: Batch[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -102,10 +105,8 @@ export class Batcher {
   add(event: unknown): void {
     if (this.stopped) return;
     const json = JSON.stringify(event);
-    const bytes = utf8Length(json);
     this.events.push(json);
-    this.sizes.push(bytes);
-    this.bufferBytes += bytes + 1;
+    this.bufferBytes += json.length + 1;
     if (this.events.length >= MAX_BATCH_EVENTS || this.bufferBytes >= MAX_BATCH_BYTES) {
       this.cut(MAX_BATCH_BYTES);
       void this.pump();
@@ -130,8 +131,10 @@ export class Batcher {
   }
 
   // Moves the buffered events into batches under the current identity. Each
-  // batch body stays within maxBytes unless a single event is larger.
+  // batch body stays within maxBytes unless a single event is larger:
+  // UTF-8 bytes for keepalive batches, characters otherwise.
   cut(maxBytes = MAX_BATCH_BYTES): void {
+    const size = maxBytes === KEEPALIVE_BUDGET ? utf8Length : (s: string) => s.length;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.events.length === 0) return;
@@ -142,19 +145,18 @@ export class Batcher {
       const head =
         `{"key":${JSON.stringify(this.key)},"session":${JSON.stringify(this.identity.sessionId)}` +
         `,"window":${JSON.stringify(this.identity.windowId)},"seq":${this.identity.nextSeq()},"events":[`;
-      let bytes = utf8Length(head) + 2; // plus the closing "]}"
+      let bytes = size(head) + 2; // plus the closing "]}"
       let end = start;
       while (end < this.events.length && end - start < MAX_BATCH_EVENTS) {
-        const size = this.sizes[end] + (end > start ? 1 : 0);
-        if (end > start && bytes + size > maxBytes) break;
-        bytes += size;
+        const n = size(this.events[end]) + (end > start ? 1 : 0);
+        if (end > start && bytes + n > maxBytes) break;
+        bytes += n;
         end++;
       }
       this.enqueue(head + this.events.slice(start, end).join(",") + "]}", bytes);
       start = end;
     }
     this.events = [];
-    this.sizes = [];
     this.bufferBytes = 0;
   }
 
@@ -168,8 +170,11 @@ export class Batcher {
     if (this.stopped) return;
     this.cut(KEEPALIVE_BUDGET);
     for (const b of this.held() ? [] : this.queue) {
-      if (b.acked || b.beacon || this.keepaliveBytes + b.bytes > KEEPALIVE_BUDGET) continue;
-      this.keepaliveBytes += b.bytes;
+      if (b.acked || b.beacon) continue;
+      // Browsers count keepalive bodies in bytes.
+      const bytes = utf8Length(b.body);
+      if (this.keepaliveBytes + bytes > KEEPALIVE_BUDGET) continue;
+      this.keepaliveBytes += bytes;
       b.beacon = post(this.url, b.body, true)
         .then(
           (outcome) => {
@@ -179,7 +184,7 @@ export class Batcher {
         )
         .then(() => {
           b.beacon = null;
-          this.keepaliveBytes -= b.bytes;
+          this.keepaliveBytes -= bytes;
         });
     }
     if (!leaving) return;
@@ -201,7 +206,7 @@ export class Batcher {
     this.tab.remove(PENDING_KEY);
     if (!Array.isArray(stored)) return;
     for (const body of stored) {
-      if (typeof body === "string") this.enqueue(body, utf8Length(body));
+      if (typeof body === "string") this.enqueue(body, body.length);
     }
     void this.pump();
   }
@@ -213,7 +218,6 @@ export class Batcher {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.events = [];
-    this.sizes = [];
     for (const b of this.queue) b.settle(false);
     this.queue = [];
     this.tab.remove(PENDING_KEY);

@@ -45,8 +45,17 @@ export function pages(c: Capture): (nav: Nav, ts?: number) => void {
   return page;
 }
 
+// The IANA time zone. Temporal knows it at once; the first
+// Intl.DateTimeFormat of a page loads its locale's calendar data, 15–50 ms
+// of the main thread (docs/benchmarks.md).
+function zone(): string {
+  const t = (globalThis as { Temporal?: { Now: { timeZoneId(): string } } }).Temporal;
+  return t ? t.Now.timeZoneId() : Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 export function device(c: Capture): void {
   const portrait = matchMedia("(orientation: portrait)");
+  const timezone = zone();
   const send = () =>
     c.emit("device", {
       viewport: { w: innerWidth, h: innerHeight },
@@ -55,7 +64,7 @@ export function device(c: Capture): void {
       touch: navigator.maxTouchPoints > 0 || "ontouchstart" in window,
       orientation: portrait.matches ? "portrait" : "landscape",
       language: navigator.language,
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      timezone,
     });
   send();
   c.on(portrait, "change", send);

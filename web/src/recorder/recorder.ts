@@ -116,8 +116,25 @@ export class Recorder {
     guard(() => (this.hideVitals = vitals(c)));
     guard(() => longTasks(c));
 
+    // rrweb's first full snapshot in a task of its own rather than in the
+    // one that ran this script: the page's longest task gets shorter.
+    let stop: (() => void) | undefined;
+    const later = setTimeout(() => {
+      try {
+        stop = this.begin();
+      } catch {
+        // Outside the API's guard now: never throw into the host page.
+      }
+    });
+    this.stopRecording = () => {
+      clearTimeout(later);
+      stop?.();
+    };
+  }
+
+  private begin(): (() => void) | undefined {
     const cfg = this.cfg;
-    this.stopRecording = record<eventWithTime>({
+    return record<eventWithTime>({
       ...PRIVACY,
       ...(cfg.maskAllText ? { maskTextSelector: "*" } : {}),
       emit: (event) => this.onEvent(event),
