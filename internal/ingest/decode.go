@@ -187,6 +187,8 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 	}
 	sum := sha256.Sum256(raw[d.eventsStart:d.eventsEnd])
 	b.Hash = sum[:]
+	// raw is a pooled buffer, given back on return.
+	b.Checked = bytes.Clone(raw[d.eventsStart:d.eventsEnd])
 	// The events array is stored as it was sent, byte for byte.
 	if encoding == "gzip" {
 		b.Events = batch.FromGzipBody(body, d.eventsStart, d.eventsEnd)

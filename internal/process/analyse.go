@@ -13,9 +13,10 @@ import (
 
 // Events reads the stored events of the log's batches, for the analysis.
 type Events interface {
-	// BatchEvents returns the stored (compressed) events of the batch at
-	// position id, or store.ErrReleased once they are only in chunks.
-	BatchEvents(ctx context.Context, id int64) ([]byte, error)
+	// BatchJSON returns the events of the batch at position id as a
+	// JSON array (nil when they cannot be read), or store.ErrReleased
+	// once they are only in chunks.
+	BatchJSON(ctx context.Context, id int64) ([]byte, error)
 	// WindowBatches calls fn with a window's events in seq order, as JSON
 	// arrays: its chunks' (all of them, whatever upto), then those of its
 	// batches not compacted and logged at or before position upto. seq is
@@ -107,17 +108,13 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 	}
 	fold := an == nil || an.next != h.Seq
 	if !fold {
-		blob, err := a.events.BatchEvents(ctx, h.ID)
+		raw, err := a.events.BatchJSON(ctx, h.ID)
 		switch {
 		case errors.Is(err, store.ErrReleased):
 			fold = true // only in chunks now: fold the window from them
 		case err != nil:
 			return err
 		default:
-			raw, err := batch.Decompress(blob)
-			if err != nil {
-				raw = nil
-			}
 			an.feed(raw)
 			an.next, an.upto = h.Seq+1, h.ID
 		}
