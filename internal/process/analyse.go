@@ -55,6 +55,8 @@ type analyser struct {
 	windows map[windowKey]*list.Element
 	order   list.List // of *analysis, most recent at the front
 	bytes   int
+
+	parsed []signals.Event // reused by every batch's reading
 }
 
 func newAnalyser(events Events, config func(int64) signals.Config) *analyser {
@@ -115,7 +117,7 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 		case err != nil:
 			return err
 		default:
-			an.feed(raw)
+			a.feed(an, raw)
 			an.next, an.upto = h.Seq+1, h.ID
 		}
 	}
@@ -123,7 +125,7 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 		an = &analysis{key: key, w: signals.NewWindow(h.Window, a.config(h.Project))}
 		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq, id int64, raw []byte) error {
 			an.next, an.upto = seq+1, max(an.upto, id)
-			an.feed(raw)
+			a.feed(an, raw)
 			return nil
 		})
 		if err != nil {
@@ -147,7 +149,7 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 // out of the analysis rather than holding up the index: the same batch is
 // left out every time, so the analysis stays the same however often it is
 // made.
-func (an *analysis) feed(raw []byte) {
+func (a *analyser) feed(an *analysis, raw []byte) {
 	defer func() {
 		if recover() != nil {
 			an.skipped++
@@ -157,13 +159,29 @@ func (an *analysis) feed(raw []byte) {
 		an.skipped++
 		return
 	}
-	events, err := signals.ParseEvents(raw)
+	events, err := signals.AppendEvents(a.parsed[:0], raw)
+	defer func() {
+		// Cleared, so that the slice holds on to no batch's nodes and
+		// positions (after an error, on to what was read before it); a
+		// rare giant batch's is not kept.
+		if err != nil {
+			events = events[:cap(events)]
+		}
+		clear(events)
+		if cap(events) <= maxReusedEvents {
+			a.parsed = events[:0]
+		}
+	}()
 	if err != nil {
 		an.skipped++
 		return
 	}
 	an.w.Feed(events)
 }
+
+// maxReusedEvents bounds the events slice kept between batches (about
+// 200 bytes an event).
+const maxReusedEvents = 4096
 
 // trim drops the least recently used windows over the budget.
 func (a *analyser) trim() {
