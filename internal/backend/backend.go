@@ -39,6 +39,9 @@ type Log interface {
 	process.Log
 	process.ChunkLog
 	process.Events
+	// BatchEvents returns the stored (compressed) events of the batch at
+	// position id, or store.ErrReleased once they are only in chunks.
+	BatchEvents(ctx context.Context, id int64) ([]byte, error)
 	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
 	// LogStats says how much the log holds and how far the reader called
 	// name has applied it.

@@ -27,6 +27,10 @@ type Batch struct {
 	// that a retry can be told from a different batch under the same key
 	// whatever encoding each was sent with.
 	Hash []byte
+	// Checked, if set, is the JSON array of events as ingest checked it,
+	// uncompressed. It is not stored: the log may hand it to its reader
+	// in memory rather than inflate Events again.
+	Checked []byte
 
 	// Pages lists the page loads the batch starts (rrweb Meta events).
 	Pages []Page

@@ -159,11 +159,15 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 	if err != nil {
 		return nil, err
 	}
-	d := &decoder{
-		s:     scanner{data: raw, maxDepth: lim.MaxDepth},
-		lim:   lim,
-		maxTS: now.Add(lim.MaxSkew).UnixMilli(),
+	d := decoders.Get().(*decoder)
+	*d = decoder{
+		s:      scanner{data: raw, maxDepth: lim.MaxDepth},
+		lim:    lim,
+		maxTS:  now.Add(lim.MaxSkew).UnixMilli(),
+		events: d.events[:0],
+		metas:  d.metas[:0],
 	}
+	defer putDecoder(d)
 	if err := d.envelope(); err != nil {
 		return nil, err
 	}
@@ -187,6 +191,8 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 	}
 	sum := sha256.Sum256(raw[d.eventsStart:d.eventsEnd])
 	b.Hash = sum[:]
+	// raw is a pooled buffer, given back on return.
+	b.Checked = bytes.Clone(raw[d.eventsStart:d.eventsEnd])
 	// The events array is stored as it was sent, byte for byte.
 	if encoding == "gzip" {
 		b.Events = batch.FromGzipBody(body, d.eventsStart, d.eventsEnd)
@@ -194,6 +200,18 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 		b.Events = batch.Compress(raw[d.eventsStart:d.eventsEnd])
 	}
 	return env, nil
+}
+
+// Decoders are reused for their lists of events: growing them anew for
+// every batch was a tenth of what the server allocated.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+func putDecoder(d *decoder) {
+	if cap(d.events) > 4096 {
+		return // a rare giant is left to the collector
+	}
+	*d = decoder{events: d.events[:0], metas: d.metas[:0]}
+	decoders.Put(d)
 }
 
 // decoder reads the envelope with the scanner, keeping the spans of the

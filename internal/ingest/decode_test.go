@@ -106,6 +106,9 @@ func TestDecodeKeepsEventsAndReadsPages(t *testing.T) {
 	if got := storedEvents(t, b.Events); string(got) != events {
 		t.Errorf("events changed:\n got %s\nwant %s", got, events)
 	}
+	if string(b.Checked) != events {
+		t.Errorf("checked events = %s, want %s", b.Checked, events)
+	}
 	if len(b.Pages) != 2 || b.Pages[1].URL != "https://shop.example/b" || b.Pages[0].Width != 390 {
 		t.Errorf("pages = %+v", b.Pages)
 	}
@@ -120,6 +123,9 @@ func TestDecodeKeepsGzippedBodies(t *testing.T) {
 	}
 	if got := storedEvents(t, env.Batch.Events); string(got) != events {
 		t.Errorf("events read back as %s, want %s", got, events)
+	}
+	if string(env.Batch.Checked) != events {
+		t.Errorf("checked events = %s, want %s", env.Batch.Checked, events)
 	}
 	if env.JSONSize != len(body) || len(env.Batch.Pages) != 1 {
 		t.Errorf("JSON size %d, pages %+v", env.JSONSize, env.Batch.Pages)

@@ -13,9 +13,10 @@ import (
 
 // Events reads the stored events of the log's batches, for the analysis.
 type Events interface {
-	// BatchEvents returns the stored (compressed) events of the batch at
-	// position id, or store.ErrReleased once they are only in chunks.
-	BatchEvents(ctx context.Context, id int64) ([]byte, error)
+	// BatchJSON returns the events of the batch at position id as a
+	// JSON array (nil when they cannot be read), or store.ErrReleased
+	// once they are only in chunks.
+	BatchJSON(ctx context.Context, id int64) ([]byte, error)
 	// WindowBatches calls fn with a window's events in seq order, as JSON
 	// arrays: its chunks' (all of them, whatever upto), then those of its
 	// batches not compacted and logged at or before position upto. seq is
@@ -54,6 +55,8 @@ type analyser struct {
 	windows map[windowKey]*list.Element
 	order   list.List // of *analysis, most recent at the front
 	bytes   int
+
+	parsed []signals.Event // reused by every batch's reading
 }
 
 func newAnalyser(events Events, config func(int64) signals.Config) *analyser {
@@ -107,18 +110,14 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 	}
 	fold := an == nil || an.next != h.Seq
 	if !fold {
-		blob, err := a.events.BatchEvents(ctx, h.ID)
+		raw, err := a.events.BatchJSON(ctx, h.ID)
 		switch {
 		case errors.Is(err, store.ErrReleased):
 			fold = true // only in chunks now: fold the window from them
 		case err != nil:
 			return err
 		default:
-			raw, err := batch.Decompress(blob)
-			if err != nil {
-				raw = nil
-			}
-			an.feed(raw)
+			a.feed(an, raw)
 			an.next, an.upto = h.Seq+1, h.ID
 		}
 	}
@@ -126,7 +125,7 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 		an = &analysis{key: key, w: signals.NewWindow(h.Window, a.config(h.Project))}
 		err := a.events.WindowBatches(ctx, h.Project, h.Session, h.Window, h.ID, func(seq, id int64, raw []byte) error {
 			an.next, an.upto = seq+1, max(an.upto, id)
-			an.feed(raw)
+			a.feed(an, raw)
 			return nil
 		})
 		if err != nil {
@@ -150,7 +149,7 @@ func (a *analyser) add(ctx context.Context, h batch.Header) error {
 // out of the analysis rather than holding up the index: the same batch is
 // left out every time, so the analysis stays the same however often it is
 // made.
-func (an *analysis) feed(raw []byte) {
+func (a *analyser) feed(an *analysis, raw []byte) {
 	defer func() {
 		if recover() != nil {
 			an.skipped++
@@ -160,13 +159,29 @@ func (an *analysis) feed(raw []byte) {
 		an.skipped++
 		return
 	}
-	events, err := signals.ParseEvents(raw)
+	events, err := signals.AppendEvents(a.parsed[:0], raw)
+	defer func() {
+		// Cleared, so that the slice holds on to no batch's nodes and
+		// positions (after an error, on to what was read before it); a
+		// rare giant batch's is not kept.
+		if err != nil {
+			events = events[:cap(events)]
+		}
+		clear(events)
+		if cap(events) <= maxReusedEvents {
+			a.parsed = events[:0]
+		}
+	}()
 	if err != nil {
 		an.skipped++
 		return
 	}
 	an.w.Feed(events)
 }
+
+// maxReusedEvents bounds the events slice kept between batches (about
+// 200 bytes an event).
+const maxReusedEvents = 4096
 
 // trim drops the least recently used windows over the budget.
 func (a *analyser) trim() {

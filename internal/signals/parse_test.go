@@ -313,6 +313,35 @@ func TestParseEventsAsEncodingJSON(t *testing.T) {
 	}
 }
 
+// A slice reused batch after batch, as the processor reuses it, reads
+// what a fresh one reads, errors included.
+func TestAppendEventsReusesTheSlice(t *testing.T) {
+	batches, _ := recordedBatches(t)
+	for _, odd := range oddBatches {
+		batches = append(batches, []byte(odd))
+	}
+	var reused []Event
+	for i, raw := range batches {
+		got, err := AppendEvents(reused[:0], raw)
+		want, wantErr := ParseEvents(raw)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("batch %d: AppendEvents: %v; ParseEvents: %v", i, err, wantErr)
+		}
+		if err == nil && !sameEvents(got, want) {
+			t.Fatalf("batch %d: read\n%+v\nParseEvents reads\n%+v", i, got, want)
+		}
+		if err != nil && len(got) != 0 {
+			t.Fatalf("batch %d: %d events given back with %v", i, len(got), err)
+		}
+		reused = got
+	}
+	click := []byte(`[{"type":3,"data":{"source":2,"type":2,"id":7},"timestamp":5}]`)
+	got, err := AppendEvents([]Event{{Type: 4, Href: "https://a.example/"}}, click)
+	if err != nil || len(got) != 2 || got[0].Href != "https://a.example/" || got[1].ID != 7 {
+		t.Errorf("appended to one event: %+v, %v", got, err)
+	}
+}
+
 // FuzzParseEventsAsEncodingJSON: whatever the input, ParseEvents fails
 // when encoding/json does and reads the same events when it does not.
 func FuzzParseEventsAsEncodingJSON(f *testing.F) {

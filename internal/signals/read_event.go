@@ -15,17 +15,29 @@ var readers = sync.Pool{New: func() any { return new(reader) }}
 // are skipped: ingest has checked the envelope of each, and the analysis
 // must not fail a window over one odd event.
 func ParseEvents(raw []byte) ([]Event, error) {
-	r := readers.Get().(*reader)
-	events, err := r.events(raw)
-	r.data, r.slab, r.slabSize = nil, nil, 0 // the events hold the slab's nodes
-	readers.Put(r)
+	events, err := AppendEvents(make([]Event, 0, 16), raw)
 	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+		return nil, err
 	}
 	return events, nil
 }
 
-func (r *reader) events(raw []byte) ([]Event, error) {
+// AppendEvents is ParseEvents appending to dst (given back as it was on an
+// error), so that a caller reading batch after batch reuses one slice: an
+// Event is large, and growing a new slice for every batch was most of what
+// reading them allocated.
+func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
+	r := readers.Get().(*reader)
+	events, err := r.events(dst, raw)
+	r.data, r.slab, r.slabSize = nil, nil, 0 // the events hold the slab's nodes
+	readers.Put(r)
+	if err != nil {
+		return dst, fmt.Errorf("read events: %w", err)
+	}
+	return events, nil
+}
+
+func (r *reader) events(events []Event, raw []byte) ([]Event, error) {
 	r.reset(raw)
 	switch c := r.peek(); c {
 	case '[':
@@ -33,7 +45,7 @@ func (r *reader) events(raw []byte) ([]Event, error) {
 		if err := r.literal("null"); err != nil {
 			return nil, err
 		}
-		return []Event{}, r.end()
+		return events, r.end()
 	default:
 		if err := r.skip(); err != nil {
 			return nil, err
@@ -43,7 +55,6 @@ func (r *reader) events(raw []byte) ([]Event, error) {
 	if err := r.open(); err != nil {
 		return nil, err
 	}
-	events := make([]Event, 0, 16)
 	for more, err := r.next(']', true); ; more, err = r.next(']', false) {
 		if err != nil {
 			return nil, err

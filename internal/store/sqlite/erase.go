@@ -78,6 +78,7 @@ func (s *Store) recordedIDs(ctx context.Context, query string, args ...any) (_ [
 // back.
 func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []string) (_ store.Erased, err error) {
 	defer s.check(&err)
+	defer s.checked.reset()
 	var out store.Erased
 	if len(recorded) == 0 {
 		return out, nil
@@ -136,6 +137,7 @@ func (s *Store) EraseSessions(ctx context.Context, project int64, recorded []str
 // the caller (their keys start with the project's id and a slash).
 func (s *Store) PurgeProject(ctx context.Context, id int64) (_ store.Erased, err error) {
 	defer s.check(&err)
+	defer s.checked.reset()
 	var out store.Erased
 	// The index first: a failure after it leaves the project deleted and
 	// its log there, and the next purge finishes.

@@ -27,6 +27,7 @@ type appendRequest struct {
 type appendResult struct {
 	duplicate bool
 	err       error
+	id        int64 // position of a batch stored anew
 }
 
 // Append stores b durably. It returns once the batch is committed and
@@ -72,10 +73,10 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 	return r.duplicate, r.err
 }
 
-// queuedSize is what a queued batch holds in memory: its events, its page
-// views (as JSON) and the strings beside them.
+// queuedSize is what a queued batch holds in memory: its events (stored
+// and checked), its page views (as JSON) and the strings beside them.
 func queuedSize(b *batch.Batch, pagesJSON int) int64 {
-	return int64(len(b.Events) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
+	return int64(len(b.Events) + len(b.Checked) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
 }
 
 // writeLoop commits queued appends in groups: whatever queued up while the
@@ -132,6 +133,9 @@ func (s *Store) commit(group []*appendRequest) {
 			req.done <- appendResult{err: err}
 			continue
 		}
+		if r := results[i]; r.id != 0 && req.b.Checked != nil {
+			s.checked.put(r.id, req.b.Checked)
+		}
 		req.done <- results[i]
 	}
 	if err == nil {
@@ -164,6 +168,9 @@ func (s *Store) insertGroup(group []*appendRequest) ([]appendResult, error) {
 			return nil, fmt.Errorf("insert batch: %w", err)
 		}
 		if n == 1 {
+			if results[i].id, err = res.LastInsertId(); err != nil {
+				return nil, fmt.Errorf("insert batch: %w", err)
+			}
 			continue
 		}
 		// The key is taken: by this very batch sent again, or by another.
@@ -219,6 +226,26 @@ func (s *Store) BatchesAfter(ctx context.Context, after int64, limit, maxBytes i
 		}
 	}
 	return hs, rows.Err()
+}
+
+// BatchJSON returns the events of the batch at position id as a JSON
+// array: as ingest checked them if they are still in memory, else read
+// from the log and inflated (nil when they cannot be, for the caller to
+// skip the same way every time); store.ErrReleased once they were
+// compacted and dropped.
+func (s *Store) BatchJSON(ctx context.Context, id int64) ([]byte, error) {
+	if events := s.checked.take(id); events != nil {
+		return events, nil
+	}
+	blob, err := s.BatchEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := batch.Decompress(blob)
+	if err != nil {
+		return nil, nil
+	}
+	return raw, nil
 }
 
 // Processed returns how far the named reader has applied the log.

@@ -188,10 +188,12 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 		if err := rows.Scan(&seq, &id, &blob); err != nil {
 			return fmt.Errorf("read window %s/%s: %w", session, window, err)
 		}
-		raw, err := batch.Decompress(blob)
-		if err != nil {
-			// Left for the caller to skip, the same way every time.
-			raw = nil
+		raw := s.checked.take(id)
+		if raw == nil {
+			if raw, err = batch.Decompress(blob); err != nil {
+				// Left for the caller to skip, the same way every time.
+				raw = nil
+			}
 		}
 		if err := fn(seq, id, raw); err != nil {
 			return err

@@ -20,6 +20,8 @@ import (
 // session whose analysis changed are recomputed from its windows'.
 func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64, updates []store.SessionUpdate) (err error) {
 	defer s.check(&err)
+	// What is applied will not be read again but by a rebuild.
+	defer s.checked.drop(upto)
 	tx, err := s.iwrite.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -51,6 +51,7 @@ type Store struct {
 	done    chan struct{} // closed when the writer has drained
 
 	commits chan struct{} // signalled after each commit of new batches
+	checked *checkedCache // events of batches not yet read by the processor
 
 	queued    atomic.Int64 // bytes of batches waiting for a commit
 	maxQueued atomic.Int64
@@ -136,6 +137,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		done:        make(chan struct{}),
 		commits:     make(chan struct{}, 1),
 		metrics:     newMetrics(),
+		checked:     newCheckedCache(maxChecked),
 		blobs:       blobfs.New(filepath.Join(dir, BlobDir)),
 	}
 	s.maxQueued.Store(DefaultMaxQueued)
