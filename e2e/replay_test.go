@@ -42,7 +42,7 @@ func TestReplayPhoneMasksAndBlocks(t *testing.T) {
 	do(t, ctx, "leave the page", chromedp.Navigate("about:blank"))
 	do(t, ctx, "back to a desktop", screen{"1280", 1280, 800, false}.emulate(desktopUA))
 	signIn(t, ctx, base)
-	do(t, ctx, "open the replay", chromedp.Navigate(base+s.path()), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	do(t, ctx, "open the replay", chromedp.Navigate(base+s.path()+"?live=0"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(1e9)`)
 	waitFor(t, "the replay's end", func() bool {
 		return eval[bool](t, ctx, `(() => { const d = document.querySelector('#player iframe')?.contentDocument; return !!d?.getElementById('shown') && d.getElementById('plan').value !== 'silver' })()`)

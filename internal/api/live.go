@@ -92,6 +92,16 @@ func (a *API) live(w http.ResponseWriter, r *http.Request) {
 		}
 		cursor = c
 	}
+	if cursor == nil {
+		// "From now" is what is stored before the answer begins, so
+		// that a client who sends after seeing it is sure to be told.
+		_, now, err := a.liveEvents(ctx, project, session, nil)
+		if err != nil {
+			a.fail(w, err)
+			return
+		}
+		cursor = now
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
