@@ -212,7 +212,10 @@ func (s *Store) filterSQL(ctx context.Context, f store.SessionFilter, byOrder bo
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		add("EXISTS (SELECT 1 FROM traits t WHERE t.sn = s.n AND t.name = ? AND t.value = ?)", k, f.Traits[k])
+		// A trait's sessions are gathered once by the index of (name,
+		// value), and each session read in order looked up among them;
+		// the unary + keeps the planner from sorting all of them.
+		add("+s.n IN (SELECT t.sn FROM traits t WHERE t.name = ? AND t.value = ?)", k, f.Traits[k])
 	}
 	for _, e := range f.Events {
 		add("EXISTS (SELECT 1 FROM custom_events e WHERE e.sn = s.n AND e.name = ?)", e)
