@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -42,9 +41,7 @@ func DecodeNoteRequest(r io.Reader) (NoteRequest, error) {
 		Window string  `json:"window"`
 	}
 	bad := errBadBody{"invalid_json", `the body must be one object {"text":"…","time_ms":N,"window":"…"}, at most 16 KiB`}
-	dec := json.NewDecoder(io.LimitReader(r, maxNoteBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() || req.Text == nil || req.TimeMS == nil {
+	if err := decodeOne(r, maxNoteBody, &req); err != nil || req.Text == nil || req.TimeMS == nil {
 		return NoteRequest{}, bad
 	}
 	return NoteRequest{Text: *req.Text, TimeMS: *req.TimeMS, Window: req.Window}, nil

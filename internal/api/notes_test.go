@@ -58,7 +58,7 @@ func TestNotesAPI(t *testing.T) {
 
 func FuzzDecodeNoteRequest(f *testing.F) {
 	for _, s := range []string{`{"text":"x","time_ms":1795000030000}`, `{"text":"x","time_ms":1,"window":"w"}`, `{"text":""}`,
-		`{}`, `[]`, `{"text":null,"time_ms":1}`, `{"text":"x","time_ms":1e3}`, ``} {
+		`{}`, `[]`, `{"text":null,"time_ms":1}`, `{"text":"x","time_ms":1e3}`, ``, `{"text":"x","time_ms":1}}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {

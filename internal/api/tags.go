@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -30,15 +32,31 @@ func DecodeTagRequest(r io.Reader) (string, error) {
 	var req struct {
 		Tag *string `json:"tag"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r, maxTagBody+1))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return "", errBadBody{"invalid_json", `the body must be {"tag":"…"}, at most 4 KiB`}
-	}
-	if dec.More() || req.Tag == nil {
-		return "", errBadBody{"invalid_json", `the body must be {"tag":"…"}, one object`}
+	if err := decodeOne(r, maxTagBody, &req); err != nil || req.Tag == nil {
+		return "", errBadBody{"invalid_json", `the body must be one object {"tag":"…"}, at most 4 KiB`}
 	}
 	return *req.Tag, nil
+}
+
+// decodeOne reads one JSON value of at most limit bytes into v: fields v
+// does not have, and anything but spaces after the value, are errors.
+func decodeOne(r io.Reader, limit int64, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(body)) > limit {
+		return errors.New("body too large")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return errors.New("more after the value")
+	}
+	return nil
 }
 
 type tagsJSON struct {
