@@ -53,7 +53,8 @@ func decodeOne(r io.Reader, limit int64, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+	// JSON's own white space only: json.Unmarshal refuses the rest.
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 {
 		return errors.New("more after the value")
 	}
 	return nil

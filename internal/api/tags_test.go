@@ -84,7 +84,7 @@ func TestTagAPI(t *testing.T) {
 }
 
 func FuzzDecodeTagRequest(f *testing.F) {
-	for _, s := range []string{`{"tag":"bug"}`, `{"tag":""}`, `{}`, `[]`, `{"tag":"a"} `, `{"tag":"\u00e4"}`, `{"tag":null}`, ``, `{"tAg":""}}`} {
+	for _, s := range []string{`{"tag":"bug"}`, `{"tag":""}`, `{}`, `[]`, `{"tag":"a"} `, `{"tag":"\u00e4"}`, `{"tag":null}`, ``, `{"tAg":""}}`, "{\"tAg\":\"\"}\v"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
