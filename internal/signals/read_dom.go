@@ -85,19 +85,11 @@ func (r *reader) children(s *[]*node) error {
 
 // tag reads a tag name, lower-cased.
 func (r *reader) tag(p *string) error {
-	switch r.peek() {
-	case '"':
-	case 'n':
-		return r.literal("null")
-	default:
-		return r.mismatch()
+	t, ok, err := r.stringText()
+	if ok {
+		*p = lower(t)
 	}
-	s, plain, err := r.str()
-	if err != nil {
-		return err
-	}
-	*p = lower(r.text(s, plain))
-	return nil
+	return err
 }
 
 // attrs reads an object of attributes into a, adding to what it holds;

@@ -12,17 +12,38 @@ func (r *reader) mismatch() error {
 	return r.skip()
 }
 
+// expect tells whether the next value is of the kind that open begins
+// (a string, an array, an object), for the caller to read. Null is read
+// and leaves the destination as it is; a value of another kind is
+// skipped and does not fit, as encoding/json's UnmarshalTypeError.
+func (r *reader) expect(open byte) (bool, error) {
+	switch r.peek() {
+	case open:
+		return true, nil
+	case 'n':
+		return false, r.literal("null")
+	}
+	return false, r.mismatch()
+}
+
+// numberText reads a number's text; ok is false for null or a value of
+// another kind (see expect).
+func (r *reader) numberText() (text []byte, ok bool, err error) {
+	switch c := r.peek(); {
+	case c == 'n':
+		return nil, false, r.literal("null")
+	case c != '-' && (c < '0' || c > '9'):
+		return nil, false, r.mismatch()
+	}
+	num, err := r.number()
+	return num, err == nil, err
+}
+
 // int reads a number into an int, as encoding/json does: null leaves it
 // as it is, and a fraction, an exponent or too many digits do not fit.
 func (r *reader) int(p *int) error {
-	switch c := r.peek(); {
-	case c == 'n':
-		return r.literal("null")
-	case c != '-' && (c < '0' || c > '9'):
-		return r.mismatch()
-	}
-	num, err := r.number()
-	if err != nil {
+	num, ok, err := r.numberText()
+	if !ok {
 		return err
 	}
 	if n, ok := parseInt(num); ok {
@@ -60,14 +81,8 @@ func parseInt(s []byte) (int, bool) {
 
 // float reads a number into a float64; null leaves it as it is.
 func (r *reader) float(p *float64) error {
-	switch c := r.peek(); {
-	case c == 'n':
-		return r.literal("null")
-	case c != '-' && (c < '0' || c > '9'):
-		return r.mismatch()
-	}
-	num, err := r.number()
-	if err != nil {
+	num, ok, err := r.numberText()
+	if !ok {
 		return err
 	}
 	if f, ok := parseFloat(num); ok {
@@ -96,39 +111,36 @@ func parseFloat(s []byte) (float64, bool) {
 	return f, err == nil
 }
 
-// string reads a string; null leaves it as it is.
-func (r *reader) string(p *string) error {
-	switch r.peek() {
-	case '"':
-	case 'n':
-		return r.literal("null")
-	default:
-		return r.mismatch()
+// stringText reads a string's text, valid until the next read; ok is
+// false for null or a value of another kind (see expect).
+func (r *reader) stringText() (text []byte, ok bool, err error) {
+	if ok, err := r.expect('"'); !ok {
+		return nil, false, err
 	}
 	s, plain, err := r.str()
 	if err != nil {
-		return err
+		return nil, false, err
 	}
-	*p = string(r.text(s, plain))
-	return nil
+	return r.text(s, plain), true, nil
+}
+
+// string reads a string; null leaves it as it is.
+func (r *reader) string(p *string) error {
+	t, ok, err := r.stringText()
+	if ok {
+		*p = string(t)
+	}
+	return err
 }
 
 // boundedString reads a string as string does, keeping only what bound
 // keeps of it.
 func (r *reader) boundedString(p *string) error {
-	switch r.peek() {
-	case '"':
-	case 'n':
-		return r.literal("null")
-	default:
-		return r.mismatch()
+	t, ok, err := r.stringText()
+	if ok {
+		*p = string(bound(t))
 	}
-	s, plain, err := r.str()
-	if err != nil {
-		return err
-	}
-	*p = string(bound(r.text(s, plain)))
-	return nil
+	return err
 }
 
 // array reads an array into a slice as encoding/json does: elements that
@@ -242,12 +254,8 @@ func (r *reader) anyMap(m map[string]any) error {
 // member must read the value. Null leaves everything as it is; a value
 // that is not an object does not fit.
 func (r *reader) object(names []string, member func(field int) error) error {
-	switch r.peek() {
-	case '{':
-	case 'n':
-		return r.literal("null")
-	default:
-		return r.mismatch()
+	if ok, err := r.expect('{'); !ok {
+		return err
 	}
 	if err := r.open(); err != nil {
 		return err
