@@ -188,6 +188,12 @@ export class Player {
     this.seek(this.now() + ms);
   }
 
+  // seekSession seeks to ms from the session's start, the clock the player
+  // shows and links and the session page use.
+  seekSession(ms: number): void {
+    this.seek(ms - this.clock.base);
+  }
+
   // The moment shown, in ms from the start of the replay.
   get time(): number {
     return Number(this.root.dataset.time ?? 0);
@@ -204,11 +210,12 @@ export class Player {
     else this.root.requestFullscreen?.().catch(() => {});
   }
 
-  // copyLink copies the page's address at the moment shown (?t=seconds)
-  // and says so; where the clipboard is refused it shows the link instead.
+  // copyLink copies the page's address at the moment shown (?t=seconds
+  // from the session's start) and says so; where the clipboard is refused
+  // it shows the link instead.
   async copyLink(): Promise<void> {
     const url = new URL(location.href);
-    url.searchParams.set("t", formatMoment(this.time));
+    url.searchParams.set("t", formatMoment(this.time + this.clock.base));
     url.hash = "";
     const link = url.toString();
     this.root.dataset.link = link;
@@ -296,12 +303,13 @@ export class Player {
       this.start = this.segs[0].from;
       this.total = this.segs[this.segs.length - 1].to - 1 - this.start;
       this.controls.setTotal(this.total);
-      this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0);
+      this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
+      this.controls.setClock(this.clock);
       this.feed = new Feed(this.start, this.segs.length, () => this.feedChanged());
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
-      this.notes?.setStart(this.start);
+      this.notes?.setClock(this.clock);
       this.feedChanged();
       if (abs === undefined) {
         await this.open(generation, 0, 0, undefined, false);
