@@ -49,7 +49,8 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
 	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
 	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \
-	./internal/api:FuzzDecodeNoteRequest
+	./internal/api:FuzzDecodeNoteRequest ./internal/jsonbody:FuzzDecode \
+	./internal/account:FuzzDecodeShareRequest
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

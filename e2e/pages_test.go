@@ -175,6 +175,9 @@ func TestPagesAtEverySize(t *testing.T) {
 		if icon := eval[string](t, ctx, `(async () => { const l = document.querySelector('link[rel~=icon]'); if (!l) return 'no icon'; const r = await fetch(l.href); return r.ok && r.headers.get('content-type').startsWith('image/') ? '' : l.href + ' ' + r.status })()`); icon != "" {
 			t.Errorf("%s: the favicon: %s", pg.name, icon)
 		}
+		if pg.name == "list" {
+			listLayout(t, ctx, s)
+		}
 		focus(t, ctx, pg.name+" at "+s.name)
 		for _, m := range tr.take() {
 			t.Errorf("%s at %s: %s", pg.name, s.name, m)
@@ -239,6 +242,57 @@ func TestPagesAtEverySize(t *testing.T) {
 	waitFor(t, fmt.Sprintf("the tap's seek (at %d of %d, bar %+v)", at(), total, bar), func() bool {
 		return math.Abs(float64(at())-float64(total)*3/4) < float64(total)/30
 	})
+}
+
+// listLayout checks the session list as a user reads it: every row's
+// visitor, start, duration, pages, pages visited, device, signals, score
+// and link are in the window, none reached by scrolling sideways, and on
+// a phone a tap anywhere on a row's card opens its session.
+func listLayout(t *testing.T, ctx context.Context, s screen) {
+	t.Helper()
+	var got struct {
+		Rows, Badges int
+		Out          []string
+		Taps         []string
+	}
+	js := fmt.Sprintf(`(() => {
+		const limit = %d, phone = %t, out = [], taps = [];
+		const rows = [...document.querySelectorAll('table.sessions tbody tr')];
+		let badges = 0;
+		for (const r of rows) {
+			const parts = [['visitor', r.querySelector('.visitor')], ['start', r.querySelector('time')], ['score', r.querySelector('.score')], ['link', r.querySelector('a.watch')]];
+			for (const [i, td] of [...r.cells].entries()) if (td.textContent.trim() !== '') parts.push(['cell ' + i, td]);
+			for (const b of r.querySelectorAll('.badge')) { badges++; parts.push(['badge ' + b.textContent.trim(), b]); }
+			for (const [name, e] of parts) {
+				if (!e) { out.push(r.dataset.session + ': no ' + name); continue; }
+				const b = e.getBoundingClientRect();
+				if (b.width === 0 || b.left < 0 || b.right > limit + 1) out.push(r.dataset.session + ': ' + name + ' at ' + Math.round(b.left) + '–' + Math.round(b.right));
+			}
+			if (!phone) continue;
+			const box = r.getBoundingClientRect();
+			r.scrollIntoView({block: 'center'});
+			const at = r.getBoundingClientRect();
+			const hit = document.elementFromPoint(at.left + at.width / 2, at.top + at.height / 2);
+			const link = hit && hit.closest('a');
+			if (!link || link !== r.querySelector('a.watch')) taps.push(r.dataset.session + ': a tap on the card hits ' + (hit ? hit.outerHTML.slice(0, 60) : 'nothing'));
+		}
+		const table = document.querySelector('table.sessions');
+		if (table.scrollWidth > table.clientWidth + 1) out.push('the table scrolls sideways: ' + table.scrollWidth + ' in ' + table.clientWidth);
+		window.scrollTo(0, 0);
+		return JSON.stringify({rows: rows.length, badges, out, taps});
+	})()`, s.w, s.phone)
+	if err := json.Unmarshal([]byte(eval[string](t, ctx, js)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows < 2 || got.Badges == 0 {
+		t.Errorf("the list at %s shows %d rows and %d signal badges, want the two sessions and the checkout's signals", s.name, got.Rows, got.Badges)
+	}
+	for _, o := range got.Out {
+		t.Errorf("the list at %s: out of the window: %s", s.name, o)
+	}
+	for _, o := range got.Taps {
+		t.Errorf("the list at %s: %s", s.name, o)
+	}
 }
 
 // focus presses Tab through the first controls of the page and checks

@@ -3,12 +3,15 @@ package account
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/jsonbody"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -74,8 +77,9 @@ func (p *Pages) sharesPageWith(w http.ResponseWriter, r *http.Request, status in
 	})
 }
 
-// shareRequest is what making a share link takes.
-type shareRequest struct {
+// ShareRequest is what making a share link takes: the form's fields, or
+// the API's JSON body.
+type ShareRequest struct {
 	// ExpiresIn is how long the link plays: a Go duration such as 24h;
 	// "" or 0 for ever.
 	ExpiresIn string `json:"expires_in"`
@@ -83,10 +87,24 @@ type shareRequest struct {
 	StartMS int64 `json:"start_ms"`
 }
 
+// maxShareBody bounds the body of a request to make a share link.
+const maxShareBody = 4 << 10
+
+// DecodeShareRequest reads the JSON body of a request to make a share
+// link: one object of expires_in and start_ms, both optional, and nothing
+// after it.
+func DecodeShareRequest(r io.Reader) (ShareRequest, error) {
+	var req ShareRequest
+	if err := jsonbody.Decode(r, maxShareBody, &req); err != nil {
+		return ShareRequest{}, fmt.Errorf("share link request: %w", err)
+	}
+	return req, nil
+}
+
 var errBadShare = errors.New("expires_in must be a duration from 1m to 8760h (or empty for a link that never expires), start_ms 0 or more")
 
 // newShare makes a share link of the path's session.
-func (p *Pages) newShare(r *http.Request, req shareRequest) (secret string, sh store.Share, err error) {
+func (p *Pages) newShare(r *http.Request, req ShareRequest) (secret string, sh store.Share, err error) {
 	var expires time.Time
 	if req.ExpiresIn != "" && req.ExpiresIn != "0" {
 		d, err := time.ParseDuration(req.ExpiresIn)
@@ -136,7 +154,7 @@ func (p *Pages) createSharePage(w http.ResponseWriter, r *http.Request) {
 		p.sharesPageWith(w, r, http.StatusBadRequest, "Give the start as seconds or minutes:seconds.", "")
 		return
 	}
-	secret, _, err := p.newShare(r, shareRequest{ExpiresIn: r.PostFormValue("expires"), StartMS: start})
+	secret, _, err := p.newShare(r, ShareRequest{ExpiresIn: r.PostFormValue("expires"), StartMS: start})
 	if errors.Is(err, errBadShare) {
 		p.sharesPageWith(w, r, http.StatusBadRequest, err.Error(), "")
 		return
@@ -220,11 +238,9 @@ func (p *Pages) sharesJSON(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) createShareJSON(w http.ResponseWriter, r *http.Request) {
-	var req shareRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		auth.WriteError(w, http.StatusBadRequest, "invalid_json", "send {\"expires_in\":\"24h\",\"start_ms\":0}")
+	req, err := DecodeShareRequest(r.Body)
+	if err != nil {
+		auth.WriteError(w, http.StatusBadRequest, "invalid_json", `the body must be one object {"expires_in":"24h","start_ms":0}, at most 4 KiB`)
 		return
 	}
 	secret, sh, err := p.newShare(r, req)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/playhead/playhead/internal/auth"
+	"github.com/playhead/playhead/internal/jsonbody"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -41,7 +42,7 @@ func DecodeNoteRequest(r io.Reader) (NoteRequest, error) {
 		Window string  `json:"window"`
 	}
 	bad := errBadBody{"invalid_json", `the body must be one object {"text":"…","time_ms":N,"window":"…"}, at most 16 KiB`}
-	if err := decodeOne(r, maxNoteBody, &req); err != nil || req.Text == nil || req.TimeMS == nil {
+	if err := jsonbody.Decode(r, maxNoteBody, &req); err != nil || req.Text == nil || req.TimeMS == nil {
 		return NoteRequest{}, bad
 	}
 	return NoteRequest{Text: *req.Text, TimeMS: *req.TimeMS, Window: req.Window}, nil

@@ -1,14 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/playhead/playhead/internal/jsonbody"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -32,32 +30,10 @@ func DecodeTagRequest(r io.Reader) (string, error) {
 	var req struct {
 		Tag *string `json:"tag"`
 	}
-	if err := decodeOne(r, maxTagBody, &req); err != nil || req.Tag == nil {
+	if err := jsonbody.Decode(r, maxTagBody, &req); err != nil || req.Tag == nil {
 		return "", errBadBody{"invalid_json", `the body must be one object {"tag":"…"}, at most 4 KiB`}
 	}
 	return *req.Tag, nil
-}
-
-// decodeOne reads one JSON value of at most limit bytes into v: fields v
-// does not have, and anything but spaces after the value, are errors.
-func decodeOne(r io.Reader, limit int64, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return err
-	}
-	if int64(len(body)) > limit {
-		return errors.New("body too large")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	// JSON's own white space only: json.Unmarshal refuses the rest.
-	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 {
-		return errors.New("more after the value")
-	}
-	return nil
 }
 
 type tagsJSON struct {

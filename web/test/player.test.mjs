@@ -117,3 +117,20 @@ test("a tab open for under a second still spans a second", async () => {
   assert.equal(tabSpan(0, 2100), "0:00–0:03");
   assert.equal(tabSpan(61_000, 61_000), "1:01–1:02");
 });
+
+test("a tab's replay reads the session's clock", async () => {
+  const { Clock, markTitle } = await import("../src/player/timeline.ts");
+  const session = "2026-01-01T00:00:00.000Z";
+  const start = Date.parse(session);
+  // A second tab opened 65.5 s into the session, on a clock 2 s ahead.
+  const tab = new Clock(start + 65_500, 2000, new Date(start + 2000).toISOString());
+  assert.equal(tab.base, 65_500);
+  assert.equal(tab.label(0), "1:05");
+  assert.equal(tab.label(4_600), "1:10");
+  assert.equal(markTitle({ at: 10_000, kind: "click", label: "Click: Buy" }, tab), "1:15 · Click: Buy");
+  // The index's times still count from the tab's own start.
+  assert.equal(tab.at(new Date(start + 2000 + 70_000).toISOString()), 4_500);
+  // The session's first tab, and a session not known yet, read from 0.
+  assert.equal(new Clock(start, 0, session).label(61_000), "1:01");
+  assert.equal(new Clock(start, 0).label(61_000), "1:01");
+});

@@ -1,6 +1,5 @@
 import { el } from "./dom";
-import { formatTime } from "./format";
-import { type Mark, markTitle, type Stretch } from "./timeline";
+import { Clock, type Mark, markTitle, type Stretch } from "./timeline";
 
 export const SPEEDS = [0.5, 1, 2, 3, 4, 5, 6, 7, 8];
 
@@ -39,6 +38,7 @@ export class Controls {
   private readonly buttons: HTMLButtonElement[] = [];
   private total = 0;
   private current = 0;
+  private clock = new Clock(0, 0);
   // While the user drags the handle the bar shows the drag position, not
   // the playing time; the seek happens on release.
   private dragging = false;
@@ -107,6 +107,12 @@ export class Controls {
     this.speedSelect.disabled = !enabled;
   }
 
+  // setClock sets how the replay's moments read (timeline.ts).
+  setClock(clock: Clock): void {
+    this.clock = clock;
+    this.render();
+  }
+
   setTotal(ms: number): void {
     this.total = Math.max(0, ms);
     this.bar.setAttribute("aria-valuemax", String(Math.round(this.total)));
@@ -160,7 +166,7 @@ export class Controls {
         first.button.setAttribute("aria-label", `${first.title} (and ${first.more} more)`);
         continue;
       }
-      const title = markTitle(m);
+      const title = markTitle(m, this.clock);
       const b = el("button", `ph-mark is-${m.kind}`, { type: "button", "aria-label": title, "data-at": String(Math.round(m.at)), "data-kind": m.kind });
       b.style.left = `${(m.at / this.total) * 100}%`;
       seen.set(key, { button: b, title, more: 0 });
@@ -181,7 +187,7 @@ export class Controls {
       const from = Math.max(0, r.from);
       const to = Math.min(this.total, r.to);
       if (to <= from) continue;
-      const node = el("div", "ph-idle-stretch", { title: `Inactive ${formatTime(from)}–${formatTime(to)}` });
+      const node = el("div", "ph-idle-stretch", { title: `Inactive ${this.clock.label(from)}–${this.clock.label(to)}` });
       node.style.left = `${(from / this.total) * 100}%`;
       node.style.width = `${((to - from) / this.total) * 100}%`;
       this.idle.append(node);
@@ -203,9 +209,9 @@ export class Controls {
     const ratio = this.total > 0 ? Math.min(1, Math.max(0, at / this.total)) : 0;
     this.fill.style.width = `${ratio * 100}%`;
     this.handle.style.left = `${ratio * 100}%`;
-    this.time.textContent = `${formatTime(at)} / ${formatTime(this.total)}`;
+    this.time.textContent = `${this.clock.label(at)} / ${this.clock.label(this.total)}`;
     this.bar.setAttribute("aria-valuenow", String(Math.round(at)));
-    this.bar.setAttribute("aria-valuetext", formatTime(at));
+    this.bar.setAttribute("aria-valuetext", this.clock.label(at));
   }
 
   private offsetAt(clientX: number): number {

@@ -41,14 +41,14 @@ if (root && id && project) {
   // link's own moment.
   const start = parseMoment(new URLSearchParams(location.search).get("t")) ?? Number(root.dataset.start ?? 0);
   void player.load().then(() => {
-    if (start > 0) player.seek(start);
+    if (start > 0) player.seekSession(start);
   });
   // The session page's moments (signals, pages) seek the replay.
   document.addEventListener("click", (e) => {
     const link = (e.target as Element | null)?.closest?.("a[data-seek]");
     if (!(link instanceof HTMLElement)) return;
     e.preventDefault();
-    player.seek(Number(link.dataset.seek));
+    player.seekSession(Number(link.dataset.seek));
     root.scrollIntoView({ block: "nearest" });
   });
 }

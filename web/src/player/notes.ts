@@ -1,7 +1,6 @@
 import { fetchNotes, type Note, send, type SessionRef } from "./api";
 import { el } from "./dom";
-import { formatTime } from "./format";
-import type { Mark } from "./timeline";
+import { Clock, type Mark } from "./timeline";
 
 // Where the player is, for a note written now: the moment as the
 // recording's time and as an offset of the replay, and the window shown.
@@ -21,7 +20,7 @@ export class NotesPane {
   private readonly submit: HTMLButtonElement | null = null;
   private readonly error: HTMLParagraphElement;
   private notes: Note[] = [];
-  private start = 0;
+  private clock = new Clock(0, 0);
 
   constructor(
     private readonly ref: SessionRef,
@@ -62,15 +61,15 @@ export class NotesPane {
     }
   }
 
-  // setStart dates the notes for a replay that starts at start.
-  setStart(start: number): void {
-    this.start = start;
+  // setClock dates the notes for a replay on the clock (timeline.ts).
+  setClock(clock: Clock): void {
+    this.clock = clock;
     this.render();
   }
 
   // sync shows the moment a new note would take.
   sync(ms: number): void {
-    if (this.submit) this.submit.textContent = `Add note at ${formatTime(ms)}`;
+    if (this.submit) this.submit.textContent = `Add note at ${this.clock.label(ms)}`;
   }
 
   get count(): number {
@@ -78,7 +77,7 @@ export class NotesPane {
   }
 
   marks(): Mark[] {
-    return this.notes.map((n) => ({ at: n.time_ms - this.start, kind: "note", label: `Note: ${n.text} (${n.author})` }));
+    return this.notes.map((n) => ({ at: n.time_ms - this.clock.start, kind: "note", label: `Note: ${n.text} (${n.author})` }));
   }
 
   private async add(): Promise<void> {
@@ -117,11 +116,11 @@ export class NotesPane {
     this.list.textContent = "";
     if (this.notes.length === 0) this.list.append(el("li", "ph-empty", {}, "No notes yet."));
     for (const n of this.notes) {
-      const at = n.time_ms - this.start;
+      const at = n.time_ms - this.clock.start;
       const li = el("li", "ph-item is-note", { "data-at": String(Math.round(at)), "data-note": String(n.id) });
       const created = new Date(n.created);
       li.append(
-        el("time", "ph-at", {}, formatTime(at)),
+        el("time", "ph-at", {}, this.clock.label(at)),
         el("span", "ph-text", {}, n.text),
         el("span", "ph-note-by", { title: created.toLocaleString() }, `${n.author} · ${created.toLocaleDateString()}`),
       );

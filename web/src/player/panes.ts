@@ -62,9 +62,11 @@ class List {
   }
 }
 
-function row(at: number, cls: string, ...parts: (Node | string)[]): Row {
+// row is a pane's row at a moment of the replay, which it shows on the
+// clock and seeks to when clicked.
+function row(clock: Clock, at: number, cls: string, ...parts: (Node | string)[]): Row {
   const node = el("li", `ph-item ${cls}`, { "data-at": String(Math.round(at)) });
-  node.append(el("time", "ph-at", {}, formatTime(at)), ...parts);
+  node.append(el("time", "ph-at", {}, clock.label(at)), ...parts);
   return { at, node };
 }
 
@@ -141,19 +143,19 @@ export class Panes {
     for (const it of items) {
       switch (it.kind) {
         case "click":
-          events.push(row(it.at, "is-click", span("ph-kind", "Click"), span("ph-text", it.text || "(no text)")));
+          events.push(row(clock, it.at, "is-click", span("ph-kind", "Click"), span("ph-text", it.text || "(no text)")));
           break;
         case "page":
-          events.push(row(it.at, "is-page", span("ph-kind", it.nav === "load" || it.nav === "" ? "Page" : "Navigation"), span("ph-text", it.url)));
+          events.push(row(clock, it.at, "is-page", span("ph-kind", it.nav === "load" || it.nav === "" ? "Page" : "Navigation"), span("ph-text", it.url)));
           break;
         case "track":
-          events.push(row(it.at, "is-custom", span("ph-kind", "Event"), span("ph-text", it.name)));
+          events.push(row(clock, it.at, "is-custom", span("ph-kind", "Event"), span("ph-text", it.name)));
           break;
         case "identify":
-          events.push(row(it.at, "is-custom", span("ph-kind", "Identified"), span("ph-text", it.user)));
+          events.push(row(clock, it.at, "is-custom", span("ph-kind", "Identified"), span("ph-text", it.user)));
           break;
         case "console": {
-          const r = row(it.at, `is-${it.level}`, span("ph-kind", it.source || it.level), span("ph-text", it.message));
+          const r = row(clock, it.at, `is-${it.level}`, span("ph-kind", it.source || it.level), span("ph-text", it.message));
           if (it.stack) {
             const d = el("details", "ph-stack");
             d.append(el("summary", "", {}, "Stack"), el("pre", "", {}, it.stack));
@@ -167,6 +169,7 @@ export class Panes {
           const status = it.status ? String(it.status) : it.failure || "failed";
           network.push(
             row(
+              clock,
               it.at,
               bad ? "is-failed" : "is-ok",
               span("ph-method", it.method),
@@ -181,7 +184,7 @@ export class Panes {
     }
     for (const g of s?.signals ?? []) {
       if (!mine(g.window) || g.kind === "inactivity") continue;
-      events.push(row(clock.at(g.time), "is-signal", span("ph-kind", "Signal"), span("ph-text", describeSignal(g))));
+      events.push(row(clock, clock.at(g.time), "is-signal", span("ph-kind", "Signal"), span("ph-text", describeSignal(g))));
     }
     for (const [i, l] of this.lists.entries()) {
       if (i === 0) l.set(events);
@@ -191,10 +194,10 @@ export class Panes {
     const pages: Row[] = [];
     for (const v of s?.visits ?? []) {
       if (!mine(v.window)) continue;
-      pages.push(row(clock.at(v.start), "is-page", span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))));
+      pages.push(row(clock, clock.at(v.start), "is-page", span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))));
     }
     if (pages.length === 0) {
-      for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock.at(v.start), "is-page", span("ph-text", v.url)));
+      for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock, clock.at(v.start), "is-page", span("ph-text", v.url)));
     }
     this.lists[3].set(pages.filter((r) => Number.isFinite(r.at)));
     this.fillFacts(s, items);

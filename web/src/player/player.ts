@@ -8,7 +8,7 @@ import { Feed, latest } from "./feed";
 import { crossed, nextSwitch, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
-import { cursorOf, inProgress, LiveStream } from "./live";
+import { cursorOf, inProgress, Live } from "./live";
 import { NotesPane } from "./notes";
 import { Panes } from "./panes";
 import { type Segment, segments, startFor } from "./segments";
@@ -75,11 +75,8 @@ export class Player {
   private idle: Stretch[] = [];
   private pages: { at: number; url: string }[] = [];
   private skip = true;
-  // A session in progress: its stream, and whether the viewer stays at its
-  // newest moment (live.ts).
-  private live: LiveStream | null = null;
-  private following = false;
-  private refreshed = 0;
+  // A session in progress: its live mode (live.ts).
+  private live: Live | null = null;
   // When the visitor turned to which tab (follow.ts), and the recording's
   // time the clock was at on the last frame, to see a switch pass.
   private readonly tracks = new Tracks();
@@ -135,7 +132,6 @@ export class Player {
       [this.session, this.chunks] = await Promise.all([fetchSession(this.ref), fetchChunks(this.ref)]);
       this.tagBar?.set(this.session.tags);
       void this.notes?.load();
-      this.refreshed = Date.now();
       const windows = this.sortedWindows();
       if (this.makeTabs()) await this.show(windows[0].id);
       else await this.show(undefined);
@@ -188,6 +184,12 @@ export class Player {
     this.seek(this.now() + ms);
   }
 
+  // seekSession seeks to ms from the session's start, the clock the player
+  // shows and links and the session page use.
+  seekSession(ms: number): void {
+    this.seek(ms - this.clock.base);
+  }
+
   // The moment shown, in ms from the start of the replay.
   get time(): number {
     return Number(this.root.dataset.time ?? 0);
@@ -204,11 +206,12 @@ export class Player {
     else this.root.requestFullscreen?.().catch(() => {});
   }
 
-  // copyLink copies the page's address at the moment shown (?t=seconds)
-  // and says so; where the clipboard is refused it shows the link instead.
+  // copyLink copies the page's address at the moment shown (?t=seconds
+  // from the session's start) and says so; where the clipboard is refused
+  // it shows the link instead.
   async copyLink(): Promise<void> {
     const url = new URL(location.href);
-    url.searchParams.set("t", formatMoment(this.time));
+    url.searchParams.set("t", formatMoment(this.time + this.clock.base));
     url.hash = "";
     const link = url.toString();
     this.root.dataset.link = link;
@@ -296,12 +299,13 @@ export class Player {
       this.start = this.segs[0].from;
       this.total = this.segs[this.segs.length - 1].to - 1 - this.start;
       this.controls.setTotal(this.total);
-      this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0);
+      this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
+      this.controls.setClock(this.clock);
       this.feed = new Feed(this.start, this.segs.length, () => this.feedChanged());
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
-      this.notes?.setStart(this.start);
+      this.notes?.setClock(this.clock);
       this.feedChanged();
       if (abs === undefined) {
         await this.open(generation, 0, 0, undefined, false);
@@ -437,7 +441,8 @@ export class Player {
   // what it recorded up to now.
   private async pick(id: string): Promise<void> {
     if (this.live) this.chunks = await fetchChunks(this.ref);
-    await this.show(id, this.live && this.following ? Infinity : undefined, this.live !== null && this.following);
+    const following = this.live?.following ?? false;
+    await this.show(id, following ? Infinity : undefined, following);
   }
 
   // turnTo follows the visitor to window at the recording's time abs
@@ -450,7 +455,23 @@ export class Player {
 
   private startLive(): void {
     const url = `${sessionURL(this.ref)}/live?cursor=${cursorOf(this.chunks)}`;
-    this.live = new LiveStream(url, { events: (w, evs) => this.onLive(w, evs), end: () => this.liveEnded() });
+    this.live = new Live(url, {
+      knows: (w) => this.session?.windows.some((x) => x.id === w) ?? false,
+      track: (w, events, isNew) => {
+        if (isNew) this.tracks.start(w, events[0].timestamp);
+        this.tracks.add(w, events);
+        const before = this.switches;
+        this.switches = this.tracks.switches();
+        return this.switches.length > before.length ? this.switches[this.switches.length - 1] : undefined;
+      },
+      refresh: () => this.refresh(),
+      retab: () => this.makeTabs(),
+      shown: () => this.windowId,
+      firstWindow: () => this.sortedWindows()[0].id,
+      turnTo: (w, abs, play) => void this.turnTo(w, abs, play),
+      append: (events) => this.append(events),
+      ended: () => this.liveEnded(),
+    });
     this.root.dataset.live = "true";
     this.goLive();
   }
@@ -465,33 +486,9 @@ export class Player {
   }
 
   private setFollowing(on: boolean): void {
-    this.following = on && this.live !== null;
-    this.controls.setLive(this.live ? (this.following ? "edge" : "behind") : "off");
-    this.root.dataset.following = String(this.following);
-  }
-
-  private onLive(window: string, events: eventWithTime[]): void {
-    const known = this.session?.windows.some((w) => w.id === window) ?? false;
-    if (!known) this.tracks.start(window, events[0].timestamp);
-    this.tracks.add(window, events);
-    const before = this.switches;
-    this.switches = this.tracks.switches();
-    const turned = this.switches.length > before.length ? this.switches[this.switches.length - 1] : undefined;
-    if (!known) {
-      // A new tab: the index and the chunk index say what it overlaps.
-      void this.refresh().then(() => {
-        const follow = this.following && turned?.window === window;
-        if (this.makeTabs()) void this.turnTo(follow ? window : (this.windowId ?? this.sortedWindows()[0].id), Infinity, this.following);
-        else this.append(events);
-      });
-      return;
-    }
-    if (Date.now() - this.refreshed > 10_000) void this.refresh();
-    if (this.windowId !== undefined && window !== this.windowId) {
-      if (this.following && turned?.window === window) void this.turnTo(window, Infinity, true);
-      return;
-    }
-    this.append(events);
+    if (this.live) this.live.following = on;
+    this.controls.setLive(this.live ? (on ? "edge" : "behind") : "off");
+    this.root.dataset.following = String(on && this.live !== null);
   }
 
   // append adds events of a session in progress as a segment of its own,
@@ -530,7 +527,6 @@ export class Player {
   // refresh reads the session's index again: signals, pages and windows
   // found since it was opened.
   private async refresh(): Promise<void> {
-    this.refreshed = Date.now();
     try {
       const s = await fetchSession(this.ref);
       this.session = s;

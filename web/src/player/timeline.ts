@@ -49,14 +49,28 @@ export function describeSignal(s: Signal): string {
 
 // Replay times: the index dates the session's times with its clock
 // offset; the replay counts from its first event, in the recording's time.
+// What the player shows reads from the session's start, as the tab labels
+// and the session page do: a tab opened later shows later times.
 export class Clock {
+  // The session's time at the replay's start, in ms.
+  readonly base: number;
+
   constructor(
-    private readonly start: number,
+    readonly start: number,
     private readonly offset: number,
-  ) {}
+    sessionStart?: string,
+  ) {
+    const from = sessionStart ? Date.parse(sessionStart) - offset : NaN;
+    this.base = Number.isFinite(from) ? Math.max(0, start - from) : 0;
+  }
 
   at(iso: string | null | undefined): number {
     return iso ? Date.parse(iso) - this.offset - this.start : NaN;
+  }
+
+  // label writes a moment of the replay as the session's time, m:ss.
+  label(at: number): string {
+    return formatTime(at + this.base);
   }
 }
 
@@ -124,6 +138,6 @@ export function skipTarget(list: Stretch[], ms: number): number | undefined {
   return undefined;
 }
 
-export function markTitle(m: Mark): string {
-  return `${formatTime(m.at)} · ${m.label}`;
+export function markTitle(m: Mark, clock: Clock): string {
+  return `${clock.label(m.at)} · ${m.label}`;
 }
