@@ -17,16 +17,17 @@ import (
 
 // TestReplayCompactedSession plays a session compacted into several
 // chunks: the player shows the first frame from the first chunk, appends
-// the others as they come and plays across their boundaries, and a moment
-// looks the same whether it is reached in the Replayer that holds
-// everything or in one built for it from the chunk before it.
+// those of the next minutes as they come (not the whole session) and plays
+// across their boundaries, and a moment looks the same whether it is
+// reached in a Replayer that appended its chunk or in one built for it
+// from the chunk before it.
 func TestReplayCompactedSession(t *testing.T) {
 	base, data := servertest.Start(t, func(c *server.Config) {
 		c.Ingest.RateClient.Per = 0
 		c.CompactQuiet, c.CompactEvery = time.Millisecond, 50*time.Millisecond
 	})
 	project := servertest.Project(t, data)
-	if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, "long", 3, 12, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
+	if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, "long", 3, 30, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	api := fmt.Sprintf("%s/api/v1/projects/%d/sessions/long", base, project.ID)
@@ -54,20 +55,31 @@ func TestReplayCompactedSession(t *testing.T) {
 		return len(chunks) > 0
 	})
 	if len(chunks) < 3 {
-		t.Fatalf("12 minutes make %d chunks, want several: %+v", len(chunks), chunks)
+		t.Fatalf("30 minutes make %d chunks, want several: %+v", len(chunks), chunks)
 	}
 	start, end := chunks[0].Start, chunks[len(chunks)-1].End
 	page := fmt.Sprintf("%s/projects/%d/sessions/long", base, project.ID)
-	dom := `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; return d && d.body ? d.body.innerHTML : '' })()`
+	// The page, without the :hover class rrweb puts on the element under
+	// the pointer: that follows the pointer's path to the moment.
+	dom := `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; if (!d || !d.body) return '';
+		const b = d.body.cloneNode(true);
+		for (const e of b.querySelectorAll('[class~=":hover"]')) { e.classList.remove(':hover'); if (e.classList.length === 0) e.removeAttribute('class') }
+		return b.innerHTML })()`
 
 	ctx := browser(t)
 	signIn(t, ctx, base)
 	do(t, ctx, "open the player", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
-	// The Replayer ends up with every chunk's events.
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		fmt.Sprintf(`window.playheadPlayer.replayer && window.playheadPlayer.replayer.getMetaData().totalTime === %d`, end-start),
-		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the player did not fetch every chunk: %v", err)
+	// The Replayer takes the chunks after the first as they come, those of
+	// the next minutes only (the rest as the replay moves on).
+	holds := func(ms int64) string {
+		return fmt.Sprintf(`(() => { const r = window.playheadPlayer.replayer; return !!r && r.getMetaData().endTime - %d >= %d })()`, start, ms)
+	}
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, max(0, chunks[1].Start-start-60_000)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](holds(chunks[1].End-start), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the player did not fetch the chunk after the first: %v", err)
+	}
+	if eval[bool](t, ctx, holds(end-start)) {
+		t.Errorf("on opening, the player holds all %d minutes", (end-start)/60_000)
 	}
 	// Playing across the end of the first chunk goes on into the second.
 	boundary := chunks[1].Start - start
@@ -82,9 +94,31 @@ func TestReplayCompactedSession(t *testing.T) {
 	}
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.pause()`)
 
-	// A moment in the last chunk but one, reached both ways.
-	at := chunks[len(chunks)-2].Start - start + 20_000
-	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, at))
+	// A moment in the last chunk that ends within the first ten minutes
+	// (what one Replayer holds), first in the Replayer of the first chunk,
+	// which appends those after it as seeks of half a minute move it on.
+	// At each step, the page is the one the same Replayer shows when it
+	// goes back to the start and comes to that moment at once: a step
+	// forward applies the events since the moment before to the page as it
+	// stands, which rrweb did not always do as applying them in one go.
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(0)`)
+	k := 1
+	for k+1 < len(chunks)-1 && chunks[k+1].End-start < 10*60_000 {
+		k++
+	}
+	at := chunks[k].Start - start + min(20_000, (chunks[k].End-chunks[k].Start)/2)
+	for pos := int64(0); pos < at; {
+		pos = min(pos+30_000, at)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](holds(pos+1), chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			t.Fatalf("the player did not fetch ahead of %d ms: %v", pos, err)
+		}
+		eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, pos))
+		stepped := replayed[string](t, ctx, dom)
+		eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(0); window.playheadPlayer.seek(%d)`, pos))
+		if again := replayed[string](t, ctx, dom); again != stepped {
+			t.Errorf("at %d ms the page differs: %d bytes reached in steps, %d from the start at once; %s", pos, len(stepped), len(again), firstDifference(stepped, again))
+		}
+	}
 	whole := eval[string](t, ctx, dom)
 
 	do(t, ctx, "open the player again", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
@@ -98,6 +132,65 @@ func TestReplayCompactedSession(t *testing.T) {
 	}
 	rebuilt := eval[string](t, ctx, dom)
 	if len(whole) < 10_000 || rebuilt != whole {
-		t.Errorf("the moment differs: %d bytes of page from the whole replay, %d from one built at the chunk before it", len(whole), len(rebuilt))
+		t.Errorf("the moment differs: %d bytes of page from the whole replay, %d from one built at the chunk before it; %s", len(whole), len(rebuilt), firstDifference(whole, rebuilt))
 	}
+
+	// The events pane lists every row of the session, in time order, when
+	// scrolled from top to bottom, while the page holds only those near
+	// its view: a long session's rows would otherwise grow its memory.
+	setSize := `Number(document.querySelector('.ph-list-events .ph-item')?.getAttribute('aria-setsize') ?? 0)`
+	rows, same := 0, 0
+	waitFor(t, "the events pane filled from every chunk", func() bool {
+		n := eval[int](t, ctx, setSize)
+		if n > 0 && n == rows {
+			same++
+		} else {
+			rows, same = n, 0
+		}
+		return same >= 3
+	})
+	type pass struct {
+		Seen []struct {
+			Pos int `json:"pos"`
+			At  int `json:"at"`
+		} `json:"seen"`
+		MostHeld int `json:"mostHeld"`
+	}
+	p := eval[pass](t, ctx, `(async () => {
+		const list = document.querySelector('.ph-list-events');
+		const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		const seen = new Map();
+		let mostHeld = 0;
+		for (list.scrollTop = 0; ; list.scrollTop += list.clientHeight / 2) {
+			await frame();
+			const held = list.querySelectorAll('.ph-item');
+			mostHeld = Math.max(mostHeld, held.length);
+			for (const r of held) seen.set(Number(r.getAttribute('aria-posinset')), Number(r.dataset.at));
+			if (list.scrollTop + list.clientHeight >= list.scrollHeight - 1) break;
+		}
+		return { seen: [...seen].sort((a, b) => a[0] - b[0]).map(([pos, at]) => ({ pos, at })), mostHeld };
+	})()`)
+	if rows < 300 {
+		t.Fatalf("the events pane has %d rows; the session should make several hundred", rows)
+	}
+	if len(p.Seen) != rows {
+		t.Errorf("scrolling the events pane through showed %d of its %d rows", len(p.Seen), rows)
+	}
+	for i, r := range p.Seen {
+		if r.Pos != i+1 || (i > 0 && r.At < p.Seen[i-1].At) {
+			t.Fatalf("row %d of the scrolled pane is row %d at %d ms, after one at %d ms", i+1, r.Pos, r.At, p.Seen[max(0, i-1)].At)
+		}
+	}
+	if p.MostHeld > rows/2 {
+		t.Errorf("the events pane held %d of its %d rows at once", p.MostHeld, rows)
+	}
+}
+
+// firstDifference quotes two pages around where they first differ.
+func firstDifference(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return fmt.Sprintf("first difference at %d: %q, %q", i, a[max(0, i-200):min(len(a), i+200)], b[max(0, i-200):min(len(b), i+200)])
 }

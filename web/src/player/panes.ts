@@ -17,7 +17,20 @@ const TITLES: [PaneName, string][] = [
 
 interface Row {
   at: number;
-  node: HTMLLIElement;
+  make: () => HTMLLIElement;
+}
+
+// Rows are made only near what the pane shows: a long session has
+// thousands, and a page keeping them all grows with its length. They come
+// in blocks; a block out of view is one gap of its height.
+const BLOCK = 40;
+const ROW_PX = 29; // a one-line row, until a block is measured
+
+interface Block {
+  from: number;
+  to: number;
+  nodes: HTMLLIElement[] | null;
+  gap: HTMLLIElement;
 }
 
 // A list pane: rows in time order; the one the playhead last passed is
@@ -25,20 +38,33 @@ interface Row {
 class List {
   readonly element: HTMLOListElement;
   private rows: Row[] = [];
+  private blocks: Block[] = [];
   private current = -2;
+  private frame = 0;
 
   constructor(
     readonly name: PaneName,
     private readonly empty: string,
   ) {
     this.element = el("ol", `ph-list ph-list-${name}`);
+    this.element.addEventListener("scroll", () => {
+      cancelAnimationFrame(this.frame);
+      this.frame = requestAnimationFrame(() => this.fill());
+    });
   }
 
   set(rows: Row[]): void {
     this.rows = rows.sort((a, b) => a.at - b.at);
     this.element.textContent = "";
+    this.blocks = [];
     if (rows.length === 0) this.element.append(el("li", "ph-empty", {}, this.empty));
-    for (const r of this.rows) this.element.append(r.node);
+    for (let from = 0; from < rows.length; from += BLOCK) {
+      const to = Math.min(rows.length, from + BLOCK);
+      const gap = el("li", "ph-gap", { "aria-hidden": "true" });
+      gap.style.height = `${(to - from) * ROW_PX}px`;
+      this.blocks.push({ from, to, nodes: null, gap });
+      this.element.append(gap);
+    }
     this.current = -2;
   }
 
@@ -46,12 +72,11 @@ class List {
     const i = latest(this.rows, ms);
     if (i === this.current) return;
     this.current = i;
-    this.rows.forEach((r, k) => {
-      r.node.classList.toggle("is-current", k === i);
-      r.node.classList.toggle("is-future", k > i);
-    });
-    const node = this.rows[i]?.node;
-    if (follow && node) {
+    for (const b of this.blocks) if (b.nodes) this.mark(b);
+    const b = this.blocks[Math.floor(Math.max(0, i) / BLOCK)];
+    if (b) this.open(b);
+    const node = b?.nodes?.[Math.max(0, i) - b.from];
+    if (follow && i >= 0 && node) {
       // Scrolls the list only, never the page.
       const list = this.element;
       const top = node.offsetTop - list.offsetTop;
@@ -59,15 +84,63 @@ class List {
         list.scrollTop = top - list.clientHeight / 3;
       }
     }
+    this.fill();
+  }
+
+  // fill makes the blocks within a screen of the view, and that of the
+  // current row, and lets the others go.
+  fill(): void {
+    const list = this.element;
+    const seen = list.clientHeight;
+    const keep = this.blocks[Math.floor(Math.max(0, this.current) / BLOCK)];
+    for (const b of this.blocks) {
+      const first = b.nodes ? b.nodes[0] : b.gap;
+      const last = b.nodes ? b.nodes[b.nodes.length - 1] : b.gap;
+      const top = first.offsetTop - list.offsetTop;
+      const bottom = last.offsetTop - list.offsetTop + last.offsetHeight;
+      const near = seen > 0 && bottom >= list.scrollTop - seen && top <= list.scrollTop + 2 * seen;
+      if (near || b === keep) this.open(b);
+      else if (b.nodes) {
+        b.gap.style.height = `${bottom - top}px`;
+        b.nodes[0].before(b.gap);
+        for (const n of b.nodes) n.remove();
+        b.nodes = null;
+      }
+    }
+  }
+
+  private open(b: Block): void {
+    if (b.nodes) return;
+    // Screen readers count the rows of the whole list, not those made.
+    b.nodes = this.rows.slice(b.from, b.to).map((r, k) => {
+      const node = r.make();
+      node.setAttribute("aria-posinset", String(b.from + k + 1));
+      node.setAttribute("aria-setsize", String(this.rows.length));
+      return node;
+    });
+    this.mark(b);
+    b.gap.replaceWith(...b.nodes);
+  }
+
+  private mark(b: Block): void {
+    b.nodes!.forEach((node, k) => {
+      node.classList.toggle("is-current", b.from + k === this.current);
+      node.classList.toggle("is-future", b.from + k > this.current);
+    });
   }
 }
 
 // row is a pane's row at a moment of the replay, which it shows on the
-// clock and seeks to when clicked.
-function row(clock: Clock, at: number, cls: string, ...parts: (Node | string)[]): Row {
-  const node = el("li", `ph-item ${cls}`, { "data-at": String(Math.round(at)) });
-  node.append(el("time", "ph-at", {}, clock.label(at)), ...parts);
-  return { at, node };
+// clock and seeks to when clicked; its parts are made when it is shown.
+function row(clock: Clock, at: number, cls: string, parts: () => (Node | string)[]): Row {
+  return {
+    at,
+    make: () => {
+      const node = el("li", `ph-item ${cls}`, { "data-at": String(Math.round(at)) });
+      node.append(el("time", "ph-at", {}, clock.label(at)), ...parts());
+      return node;
+    },
+  };
 }
 
 const span = (cls: string, text: string) => el("span", cls, {}, text);
@@ -126,6 +199,7 @@ export class Panes {
       this.bodies.get(n)!.hidden = n !== name;
     }
     this.sync(this.time);
+    this.lists.find((l) => l.name === name)?.fill();
   }
 
   sync(ms: number): void {
@@ -140,42 +214,49 @@ export class Panes {
     const events: Row[] = [];
     const consoleRows: Row[] = [];
     const network: Row[] = [];
+    let failures = 0;
     for (const it of items) {
       switch (it.kind) {
         case "click":
-          events.push(row(clock, it.at, "is-click", span("ph-kind", "Click"), span("ph-text", it.text || "(no text)")));
+          events.push(row(clock, it.at, "is-click", () => [span("ph-kind", "Click"), span("ph-text", it.text || "(no text)")]));
           break;
         case "page":
-          events.push(row(clock, it.at, "is-page", span("ph-kind", it.nav === "load" || it.nav === "" ? "Page" : "Navigation"), span("ph-text", it.url)));
+          events.push(row(clock, it.at, "is-page", () => [span("ph-kind", it.nav === "load" || it.nav === "" ? "Page" : "Navigation"), span("ph-text", it.url)]));
           break;
         case "track":
-          events.push(row(clock, it.at, "is-custom", span("ph-kind", "Event"), span("ph-text", it.name)));
+          events.push(row(clock, it.at, "is-custom", () => [span("ph-kind", "Event"), span("ph-text", it.name)]));
           break;
         case "identify":
-          events.push(row(clock, it.at, "is-custom", span("ph-kind", "Identified"), span("ph-text", it.user)));
+          events.push(row(clock, it.at, "is-custom", () => [span("ph-kind", "Identified"), span("ph-text", it.user)]));
           break;
         case "console": {
-          const r = row(clock, it.at, `is-${it.level}`, span("ph-kind", it.source || it.level), span("ph-text", it.message));
-          if (it.stack) {
-            const d = el("details", "ph-stack");
-            d.append(el("summary", "", {}, "Stack"), el("pre", "", {}, it.stack));
-            r.node.append(d);
-          }
-          consoleRows.push(r);
+          consoleRows.push(
+            row(clock, it.at, `is-${it.level}`, () => {
+              const parts: Node[] = [span("ph-kind", it.source || it.level), span("ph-text", it.message)];
+              if (it.stack) {
+                const d = el("details", "ph-stack");
+                d.append(el("summary", "", {}, "Stack"), el("pre", "", {}, it.stack));
+                parts.push(d);
+              }
+              return parts;
+            }),
+          );
           break;
         }
         case "request": {
-          const bad = failed(it);
+          if (failed(it)) failures++;
           const status = it.status ? String(it.status) : it.failure || "failed";
           network.push(
             row(
               clock,
               it.at,
-              bad ? "is-failed" : "is-ok",
-              span("ph-method", it.method),
-              span("ph-text ph-url", it.url),
-              span("ph-status", it.failure && it.status ? `${it.status} ${it.failure}` : status),
-              span("ph-duration", `${Math.round(it.duration)} ms`),
+              failed(it) ? "is-failed" : "is-ok",
+              () => [
+                span("ph-method", it.method),
+                span("ph-text ph-url", it.url),
+                span("ph-status", it.failure && it.status ? `${it.status} ${it.failure}` : status),
+                span("ph-duration", `${Math.round(it.duration)} ms`),
+              ],
             ),
           );
           break;
@@ -184,7 +265,7 @@ export class Panes {
     }
     for (const g of s?.signals ?? []) {
       if (!mine(g.window) || g.kind === "inactivity") continue;
-      events.push(row(clock, clock.at(g.time), "is-signal", span("ph-kind", "Signal"), span("ph-text", describeSignal(g))));
+      events.push(row(clock, clock.at(g.time), "is-signal", () => [span("ph-kind", "Signal"), span("ph-text", describeSignal(g))]));
     }
     for (const [i, l] of this.lists.entries()) {
       if (i === 0) l.set(events);
@@ -194,14 +275,14 @@ export class Panes {
     const pages: Row[] = [];
     for (const v of s?.visits ?? []) {
       if (!mine(v.window)) continue;
-      pages.push(row(clock, clock.at(v.start), "is-page", span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))));
+      pages.push(row(clock, clock.at(v.start), "is-page", () => [span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))]));
     }
     if (pages.length === 0) {
-      for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock, clock.at(v.start), "is-page", span("ph-text", v.url)));
+      for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock, clock.at(v.start), "is-page", () => [span("ph-text", v.url)]));
     }
     this.lists[3].set(pages.filter((r) => Number.isFinite(r.at)));
     this.fillFacts(s, items);
-    this.counts(consoleRows.length, network.filter((r) => r.node.classList.contains("is-failed")).length);
+    this.counts(consoleRows.length, failures);
     this.sync(this.time);
   }
 

@@ -11,6 +11,7 @@ import { bindKeys, Help } from "./keys";
 import { cursorOf, inProgress, Live } from "./live";
 import { NotesPane } from "./notes";
 import { Panes } from "./panes";
+import { seekTo } from "./seek";
 import { type Segment, segments, startFor } from "./segments";
 import { Stage } from "./stage";
 import { TagBar } from "./tags";
@@ -23,6 +24,15 @@ const BLOCK_RULES = [
   ".rr-block::after, .playhead-block::after { content: 'Blocked'; position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; font: 600 12px system-ui, sans-serif; color: #667085 }",
   'select[value="******"] { color: transparent !important; background: #f2f4f7 url("data:image/svg+xml,%3Csvg xmlns=\'http://www.w3.org/2000/svg\' width=\'80\' height=\'16\'%3E%3Ctext x=\'0\' y=\'12\' font-family=\'sans-serif\' font-size=\'12\' fill=\'%23667085\'%3EMasked%3C/text%3E%3C/svg%3E") no-repeat 6px center !important }',
 ];
+
+// How far past the moment shown the player fetches, in recording time, and
+// how much a Replayer may hold before playing on builds a new one from the
+// next full snapshot: a long session's memory stays that of a stretch of
+// it (docs/benchmarks.md, BenchmarkPlayerMemory).
+const AHEAD_MS = 3 * 60_000;
+// SEEKS_PER_REPLAYER is how many seeks one Replayer takes (see goTo).
+const SEEKS_PER_REPLAYER = 6;
+const KEEP_MS = 10 * 60_000;
 
 export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" | "error";
 
@@ -53,6 +63,8 @@ export class Player {
   private loadedTo = 0;
   // Playing reached the end of what is loaded: play on once more comes.
   private waiting = false;
+  // The generation whose fetchRest is running, or -1.
+  private fetching = -1;
   // Offset of the first thing to see: rrweb snapshots a page once it has
   // loaded, so the events before (DOMContentLoaded, load) show nothing.
   private firstFrame = 0;
@@ -77,6 +89,9 @@ export class Player {
   private skip = true;
   // A session in progress: its live mode (live.ts).
   private live: Live | null = null;
+  private seeks = 0; // by the Replayer in hand
+  // The Replayer being built is to play once built.
+  private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
   // time the clock was at on the last frame, to see a switch pass.
   private readonly tracks = new Tracks();
@@ -173,11 +188,13 @@ export class Player {
     this.setTime(this.now());
   }
 
+  // A seek while a Replayer is being built for another moment builds one
+  // for this moment instead: the last seek is the one shown.
   seek(ms: number): void {
-    if (!this.replayer || this.state === "loading" || this.state === "error") return;
+    if (this.state === "error" || (!this.replayer && this.state !== "loading") || this.segs.length === 0) return;
     const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
     this.setFollowing(at >= this.total);
-    this.goTo(at, this.state === "playing");
+    this.goTo(at, this.state === "playing" || (this.state === "loading" && this.resume));
   }
 
   seekBy(ms: number): void {
@@ -245,21 +262,25 @@ export class Player {
   // Replayer in hand when it holds that moment, else from a new one.
   private goTo(at: number, play: boolean): void {
     const r = this.replayer;
-    if (!r) return;
+    if (this.segs.length === 0) return;
     const t = this.start + at;
     this.lastAbs = t;
     const all = this.loadedTo === this.segs.length;
-    if (t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to)) {
+    // Each seek rebuilds the page inside the Replayer, and rrweb keeps
+    // some of every page it built until the Replayer goes: past a few, a
+    // new one is made.
+    const inHand = ++this.seeks <= SEEKS_PER_REPLAYER;
+    if (r && inHand && t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to)) {
       this.waiting = false;
       if (play) {
-        r.play(at - this.shift);
+        seekTo(r, at - this.shift, true);
         this.setState("playing");
         this.tick();
       } else {
         // rrweb applies the events strictly before the offset, so a seek
         // to the end goes 1 ms past it to show the final state too; that
         // reaches the last event, which ends the replay (see finish).
-        r.pause(at >= this.total ? this.total + 1 - this.shift : at - this.shift);
+        seekTo(r, at >= this.total ? this.total + 1 - this.shift : at - this.shift, false);
         this.setState("paused");
       }
       this.setTime(at);
@@ -267,6 +288,7 @@ export class Player {
     }
     const { at: seg, from } = startFor(this.segs, t);
     const generation = ++this.generation;
+    this.resume = play;
     this.dropReplayer();
     this.setState("loading");
     this.setTime(at);
@@ -286,6 +308,7 @@ export class Player {
   // from its start.
   private async show(windowId: string | undefined, abs?: number, play = false): Promise<void> {
     const generation = ++this.generation;
+    this.resume = play;
     this.teardown();
     this.tabs?.select(windowId ?? "");
     this.setState("loading");
@@ -335,7 +358,7 @@ export class Player {
     const r = this.replayer!;
     if (offset === undefined) {
       // Draws the first frame; a new Replayer shows nothing until asked.
-      r.pause(this.firstFrame - this.shift);
+      seekTo(r, this.firstFrame - this.shift, false);
       this.setTime(this.firstFrame);
       this.setState("ready");
       performance.mark("playhead:first-frame");
@@ -343,13 +366,31 @@ export class Player {
       this.setState("paused");
       this.goTo(offset, play);
     }
-    void this.fetchRest(generation);
+    void this.fetchRest(generation)
+      .then(() => this.fillFeed(generation))
+      .catch((err) => {
+        if (generation === this.generation) this.fail(err);
+      });
   }
 
-  // fetchRest appends the segments after those loaded, one at a time.
+  // wants tells whether segment k is to be appended to the Replayer now: it
+  // starts within AHEAD_MS of the moment shown, and the Replayer would not
+  // hold more than KEEP_MS with it while a new one could start there.
+  private wants(k: number): boolean {
+    return this.segs[k].from <= this.start + this.now() + AHEAD_MS && !this.full(k);
+  }
+
+  private full(k: number): boolean {
+    return this.segs[k].to - this.segs[this.loadedFrom].from > KEEP_MS && startFor(this.segs, this.segs[k].from).from > this.loadedFrom;
+  }
+
+  // fetchRest appends the segments after those loaded, one at a time, as
+  // far as wants allows; setTime calls it again as the replay moves on.
   private async fetchRest(generation: number): Promise<void> {
+    if (this.fetching === generation) return;
+    this.fetching = generation;
     try {
-      while (this.loadedTo < this.segs.length) {
+      while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
         const seg = this.segs[this.loadedTo];
         const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
         const r = this.replayer;
@@ -362,12 +403,13 @@ export class Player {
           await Promise.resolve();
           if (generation !== this.generation || !this.waiting) return;
           this.waiting = false;
-          r.play(r.getCurrentTime());
+          seekTo(r, r.getCurrentTime(), true);
         }
       }
-      await this.fillFeed(generation);
     } catch (err) {
       if (generation === this.generation) this.fail(err);
+    } finally {
+      if (this.fetching === generation) this.fetching = -1;
     }
   }
 
@@ -519,7 +561,7 @@ export class Player {
       void Promise.resolve().then(() => {
         if (this.replayer !== r || !this.waiting) return;
         this.waiting = false;
-        r.play(Math.max(r.getCurrentTime(), fresh[0].timestamp - this.start - this.shift - 100));
+        seekTo(r, Math.max(r.getCurrentTime(), fresh[0].timestamp - this.start - this.shift - 100), true);
       });
     }
   }
@@ -563,6 +605,7 @@ export class Player {
   }
 
   private build(events: eventWithTime[]): void {
+    this.seeks = 0;
     const r = new Replayer(events, {
       root: this.stage.element,
       speed: this.speed,
@@ -591,7 +634,14 @@ export class Player {
       if (this.loadedTo < this.segs.length || this.live) {
         // The end of what is fetched, or of what has happened so far in
         // a session in progress: go on once more is in.
-        if (this.state === "playing") this.waiting = true;
+        if (this.state === "playing" && this.loadedTo < this.segs.length && this.full(this.loadedTo)) {
+          // Play on from a new Replayer, built from the next full
+          // snapshot, and let this one and all it holds go.
+          this.goTo(this.segs[this.loadedTo].from - this.start, true);
+        } else if (this.state === "playing") {
+          this.waiting = true;
+          if (this.loadedTo < this.segs.length) void this.fetchRest(this.generation);
+        }
         return;
       }
       // The tab's recording ends where the visitor turned to another tab
@@ -666,6 +716,9 @@ export class Player {
   }
 
   private setTime(ms: number): void {
+    if (this.replayer && this.loadedTo < this.segs.length && this.fetching !== this.generation && this.wants(this.loadedTo)) {
+      void this.fetchRest(this.generation);
+    }
     this.root.dataset.time = String(Math.round(ms));
     this.controls.setTime(ms);
     this.panes.sync(ms);
