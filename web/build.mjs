@@ -26,7 +26,7 @@ const common = {
   logLevel: "warning",
 };
 
-// Three rewrites of rrweb's record bundle, each checked to still apply:
+// Rewrites of rrweb's record bundle, each checked to still apply:
 // - rrweb inlines the source of the worker that encodes canvas snapshots,
 //   1 KB gzipped; src/recorder/canvas-worker.js does the same work (answers
 //   and caching alike) with the worker's FileReaderSync in a third of it.
