@@ -162,6 +162,14 @@ func TestCapture(t *testing.T) {
 		const frag = document.createDocumentFragment();
 		for (let i = 0; i < 10000; i++) { const li = document.createElement('li'); li.textContent = 'node ' + i; frag.appendChild(li); }
 		big.appendChild(frag);
+		// Blocked and masked elements change: their text, and nodes added
+		// deep inside them.
+		for (const el of document.querySelectorAll('.private')) {
+			el.firstChild.textContent = 'changed-S3CRET';
+			const p = document.createElement('p');
+			p.innerHTML = '<b>added <i>S3CRET</i></b>';
+			el.lastElementChild ? el.lastElementChild.appendChild(p) : el.appendChild(p);
+		}
 		await new Promise(r => setTimeout(r, 1200));
 	})()`)
 	// flush rejects if a batch was refused or dropped.
@@ -186,6 +194,10 @@ func TestCapture(t *testing.T) {
 			i := bytes.Index(raw, []byte(secret))
 			t.Errorf("the stored events contain %q: …%s…", secret, raw[max(0, i-120):min(len(raw), i+60)])
 		}
+	}
+	// "changed-S3CRET" in a masked element, as rrweb masks it.
+	if !bytes.Contains(raw, []byte(`"**************"`)) {
+		t.Error("the masked elements' changed text is not in the stored events")
 	}
 	if !bytes.Contains(raw, []byte("node 9999")) {
 		t.Error("the 10,000-node rewrite is not in the stored events")

@@ -26,7 +26,7 @@ const common = {
   logLevel: "warning",
 };
 
-// Three rewrites of rrweb's record bundle, each checked to still apply:
+// Rewrites of rrweb's record bundle, each checked to still apply:
 // - rrweb inlines the source of the worker that encodes canvas snapshots,
 //   1 KB gzipped; src/recorder/canvas-worker.js does the same work (answers
 //   and caching alike) with the worker's FileReaderSync in a third of it.
@@ -39,6 +39,46 @@ const common = {
 //   check always fails, and every page paid for a hidden iframe to take
 //   untainted ones from (about 20 ms of a page's start). They are checked
 //   as the methods they are.
+// - rrweb tests every mutated and added node against its block and mask
+//   classes, then against Playhead's selectors, with closest() up to the
+//   root: on a busy page, most of what Playhead added to stock rrweb's cost
+//   (docs/benchmarks.md). Playhead's selectors name rrweb's classes too
+//   (src/recorder/recorder.ts), so rrweb tests the selectors alone; and
+//   while it handles one batch of mutation records, when the page cannot
+//   change the DOM, whether an element or one of its ancestors matches is
+//   remembered per element, so that most nodes need no matching at all.
+const selectorOnly = [
+  [
+    "_isBlockedElement",
+    "function _isBlockedElement(el, _, sel) {\n  return (!inMutations || within(el, sel)) && el.matches(sel);\n}\n",
+  ],
+  [
+    "isBlocked",
+    "function isBlocked(node, _, sel, up) {\n  const el = closestElementOfNode(node);\n  return !!el && (!inMutations || within(el, sel)) && (up ? !!el.closest(sel) : el.matches(sel));\n}\n",
+  ],
+  [
+    "needMaskingText",
+    "function needMaskingText(node, _, sel, up) {\n  const el = isElement(node) ? (index.childNodes(node).length ? node : null) : index.parentElement(node);\n  return !!el && (!inMutations || within(el, sel)) && (up ? !!el.closest(sel) : el.matches(sel));\n}\n" +
+      // Whether el or an ancestor matches sel, as closest() would say.
+      "let inMutations = null;\n" +
+      "function within(el, sel) {\n" +
+      "  const seen = inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel);\n" +
+      "  const path = [];\n" +
+      "  let hit = false;\n" +
+      "  for (let e = el; e; e = index.parentElement(e)) {\n" +
+      "    const known = seen.get(e);\n" +
+      "    if (known !== undefined) {\n" +
+      "      hit = known;\n" +
+      "      break;\n" +
+      "    }\n" +
+      "    path.push(e);\n" +
+      "    if ((hit = e.matches(sel))) break;\n" +
+      "  }\n" +
+      "  for (const e of path) seen.set(e, hit);\n" +
+      "  return hit;\n" +
+      "}\n",
+  ],
+];
 const leanRecord = {
   name: "lean-record",
   setup(b) {
@@ -58,6 +98,15 @@ const leanRecord = {
         .replace("Element: [],", 'Element: ["querySelector", "querySelectorAll"],');
       if (out.split('"querySelectorAll"').length !== tested.split('"querySelectorAll"').length || !out.includes('Element: ["shadowRoot"],'))
         throw new Error("rrweb's untainted prototype tests not as expected: check the lean-record plugin");
+      for (const [name, body] of selectorOnly) {
+        const start = out.indexOf(`function ${name}(`);
+        const end = out.indexOf("\n}\n", start);
+        if (start < 0 || end < 0) throw new Error(`rrweb's ${name} not found: check the lean-record plugin`);
+        out = out.slice(0, start) + body + out.slice(end + 3);
+      }
+      const batch = "mutations.forEach(this.processMutation);\n      this.emit();";
+      if (!out.includes(batch)) throw new Error("rrweb's processMutations not as expected: check the lean-record plugin");
+      out = out.replace(batch, "inMutations = new Map();\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
       return { contents: out, loader: "js" };
     });
   },

@@ -16,14 +16,16 @@ const EDITABLE = "[contenteditable]:not([contenteditable=false])";
 // Privacy by default (docs/recorder.md): inputs get a fixed mask, secret
 // fields are not recorded at all, contenteditable text is masked like an
 // input; besides rrweb's own rr-block / rr-mask / rr-ignore classes,
-// Playhead's documented class names and data attributes work too.
+// Playhead's documented class names and data attributes work too. The
+// block and mask selectors name rrweb's classes themselves: the build makes
+// rrweb test the selectors alone (web/build.mjs).
 const PRIVACY = {
   maskAllInputs: true,
   maskInputFn: maskFixed,
   maskTextFn: (text: string, el: HTMLElement | null) =>
     el && el.closest(EDITABLE) ? maskFixed(text.trim()) : text.replace(/\S/g, "*"),
-  blockSelector: ".playhead-block,[data-playhead-block]," + SECRET_FIELDS,
-  maskTextSelector: ".playhead-mask,[data-playhead-mask]," + EDITABLE,
+  blockSelector: ".rr-block,.playhead-block,[data-playhead-block]," + SECRET_FIELDS,
+  maskTextSelector: ".rr-mask,.playhead-mask,[data-playhead-mask]," + EDITABLE,
   ignoreSelector: ".playhead-ignore,[data-playhead-ignore]",
   // What the replay never shows: scripts, comments, favicons, and the
   // <meta> tags of search engines, social sites and http-equiv
