@@ -203,6 +203,9 @@ func (p *Pages) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrClosed):
 		w.Header().Set("Retry-After", "1")
 		p.message(w, r, http.StatusServiceUnavailable, "Unavailable", "The server is shutting down.")
+	case errors.Is(err, store.ErrIndexBehind):
+		w.Header().Set("Retry-After", "10")
+		p.message(w, r, http.StatusServiceUnavailable, "Try again soon", "The index has not taken in every recording received yet, and they may hold this user's sessions. Nothing was erased; try again in a moment.")
 	default:
 		p.Logger.Error("account", "path", r.URL.Path, "err", err)
 		p.message(w, r, http.StatusInternalServerError, "Error", "Something went wrong; the server log says more.")

@@ -321,6 +321,9 @@ func (a *API) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrClosed):
 		w.Header().Set("Retry-After", "1")
 		status, code, msg = http.StatusServiceUnavailable, "shutting_down", "the server is shutting down; retry later"
+	case errors.Is(err, store.ErrIndexBehind):
+		w.Header().Set("Retry-After", "10")
+		status, code, msg = http.StatusServiceUnavailable, "index_behind", "the index has not taken in every recording acknowledged yet, and they may hold this user's sessions: nothing was erased; retry later"
 	case errors.Is(err, context.Canceled):
 		status, code, msg = 499, "client_gone", "the client went away" // nobody reads it
 	default:

@@ -46,7 +46,11 @@ type Blobs interface {
 // (process.Processor).
 type Processor interface {
 	Erase(erase func() (erased func(project int64, session string) bool, err error)) error
+	Settle(ctx context.Context, since time.Time) error
 }
+
+// settleFor bounds how long an erasure by user waits for the index.
+const settleFor = 20 * time.Second
 
 // Actor names who erases when nobody asked: the retention job.
 const System = "system"
@@ -106,8 +110,19 @@ func (e *Eraser) Session(ctx context.Context, actor string, project int64, id st
 }
 
 // User erases every session of a project in which the site identified
-// the visitor as user.
+// the visitor as user, among every batch acknowledged before it was asked;
+// store.ErrIndexBehind when the index cannot take those in soon.
 func (e *Eraser) User(ctx context.Context, actor string, project int64, user string) (store.Erased, error) {
+	// The user's sessions are found by the index, which trails the log:
+	// it must have taken in every batch acknowledged before this request.
+	if e.Processor != nil {
+		settle, cancel := context.WithTimeout(ctx, settleFor)
+		err := e.Processor.Settle(settle, time.Now())
+		cancel()
+		if err != nil {
+			return store.Erased{}, fmt.Errorf("%w: %w", store.ErrIndexBehind, err)
+		}
+	}
 	recorded, err := e.Store.UserSessions(ctx, project, user)
 	if err != nil {
 		return store.Erased{}, err

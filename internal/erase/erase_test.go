@@ -288,6 +288,48 @@ func TestEraseUser(t *testing.T) {
 	}
 }
 
+// TestEraseUserWaitsForTheIndex erases a user's session whose batch was
+// acknowledged just before the request, while the running processor has
+// not taken it into the index yet: the index finds a user's sessions, and
+// it trails the log.
+func TestEraseUserWaitsForTheIndex(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e := newEnv(t)
+	now := time.Now()
+	e.record(t, "indexed01", "w1", now.Add(-time.Hour), "erin-erased-42")
+	// The processor takes in what the log holds at once, then lets new
+	// batches gather for a while before it reads them.
+	e.proc.Gather = 2 * time.Second
+	done := make(chan struct{})
+	go func() { defer close(done); e.proc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitUntil(t, func() bool { return e.listed(t, store.SessionFilter{}, "indexed01") })
+	e.record(t, "justsent1", "w1", now.Add(-time.Minute), "erin-erased-42")
+	if e.listed(t, store.SessionFilter{}, "justsent1") {
+		t.Fatal("the new batch was indexed at once: the test shows nothing")
+	}
+
+	out, err := e.eraser.User(ctx, "token ops", e.project.ID, "erin-erased-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Sessions != 2 {
+		t.Errorf("erased %d sessions, want both: the one indexed and the one acknowledged just before", out.Sessions)
+	}
+	if got := found(t, e.dir, "erin-erased-42", "justsent1", "indexed01"); got["erin-erased-42"] || got["justsent1"] || got["indexed01"] {
+		t.Errorf("in the data folder after erasure: %v", got)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}
+
 // TestRetain erases the sessions that ended longer ago than their
 // project's retention, keeps the rest and the projects that keep all,
 // and purges a deleted project with everything it had.

@@ -186,6 +186,37 @@ func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, er
 	return last, len(hs), nil
 }
 
+// Settle waits until the index holds every batch the log received before
+// since, so that an erasure by user finds the sessions acknowledged just
+// before it was asked. It returns at once when Run is not running: nothing
+// would move the index then.
+func (p *Processor) Settle(ctx context.Context, since time.Time) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		p.state.mu.Lock()
+		running, known, upto := p.state.running, p.state.known, p.state.upto
+		p.state.mu.Unlock()
+		if !running {
+			return nil
+		}
+		if known {
+			n, oldest, err := p.Log.Backlog(ctx, upto)
+			if err != nil {
+				return fmt.Errorf("read the backlog: %w", err)
+			}
+			if n == 0 || !oldest.Before(since) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
 // Erase runs erase while no step runs (with Hold held), then forgets the
 // windows' analyses kept in memory of the recorder's sessions that the
 // predicate it returns picks, so that a batch of one arriving later

@@ -34,6 +34,11 @@ const (
 	MaxPageViews = 1000 // page views per session; later ones are not listed or counted
 )
 
+// ErrIndexBehind means the index has not yet taken in batches the log
+// acknowledged before the request, and the request needs them (an erasure
+// by user must find every session the user has): retry later.
+var ErrIndexBehind = errors.New("the index is behind the recordings acknowledged")
+
 // ErrUnavailable means the storage itself fails: the disk is full, an I/O
 // error, a read-only or damaged file. It is not the request's fault and
 // may pass (space returns, a disk is remounted), so callers answer "come
