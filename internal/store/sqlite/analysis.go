@@ -192,8 +192,9 @@ func textSum(text string) int64 {
 
 // aggregate recomputes a session's totals, exit page, user, traits,
 // viewport, signal counts and score from its windows' analyses. "Latest"
-// is by the window's last event when it was analysed.
-func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []store.Goal) error {
+// is by the window's last event when it was analysed. paged says whether
+// the session may have new page views.
+func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []store.Goal, paged bool) error {
 	var (
 		agg     store.Session
 		exitAt  int64 = -1 << 62
@@ -260,7 +261,7 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		}
 		missing = store.MissedGoals(goals, urls, events)
 	}
-	rare, err := st.trackPath(ctx, n)
+	rare, err := st.trackPath(ctx, n, paged)
 	if err != nil {
 		return fmt.Errorf("path of session %d: %w", n, err)
 	}
@@ -294,17 +295,21 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 
 // trackPath brings the session's path and the project's path counts up to
 // date with its pages, and tells whether its path is rare
-// (store.IsRarePath) among the sessions indexed so far.
-func (st *analysisStatements) trackPath(ctx context.Context, n int64) (rare bool, err error) {
-	urls, err := column(st.pagesOf.QueryContext(ctx, n))
-	if err != nil {
-		return false, err
-	}
+// (store.IsRarePath) among the sessions indexed so far. Without new page
+// views (paged false) the path is the one stored.
+func (st *analysisStatements) trackPath(ctx context.Context, n int64, paged bool) (rare bool, err error) {
 	var project, was int64
 	if err := st.sessionPath.QueryRowContext(ctx, n).Scan(&project, &was); err != nil {
 		return false, err
 	}
-	path := pathHash(store.PathKey(urls))
+	path := was
+	if paged {
+		urls, err := column(st.pagesOf.QueryContext(ctx, n))
+		if err != nil {
+			return false, err
+		}
+		path = pathHash(store.PathKey(urls))
+	}
 	if path != was {
 		count := func(hash, by int64) error {
 			_, err := st.countPath.ExecContext(ctx, project, hash, by)
