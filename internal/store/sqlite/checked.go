@@ -15,7 +15,8 @@ const maxChecked = 64 << 20
 // The events are ingest's own buffers, lent rather than copied: each is
 // given back (its release called) when evicted, or, once taken, when the
 // reader applies past its position (drop), by which time the reader is
-// done with it.
+// done with it. A lent buffer may be larger than the events in it (it
+// held a larger batch before), so the budget counts capacities.
 type checkedCache struct {
 	mu      sync.Mutex
 	max     int
@@ -43,7 +44,7 @@ func newCheckedCache(max int) *checkedCache {
 // within the budget. release, if not nil, is called when the events are no
 // longer kept nor read.
 func (c *checkedCache) put(id int64, events []byte, release func()) {
-	if len(events) > c.max/4 {
+	if cap(events) > c.max/4 {
 		free(release) // a giant would evict everything for one batch
 		return
 	}
@@ -54,7 +55,7 @@ func (c *checkedCache) put(id int64, events []byte, release func()) {
 		return
 	}
 	c.entries[id] = checkedEvents{events, release}
-	c.bytes += len(events)
+	c.bytes += cap(events)
 	c.order = append(c.order, id)
 	// Taken positions stay in order until they reach its front: bound
 	// them too, so that order cannot grow while bytes stay small.
@@ -73,7 +74,7 @@ func (c *checkedCache) take(id int64) []byte {
 		return nil
 	}
 	delete(c.entries, id)
-	c.bytes -= len(e.events)
+	c.bytes -= cap(e.events)
 	if e.release != nil {
 		c.lent = append(c.lent, lentEvents{id, e.release})
 	}
@@ -117,7 +118,7 @@ func (c *checkedCache) dropFront() {
 	c.order = c.order[1:]
 	if e, ok := c.entries[id]; ok {
 		delete(c.entries, id)
-		c.bytes -= len(e.events)
+		c.bytes -= cap(e.events)
 		free(e.release)
 	}
 	if len(c.order) == 0 {

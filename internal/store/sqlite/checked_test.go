@@ -37,8 +37,8 @@ func TestBatchJSONIsTheStoredEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s.checked.bytes != len(with.Checked) {
-		t.Fatalf("%d bytes kept in memory, want %d", s.checked.bytes, len(with.Checked))
+	if s.checked.bytes != cap(with.Checked) {
+		t.Fatalf("%d bytes kept in memory, want %d", s.checked.bytes, cap(with.Checked))
 	}
 	// Read twice: from memory, then from the log.
 	for _, id := range []int64{1, 1, 2} {
@@ -191,4 +191,17 @@ func TestCheckedEventsAreGivenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("applied past all", map[string]int{"taken": 1, "kept": 1, "duplicate": 1, "conflict": 1, "giant": 1})
+}
+
+// TestCheckedCacheCountsBuffers: a few bytes of events lent in a buffer
+// that once held a large batch count as the whole buffer, so that the
+// budget bounds the memory kept, not the events in it.
+func TestCheckedCacheCountsBuffers(t *testing.T) {
+	c := newCheckedCache(100)
+	for id := range int64(6) {
+		c.put(id+1, make([]byte, 2, 24), nil)
+	}
+	if len(c.entries) != 4 || c.bytes != 96 {
+		t.Errorf("%d batches, %d bytes kept; want the newest 4, 96 bytes", len(c.entries), c.bytes)
+	}
 }

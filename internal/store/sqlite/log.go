@@ -88,9 +88,10 @@ func release(b *batch.Batch) {
 }
 
 // queuedSize is what a queued batch holds in memory: its events (stored
-// and checked), its page views (as JSON) and the strings beside them.
+// and checked, the latter in a buffer that may be larger), its page views
+// (as JSON) and the strings beside them.
 func queuedSize(b *batch.Batch, pagesJSON int) int64 {
-	return int64(len(b.Events) + len(b.Checked) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
+	return int64(len(b.Events) + cap(b.Checked) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
 }
 
 // writeLoop commits queued appends in groups: whatever queued up while the
