@@ -123,7 +123,7 @@ func (w *Window) take(e *Event) {
 		w.clicks++
 		// The click's text is that of the element clicked, which is the
 		// target's unless the target is an interactive ancestor.
-		if t := w.clickTarget(e); t.id == w.dom.elementOf(e.ID) {
+		if t := w.clickTarget(e); w.dom.elementOf(t.id) == w.dom.elementOf(e.ID) {
 			w.addText(t.text)
 		} else {
 			w.addText(w.dom.text(e.ID))
