@@ -5,8 +5,9 @@
 # server to the mean of the two ceilings (on a shared machine the load of
 # others changes during a run; bracketing the server evens it out). Then it
 # waits for the processor to fold every batch into the index and prints the
-# server's CPU time per batch, ingest and processing together: a figure
-# that another process's load changes less than a rate.
+# server's CPU time per batch, ingest and processing together, and the
+# load generator's: figures that another process's load changes less than
+# a rate.
 # Run from the repository root after `make build` (the web assets it embeds).
 set -euo pipefail
 
@@ -64,8 +65,10 @@ cpu0=$(cpu)
 
 echo
 echo "== server: $CONCURRENCY workers over HTTP, $DURATION"
-http=$(timeout 180 "$BIN" loadgen --url "http://$ADDR" --key "$key" \
-	--concurrency "$CONCURRENCY" --duration "$DURATION" --server-pid "$server")
+# The load generator's CPU seconds (user and system), from bash's time.
+TIMEFORMAT='%3U %3S'
+{ time http=$(timeout 180 "$BIN" loadgen --url "http://$ADDR" --key "$key" \
+	--concurrency "$CONCURRENCY" --duration "$DURATION" --server-pid "$server"); } 2>"$tmp/loadgen.time"
 echo "$http"
 
 lag=$(metric playhead_process_lag_batches)
@@ -87,5 +90,6 @@ echo
 echo "processor: $lag batches behind when the load stopped, caught up in ${waited} s"
 awk -v c="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" -v n="$batches" \
 	'BEGIN { printf "server CPU: %.0f µs a batch, ingest and processing (%.1f s for %d batches)\n", c / n * 1e6, c, n }'
+awk -v n="$batches" '{ c = $1 + $2; printf "loadgen CPU: %.0f µs a batch (%.1f s)\n", c / n * 1e6, c }' "$tmp/loadgen.time"
 awk -v s="$(rate "$http")" -v b="$(rate "$bare")" -v b2="$(rate "$bare2")" \
 	'BEGIN { printf "server/bare: %.2f (%s / mean of %s and %s batches/s)\n", s / ((b + b2) / 2), s, b, b2 }'

@@ -31,6 +31,10 @@ type Batch struct {
 	// uncompressed. It is not stored: the log may hand it to its reader
 	// in memory rather than inflate Events again.
 	Checked []byte
+	// Release, if set, gives Checked's memory back to ingest for another
+	// request: whoever holds the batch last calls it once nothing reads
+	// Checked any more. A batch never released is left to the collector.
+	Release func()
 
 	// Pages lists the page loads the batch starts (rrweb Meta events).
 	Pages []Page

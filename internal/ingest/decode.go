@@ -154,7 +154,12 @@ func decompress(body []byte, encoding string, lim Limits, dst *bytes.Buffer) ([]
 // form: a gzipped body is kept as the client compressed it.
 func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope, error) {
 	buf := getBuffer()
-	defer putBuffer(buf)
+	lent := false
+	defer func() {
+		if !lent {
+			putBuffer(buf)
+		}
+	}()
 	raw, err := decompress(body, encoding, lim, buf)
 	if err != nil {
 		return nil, err
@@ -191,12 +196,15 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 	}
 	sum := sha256.Sum256(raw[d.eventsStart:d.eventsEnd])
 	b.Hash = sum[:]
-	// raw is a pooled buffer, given back on return.
-	b.Checked = bytes.Clone(raw[d.eventsStart:d.eventsEnd])
 	// The events array is stored as it was sent, byte for byte.
 	if encoding == "gzip" {
+		// raw is the pooled buffer it was inflated into: lent to the
+		// batch rather than copied, given back by its Release.
+		b.Checked, b.Release, lent = raw[d.eventsStart:d.eventsEnd], func() { putBuffer(buf) }, true
 		b.Events = batch.FromGzipBody(body, d.eventsStart, d.eventsEnd)
 	} else {
+		// raw is the request's body, whose buffer the handler reuses.
+		b.Checked = bytes.Clone(raw[d.eventsStart:d.eventsEnd])
 		b.Events = batch.Compress(raw[d.eventsStart:d.eventsEnd])
 	}
 	return env, nil

@@ -28,7 +28,8 @@ import (
 // once the batch is on disk; duplicate reports a (project, session, window,
 // seq) that was stored before with the same events, and store.ErrConflict
 // one stored with other events. It answers store.ErrBusy rather than queue
-// without bound, and store.ErrClosed while shutting down.
+// without bound, and store.ErrClosed while shutting down. It owns b from
+// the call on, and calls b.Release (if set) when done with b.Checked.
 type Log interface {
 	Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error)
 }
@@ -175,6 +176,13 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	if err != nil {
 		return sizes{}, false, err
 	}
+	// The log takes the checked events over once the batch reaches it.
+	appended := false
+	defer func() {
+		if release := env.Batch.Release; !appended && release != nil {
+			release()
+		}
+	}()
 
 	p, found, err := h.projects.get(r.Context(), env.Key, now)
 	if err != nil {
@@ -200,6 +208,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, now time.Time) 
 	b.Project = p.ID
 	b.Received = now
 	b.UserAgent = Clip(r.Header.Get("User-Agent"), h.cfg.MaxUserAgent)
+	appended = true
 	dup, err := h.log.Append(r.Context(), b)
 	if err != nil || dup {
 		give()

@@ -30,6 +30,14 @@ type target struct {
 	selector, text string
 }
 
+// clickTarget is the target of the click e, the event being fed.
+func (w *Window) clickTarget(e *Event) target {
+	if !w.clickSet {
+		w.click, w.clickSet = w.target(e.ID), true
+	}
+	return w.click
+}
+
 func (w *Window) target(id int) target {
 	if el, ok := w.dom.interactive(id); ok {
 		id = el

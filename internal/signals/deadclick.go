@@ -50,7 +50,7 @@ func (d *deadClicks) observe(w *Window, e *Event) {
 		d.waiting[n-1].count++
 		return
 	}
-	d.waiting = append(d.waiting, deadClick{ts: e.Timestamp, count: 1, url: w.url, on: w.target(id)})
+	d.waiting = append(d.waiting, deadClick{ts: e.Timestamp, count: 1, url: w.url, on: w.clickTarget(e)})
 }
 
 func (c deadClick) signal() store.Signal {

@@ -319,7 +319,7 @@ func (d *dom) text(id int) string {
 		}
 		budget--
 		if el.tag == "" {
-			for _, f := range strings.Fields(el.text) {
+			for f := range strings.FieldsSeq(el.text) {
 				if b.Len() > 0 {
 					b.WriteByte(' ')
 				}

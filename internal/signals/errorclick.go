@@ -14,7 +14,7 @@ type errorClicks struct {
 func (c *errorClicks) observe(w *Window, e *Event) {
 	switch {
 	case e.isClick():
-		c.last, c.on, c.url, c.reported = e.Timestamp, w.target(e.ID), w.url, false
+		c.last, c.on, c.url, c.reported = e.Timestamp, w.clickTarget(e), w.url, false
 	case e.Error != nil && (e.Error.Kind == "error" || e.Error.Kind == "rejection"):
 		if c.last == 0 || c.reported || e.Timestamp < c.last || e.Timestamp-c.last > w.cfg.ErrorClickWait.Milliseconds() {
 			return

@@ -56,3 +56,43 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkFeed is what the detectors cost the processor's analysis: the
+// recordings' windows, read beforehand, each folded into a new Window in
+// batches of ten events.
+func BenchmarkFeed(b *testing.B) {
+	all, err := recordings.All()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var windows [][][]Event
+	for _, r := range all {
+		for _, w := range r.Windows {
+			var batches [][]Event
+			for i := 0; i < len(w.Events); i += 10 {
+				raw, err := json.Marshal(w.Events[i:min(i+10, len(w.Events))])
+				if err != nil {
+					b.Fatal(err)
+				}
+				events, err := ParseEvents(raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				batches = append(batches, events)
+			}
+			windows = append(windows, batches)
+		}
+	}
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		for _, batches := range windows {
+			w := NewWindow("w", DefaultConfig)
+			for _, events := range batches {
+				w.Feed(events)
+			}
+			w.Analysis()
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}

@@ -35,7 +35,7 @@ func (r *rageClicks) observe(w *Window, e *Event) {
 		} else if r.changed {
 			r.answered++
 		}
-		r.clicks = append(r.clicks, burstClick{e.Timestamp, e.X, e.Y, w.target(e.ID)})
+		r.clicks = append(r.clicks, burstClick{e.Timestamp, e.X, e.Y, w.clickTarget(e)})
 		r.changed = false
 	case e.Type == typeIncremental && e.Source == sourceSelection:
 		r.selected = r.selected || e.Selection

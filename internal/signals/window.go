@@ -51,6 +51,11 @@ type Window struct {
 	seenText       map[string]bool
 
 	signals []store.Signal
+
+	// click is the target of the event being fed, if it is a click,
+	// worked out once for the window and the detectors that want it.
+	click    target
+	clickSet bool
 }
 
 // NewWindow starts the analysis of the window with the given id.
@@ -66,11 +71,13 @@ func NewWindow(id string, cfg Config) *Window {
 // Feed folds events in, in order.
 func (w *Window) Feed(events []Event) {
 	for i := range events {
+		w.clickSet = false
 		w.take(&events[i])
 		for _, d := range w.detectors {
 			d.observe(w, &events[i])
 		}
 	}
+	w.click, w.clickSet = target{}, false
 }
 
 // take applies one event to what the window knows of its page and facts.
@@ -114,7 +121,13 @@ func (w *Window) take(e *Event) {
 	}
 	if e.isClick() {
 		w.clicks++
-		w.addText(w.dom.text(e.ID))
+		// The click's text is that of the element clicked, which is the
+		// target's unless the target is an interactive ancestor.
+		if t := w.clickTarget(e); w.dom.elementOf(t.id) == w.dom.elementOf(e.ID) {
+			w.addText(t.text)
+		} else {
+			w.addText(w.dom.text(e.ID))
+		}
 	}
 	if e.isInput() {
 		if w.lastInput != 0 {

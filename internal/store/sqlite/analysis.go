@@ -39,16 +39,16 @@ func (st *analysisStatements) all() []stmtSQL {
 		fmt.Fprintf(&set, ", %s = ?", signalColumns[k])
 	}
 	return []stmtSQL{
-		{&st.findAnalysis, `SELECT wid FROM analysis WHERE sn = ? AND window = ?`},
+		{&st.findAnalysis, `SELECT wid, text_sum FROM analysis WHERE sn = ? AND window = ?`},
 		// wid: the session's number and the window's place in it
 		// (slotBits); a session's windows are never removed one by one.
 		{&st.insertAnalysis, `INSERT INTO analysis (wid, sn, window, last_ts, active_ms, clicks, errors, failed_requests,
-			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts)
+			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts, text_sum)
 			VALUES ((?1 << ` + slotBits + `) + (SELECT count(*) FROM analysis WHERE sn = ?1),
-				?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
+				?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
 		{&st.updateAnalysis, `UPDATE analysis SET last_ts = ?, active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
 			exit_url = ?, exit_ts = ?, viewport_w = ?, viewport_h = ?, user_id = ?, traits = ?, visits = ?, signals = ?,
-			counts = ? WHERE wid = ?`},
+			counts = ?, text_sum = ? WHERE wid = ?`},
 		{&st.dropEvents, `DELETE FROM custom_events WHERE sn = ? AND window = ?`},
 		{&st.dropText, `DELETE FROM search WHERE rowid = ?`},
 		{&st.addEvent, `INSERT INTO custom_events (sn, name, window, ts) VALUES (?, ?, ?, ?)
@@ -138,11 +138,12 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 	if !a.ExitAt.IsZero() {
 		exitAt = a.ExitAt.UnixMilli() + offset
 	}
+	sum := textSum(text.String())
 	args := []any{last, a.ActiveMS, a.Clicks, a.Errors, a.FailedRequests, store.Cut(a.ExitURL, store.MaxURLBytes), exitAt,
 		a.ViewportWidth, a.ViewportHeight, store.Cut(a.UserID, store.MaxTextBytes),
-		string(js[0]), string(js[1]), string(js[2]), string(js[3])}
-	var wid int64
-	switch err := st.findAnalysis.QueryRowContext(ctx, n, window).Scan(&wid); {
+		string(js[0]), string(js[1]), string(js[2]), string(js[3]), sum}
+	var wid, stored int64
+	switch err := st.findAnalysis.QueryRowContext(ctx, n, window).Scan(&wid, &stored); {
 	case errors.Is(err, sql.ErrNoRows):
 		if err := st.insertAnalysis.QueryRowContext(ctx, append([]any{n, window}, args...)...).Scan(&wid); err != nil {
 			return err
@@ -156,7 +157,9 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 		if _, err := st.dropEvents.ExecContext(ctx, n, window); err != nil {
 			return err
 		}
-		if _, err := st.dropText.ExecContext(ctx, wid); err != nil {
+		if stored == sum {
+			text.Reset() // in search already
+		} else if _, err := st.dropText.ExecContext(ctx, wid); err != nil {
 			return err
 		}
 	}
@@ -173,10 +176,25 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 	return nil
 }
 
+// textSum is the text_sum of a window's search text: never 0, which
+// stands for a text not known.
+func textSum(text string) int64 {
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
+	for i := 0; i < len(text); i++ {
+		h = (h ^ uint64(text[i])) * prime64
+	}
+	if h == 0 {
+		return 1
+	}
+	return int64(h)
+}
+
 // aggregate recomputes a session's totals, exit page, user, traits,
 // viewport, signal counts and score from its windows' analyses. "Latest"
-// is by the window's last event when it was analysed.
-func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []store.Goal) error {
+// is by the window's last event when it was analysed. paged says whether
+// the session may have new page views.
+func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []store.Goal, paged bool) error {
 	var (
 		agg     store.Session
 		exitAt  int64 = -1 << 62
@@ -243,7 +261,7 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 		}
 		missing = store.MissedGoals(goals, urls, events)
 	}
-	rare, err := st.trackPath(ctx, n)
+	rare, err := st.trackPath(ctx, n, paged)
 	if err != nil {
 		return fmt.Errorf("path of session %d: %w", n, err)
 	}
@@ -277,17 +295,21 @@ func (st *analysisStatements) aggregate(ctx context.Context, n int64, goals []st
 
 // trackPath brings the session's path and the project's path counts up to
 // date with its pages, and tells whether its path is rare
-// (store.IsRarePath) among the sessions indexed so far.
-func (st *analysisStatements) trackPath(ctx context.Context, n int64) (rare bool, err error) {
-	urls, err := column(st.pagesOf.QueryContext(ctx, n))
-	if err != nil {
-		return false, err
-	}
+// (store.IsRarePath) among the sessions indexed so far. Without new page
+// views (paged false) the path is the one stored.
+func (st *analysisStatements) trackPath(ctx context.Context, n int64, paged bool) (rare bool, err error) {
 	var project, was int64
 	if err := st.sessionPath.QueryRowContext(ctx, n).Scan(&project, &was); err != nil {
 		return false, err
 	}
-	path := pathHash(store.PathKey(urls))
+	path := was
+	if paged {
+		urls, err := column(st.pagesOf.QueryContext(ctx, n))
+		if err != nil {
+			return false, err
+		}
+		path = pathHash(store.PathKey(urls))
+	}
 	if path != was {
 		count := func(hash, by int64) error {
 			_, err := st.countPath.ExecContext(ctx, project, hash, by)

@@ -37,8 +37,8 @@ func TestBatchJSONIsTheStoredEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s.checked.bytes != len(with.Checked) {
-		t.Fatalf("%d bytes kept in memory, want %d", s.checked.bytes, len(with.Checked))
+	if s.checked.bytes != cap(with.Checked) {
+		t.Fatalf("%d bytes kept in memory, want %d", s.checked.bytes, cap(with.Checked))
 	}
 	// Read twice: from memory, then from the log.
 	for _, id := range []int64{1, 1, 2} {
@@ -114,7 +114,7 @@ func TestCheckedCacheBudget(t *testing.T) {
 			c := newCheckedCache(100)
 			for i, n := range tt.sizes {
 				id := int64(i + 1)
-				c.put(id, make([]byte, n))
+				c.put(id, make([]byte, n), nil)
 				for _, taken := range tt.taken {
 					if taken == id && c.take(id) == nil {
 						t.Fatalf("batch %d not kept when put", id)
@@ -132,5 +132,76 @@ func TestCheckedCacheBudget(t *testing.T) {
 				t.Errorf("%d batches, %d bytes kept; want %v, %d bytes", len(c.entries), c.bytes, tt.kept, total)
 			}
 		})
+	}
+}
+
+// TestCheckedEventsAreGivenBack holds the log to the lending of ingest's
+// buffers: each batch's checked events are given back exactly once,
+// whatever became of the batch, and one the processor took only once it
+// has applied past it.
+func TestCheckedEventsAreGivenBack(t *testing.T) {
+	s := open(t)
+	ctx := context.Background()
+	p, err := s.CreateProject(ctx, "shop", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := map[string]int{}
+	lend := func(name string, b *batch.Batch) *batch.Batch {
+		b.Release = func() { released[name]++ }
+		return b
+	}
+	conflict := checkedBatch(t, p.ID, "s1", 0)
+	conflict.Hash = []byte("other events")
+	giant := checkedBatch(t, p.ID, "s3", 0)
+	giant.Checked = append(giant.Checked, make([]byte, maxChecked/4)...)
+	for _, tt := range []struct {
+		name string
+		b    *batch.Batch
+		err  error
+	}{
+		{"taken", checkedBatch(t, p.ID, "s1", 0), nil},
+		{"kept", checkedBatch(t, p.ID, "s2", 0), nil},
+		{"duplicate", checkedBatch(t, p.ID, "s1", 0), nil},
+		{"conflict", conflict, store.ErrConflict},
+		{"giant", giant, nil},
+	} {
+		if _, err := s.Append(ctx, lend(tt.name, tt.b)); !errors.Is(err, tt.err) {
+			t.Fatalf("%s: %v, want %v", tt.name, err, tt.err)
+		}
+	}
+	check := func(when string, want map[string]int) {
+		t.Helper()
+		for _, name := range []string{"taken", "kept", "duplicate", "conflict", "giant"} {
+			if released[name] != want[name] {
+				t.Errorf("%s: %s given back %d times, want %d", when, name, released[name], want[name])
+			}
+		}
+	}
+	check("appended", map[string]int{"duplicate": 1, "conflict": 1, "giant": 1})
+	if _, err := s.BatchJSON(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	check("read", map[string]int{"duplicate": 1, "conflict": 1, "giant": 1})
+	if err := s.ApplySessionUpdates(ctx, "sessions", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("applied past the one read", map[string]int{"taken": 1, "duplicate": 1, "conflict": 1, "giant": 1})
+	if err := s.ApplySessionUpdates(ctx, "sessions", 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("applied past all", map[string]int{"taken": 1, "kept": 1, "duplicate": 1, "conflict": 1, "giant": 1})
+}
+
+// TestCheckedCacheCountsBuffers: a few bytes of events lent in a buffer
+// that once held a large batch count as the whole buffer, so that the
+// budget bounds the memory kept, not the events in it.
+func TestCheckedCacheCountsBuffers(t *testing.T) {
+	c := newCheckedCache(100)
+	for id := range int64(6) {
+		c.put(id+1, make([]byte, 2, 24), nil)
+	}
+	if len(c.entries) != 4 || c.bytes != 96 {
+		t.Errorf("%d batches, %d bytes kept; want the newest 4, 96 bytes", len(c.entries), c.bytes)
 	}
 }

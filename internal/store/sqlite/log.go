@@ -36,6 +36,12 @@ type appendResult struct {
 // already stored with the same events, in which case nothing changed; the
 // same key with other events is store.ErrConflict.
 func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err error) {
+	queued := false
+	defer func() {
+		if !queued {
+			release(b)
+		}
+	}()
 	pages, err := json.Marshal(b.Pages)
 	if err != nil {
 		return false, fmt.Errorf("encode pages: %w", err)
@@ -61,6 +67,7 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 	select {
 	case s.appends <- req:
 		s.mu.RUnlock()
+		queued = true // the writer releases b
 	case <-ctx.Done():
 		s.mu.RUnlock()
 		s.queued.Add(-req.size)
@@ -73,10 +80,18 @@ func (s *Store) Append(ctx context.Context, b *batch.Batch) (duplicate bool, err
 	return r.duplicate, r.err
 }
 
+// release gives the memory of b's checked events back to ingest.
+func release(b *batch.Batch) {
+	if b.Release != nil {
+		b.Release()
+	}
+}
+
 // queuedSize is what a queued batch holds in memory: its events (stored
-// and checked), its page views (as JSON) and the strings beside them.
+// and checked, the latter in a buffer that may be larger), its page views
+// (as JSON) and the strings beside them.
 func queuedSize(b *batch.Batch, pagesJSON int) int64 {
-	return int64(len(b.Events) + len(b.Checked) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
+	return int64(len(b.Events) + cap(b.Checked) + pagesJSON + len(b.UserAgent) + len(b.Session) + len(b.Window))
 }
 
 // writeLoop commits queued appends in groups: whatever queued up while the
@@ -130,11 +145,14 @@ func (s *Store) commit(group []*appendRequest) {
 	for i, req := range group {
 		s.queued.Add(-req.size)
 		if err != nil {
+			release(req.b)
 			req.done <- appendResult{err: err}
 			continue
 		}
 		if r := results[i]; r.id != 0 && req.b.Checked != nil {
-			s.checked.put(r.id, req.b.Checked)
+			s.checked.put(r.id, req.b.Checked, req.b.Release)
+		} else {
+			release(req.b)
 		}
 		req.done <- results[i]
 	}

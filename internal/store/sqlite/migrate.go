@@ -382,6 +382,11 @@ var indexMigrations = []string{
 		sessions INTEGER NOT NULL,
 		PRIMARY KEY (project, hash)
 	) WITHOUT ROWID;`,
+	`-- A hash of the window's text in search (FNV-1a, 64 bits; 0 when not
+	-- known), so that an analysis whose text did not change leaves its
+	-- search row alone: rewriting it costs the full-text index a delete
+	-- and an insert.
+	ALTER TABLE analysis ADD COLUMN text_sum INTEGER NOT NULL DEFAULT 0;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

@@ -147,8 +147,7 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 		key     string
 	}
 	var chunks []ref
-	rows, err := tx.QueryContext(ctx, `SELECT last_seq, max_id, key FROM chunks
-		WHERE project = ? AND session = ? AND window = ? ORDER BY ord`, project, session, window)
+	rows, err := tx.StmtContext(ctx, s.windowChunks).QueryContext(ctx, project, session, window)
 	if err != nil {
 		return fmt.Errorf("read window %s/%s: %w", session, window, err)
 	}
@@ -173,9 +172,7 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 			return err
 		}
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT seq, id, events FROM batches
-		WHERE project = ? AND session = ? AND window = ? AND id <= ? AND released = 0 ORDER BY seq`,
-		project, session, window, upto)
+	rows, err = tx.StmtContext(ctx, s.windowBatches).QueryContext(ctx, project, session, window, upto)
 	if err != nil {
 		return fmt.Errorf("read window %s/%s: %w", session, window, err)
 	}

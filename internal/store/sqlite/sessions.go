@@ -66,7 +66,7 @@ func (s *Store) ApplySessionUpdates(ctx context.Context, name string, upto int64
 			}
 			goals[project] = g
 		}
-		if err := st.aggregate(ctx, n, g); err != nil {
+		if err := st.aggregate(ctx, n, g, paged[n]); err != nil {
 			return err
 		}
 	}

@@ -43,6 +43,10 @@ type Store struct {
 	// insertBatch and batchHash are prepared once on the one write
 	// connection and reused by every commit.
 	insertBatch, batchHash *sql.Stmt
+	// windowChunks and windowBatches are the processor's reads of a
+	// window it folds from the start (WindowBatches), prepared once on
+	// the read pool rather than parsed at every call.
+	windowChunks, windowBatches *sql.Stmt
 
 	appends chan *appendRequest
 	mu      sync.RWMutex // guards closed against sends to appends
@@ -124,6 +128,21 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		insertBatch.Close()
 		return fail(fmt.Errorf("prepare batch lookup: %w", err))
 	}
+	windowChunks, err := read.PrepareContext(ctx, `SELECT last_seq, max_id, key FROM chunks
+		WHERE project = ? AND session = ? AND window = ? ORDER BY ord`)
+	if err != nil {
+		insertBatch.Close()
+		batchHash.Close()
+		return fail(fmt.Errorf("prepare window read: %w", err))
+	}
+	windowBatches, err := read.PrepareContext(ctx, `SELECT seq, id, events FROM batches
+		WHERE project = ? AND session = ? AND window = ? AND id <= ? AND released = 0 ORDER BY seq`)
+	if err != nil {
+		insertBatch.Close()
+		batchHash.Close()
+		windowChunks.Close()
+		return fail(fmt.Errorf("prepare window read: %w", err))
+	}
 	s := &Store{
 		dir:         dir,
 		write:       write,
@@ -140,6 +159,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		checked:     newCheckedCache(maxChecked),
 		blobs:       blobfs.New(filepath.Join(dir, BlobDir)),
 	}
+	s.windowChunks, s.windowBatches = windowChunks, windowBatches
 	s.maxQueued.Store(DefaultMaxQueued)
 	go s.writeLoop()
 	return s, nil
@@ -180,7 +200,7 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
+	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.windowChunks.Close(), s.windowBatches.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
 }
 
 // Dir is the data folder.
