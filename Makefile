@@ -50,7 +50,7 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
 	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \
 	./internal/api:FuzzDecodeNoteRequest ./internal/jsonbody:FuzzDecode \
-	./internal/account:FuzzDecodeShareRequest
+	./internal/account:FuzzDecodeShareRequest ./internal/jsonlex:FuzzToken
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/playhead/playhead/internal/batch"
+	"github.com/playhead/playhead/internal/jsonlex"
 )
 
 // Limits bound what one request may cost. Every one is documented in
@@ -166,7 +167,7 @@ func Decode(body []byte, encoding string, now time.Time, lim Limits) (*Envelope,
 	}
 	d := decoders.Get().(*decoder)
 	*d = decoder{
-		s:      scanner{data: raw, maxDepth: lim.MaxDepth},
+		s:      newScanner(raw, lim.MaxDepth),
 		lim:    lim,
 		maxTS:  now.Add(lim.MaxSkew).UnixMilli(),
 		events: d.events[:0],
@@ -247,7 +248,7 @@ type eventSpan struct {
 
 func (d *decoder) envelope() error {
 	s := &d.s
-	if s.peek() != '{' {
+	if s.Peek() != '{' {
 		if err := s.value(); err != nil {
 			return syntaxReject("the body", err)
 		}
@@ -270,18 +271,18 @@ func (d *decoder) envelope() error {
 			d.seq = n
 			return nil
 		case "events":
-			d.eventsStart = s.pos
+			d.eventsStart = s.Pos
 			if err := d.eventList(); err != nil {
 				return err
 			}
-			d.eventsEnd = s.pos
+			d.eventsEnd = s.Pos
 			return nil
 		default:
 			return s.value()
 		}
 	})
 	if err == nil {
-		err = s.end()
+		err = s.End()
 	}
 	return syntaxReject("the body", err)
 }
@@ -300,27 +301,27 @@ func unescapeKey(k []byte, escaped bool) []byte {
 }
 
 func (d *decoder) stringField(name string, dst **string) error {
-	if d.s.peek() != '"' {
+	if d.s.Peek() != '"' {
 		return reject(http.StatusBadRequest, "invalid_type", "%q must be a string", name)
 	}
-	start, end, err := d.s.str()
+	start, end, _, err := d.s.String()
 	if err != nil {
 		return err
 	}
-	raw := d.s.data[start+1 : end-1]
+	raw := d.s.Data[start+1 : end-1]
 	v := string(unescapeKey(raw, hasEscape(raw)))
 	*dst = &v
 	return nil
 }
 
 func (d *decoder) wholeNumber() (int64, error) {
-	if c := d.s.peek(); c != '-' && (c < '0' || c > '9') {
+	if c := d.s.Peek(); c != '-' && (c < '0' || c > '9') {
 		if err := d.s.value(); err != nil {
 			return 0, err
 		}
 		return 0, errors.New("not a number")
 	}
-	n, err := d.s.number()
+	n, err := d.s.Number()
 	if err != nil {
 		return 0, err
 	}
@@ -329,7 +330,7 @@ func (d *decoder) wholeNumber() (int64, error) {
 
 func (d *decoder) eventList() error {
 	s := &d.s
-	if s.peek() != '[' {
+	if s.Peek() != '[' {
 		return reject(http.StatusBadRequest, "invalid_type", `"events" must be an array of rrweb events`)
 	}
 	d.eventsSeen = true
@@ -339,7 +340,7 @@ func (d *decoder) eventList() error {
 		if i >= d.lim.MaxEvents {
 			return reject(http.StatusRequestEntityTooLarge, "too_many_events", "more than %d events in one batch; send smaller batches", d.lim.MaxEvents)
 		}
-		if s.peek() != '{' {
+		if s.Peek() != '{' {
 			return reject(http.StatusBadRequest, "invalid_type", "event %d must be an object", i)
 		}
 		e := eventSpan{index: i, typ: -1, ts: -1, dataStart: -1}
@@ -361,14 +362,14 @@ func (d *decoder) eventList() error {
 				}
 				e.ts = n
 			case "data":
-				if s.peek() != '{' {
+				if s.Peek() != '{' {
 					return reject(http.StatusBadRequest, "invalid_event", "event %d: \"data\" must be an object", i)
 				}
-				e.dataStart = s.pos
+				e.dataStart = s.Pos
 				if err := s.value(); err != nil {
 					return err
 				}
-				e.dataEnd = s.pos
+				e.dataEnd = s.Pos
 			default:
 				return s.value()
 			}
@@ -431,7 +432,7 @@ func (d *decoder) check() error {
 // pass through.
 func syntaxReject(what string, err error) error {
 	var depth errDepth
-	var syntax *syntaxError
+	var syntax *jsonlex.SyntaxError
 	switch {
 	case err == nil:
 		return nil

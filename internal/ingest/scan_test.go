@@ -10,11 +10,12 @@ import (
 
 // validJSON runs the scanner over one whole value.
 func validJSON(data []byte, maxDepth int) error {
-	s := &scanner{data: data, maxDepth: maxDepth}
+	sc := newScanner(data, maxDepth)
+	s := &sc
 	if err := s.value(); err != nil {
 		return err
 	}
-	return s.end()
+	return s.End()
 }
 
 func TestScanner(t *testing.T) {

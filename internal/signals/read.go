@@ -2,12 +2,12 @@ package signals
 
 import (
 	"bytes"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/playhead/playhead/internal/jsonlex"
 )
 
 // reader reads rrweb's events in one pass over their JSON, decoding what
@@ -18,8 +18,7 @@ import (
 // what an earlier one decoded, and a value of the wrong kind making the
 // event unreadable rather than the batch.
 type reader struct {
-	data  []byte
-	pos   int
+	jsonlex.Lexer
 	depth int
 	// bad records that a value did not fit where it was read (what
 	// encoding/json reports as an UnmarshalTypeError): the value is
@@ -37,47 +36,15 @@ type reader struct {
 // maxDepth is encoding/json's bound on nesting.
 const maxDepth = 10000
 
-// errSyntax is JSON that is not JSON.
-var errSyntax = errors.New("invalid JSON")
-
-func (r *reader) fail(what string) error {
-	if r.pos >= len(r.data) {
-		return fmt.Errorf("%w: unexpected end", errSyntax)
-	}
-	return fmt.Errorf("%w: %s at byte %d", errSyntax, what, r.pos)
-}
-
 func (r *reader) reset(data []byte) {
-	r.data, r.pos, r.depth, r.bad = data, 0, 0, false
-}
-
-// peek skips space and returns the next byte, or 0 at the end.
-func (r *reader) peek() byte {
-	d := r.data
-	for r.pos < len(d) {
-		switch c := d[r.pos]; c {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
-			return c
-		}
-	}
-	return 0
-}
-
-// end checks that nothing but space follows the top-level value.
-func (r *reader) end() error {
-	if r.peek(); r.pos != len(r.data) {
-		return r.fail("data after the JSON value")
-	}
-	return nil
+	r.Data, r.Pos, r.depth, r.bad = data, 0, 0, false
 }
 
 // open enters the object or array whose first byte is next.
 func (r *reader) open() error {
-	r.pos++
+	r.Pos++
 	if r.depth++; r.depth > maxDepth {
-		return fmt.Errorf("%w: nested deeper than %d", errSyntax, maxDepth)
+		return &jsonlex.SyntaxError{Msg: fmt.Sprintf("nested deeper than %d levels", maxDepth), Pos: r.Pos}
 	}
 	return nil
 }
@@ -86,9 +53,9 @@ func (r *reader) open() error {
 // closes with end, reporting false at its end. first is true before the
 // first one.
 func (r *reader) next(end byte, first bool) (bool, error) {
-	c := r.peek()
+	c := r.Peek()
 	if c == end {
-		r.pos++
+		r.Pos++
 		r.depth--
 		return false, nil
 	}
@@ -96,17 +63,17 @@ func (r *reader) next(end byte, first bool) (bool, error) {
 		return true, nil
 	}
 	if c != ',' {
-		return false, r.fail("expected ',' or '" + string(end) + "'")
+		return false, r.Fail("expected ',' or '" + string(end) + "'")
 	}
-	r.pos++
+	r.Pos++
 	return true, nil
 }
 
 // key reads a member's key and its colon. The key is unquoted; it is only
 // valid until the next key.
 func (r *reader) key() ([]byte, error) {
-	if r.peek() != '"' {
-		return nil, r.fail("expected a string key")
+	if r.Peek() != '"' {
+		return nil, r.Fail("expected a string key")
 	}
 	s, plain, err := r.str()
 	if err != nil {
@@ -116,10 +83,10 @@ func (r *reader) key() ([]byte, error) {
 		r.keyBuf = unquote(r.keyBuf[:0], s)
 		s = r.keyBuf
 	}
-	if r.peek() != ':' {
-		return nil, r.fail("expected ':' after a key")
+	if r.Peek() != ':' {
+		return nil, r.Fail("expected ':' after a key")
 	}
-	r.pos++
+	r.Pos++
 	return s, nil
 }
 
@@ -150,69 +117,16 @@ func field(key []byte, names []string) int {
 	return -1
 }
 
-// Word-at-a-time tests, as in the ingest scanner: whether any byte of x
-// is zero, or below n (n ≤ 128).
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-func hasZero(x uint64) bool         { return (x-ones)&^x&highs != 0 }
-func hasLess(x uint64, n byte) bool { return (x-ones*uint64(n))&^x&highs != 0 }
-func plainString(x uint64) bool {
-	return x&highs == 0 && !hasLess(x, 0x20) && !hasZero(x^(ones*'"')) && !hasZero(x^(ones*'\\'))
-}
-
 // str reads a string whose quote is next and returns its bytes between
 // the quotes. plain says they are its text: printable ASCII without
 // escapes. Bytes that are not UTF-8 are allowed, as encoding/json allows
 // them (and unquote replaces them).
 func (r *reader) str() (s []byte, plain bool, err error) {
-	d := r.data
-	r.pos++ // "
-	start := r.pos
-	plain = true
-	for r.pos < len(d) {
-		for r.pos+8 <= len(d) && plainString(binary.LittleEndian.Uint64(d[r.pos:])) {
-			r.pos += 8
-		}
-		if r.pos >= len(d) {
-			break
-		}
-		switch c := d[r.pos]; {
-		case c == '"':
-			r.pos++
-			return d[start : r.pos-1], plain, nil
-		case c == '\\':
-			plain = false
-			if r.pos+1 >= len(d) {
-				return nil, false, r.fail("unterminated string")
-			}
-			switch d[r.pos+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				r.pos += 2
-			case 'u':
-				if r.pos+6 > len(d) || !isHex(d[r.pos+2]) || !isHex(d[r.pos+3]) || !isHex(d[r.pos+4]) || !isHex(d[r.pos+5]) {
-					return nil, false, r.fail(`invalid \u escape`)
-				}
-				r.pos += 6
-			default:
-				return nil, false, r.fail("invalid escape in a string")
-			}
-		case c < 0x20:
-			return nil, false, r.fail("control character in a string")
-		default:
-			if c >= utf8.RuneSelf {
-				plain = false
-			}
-			r.pos++
-		}
+	start, end, plain, err := r.String()
+	if err != nil {
+		return nil, false, err
 	}
-	return nil, false, r.fail("unterminated string")
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+	return r.Data[start+1 : end-1], plain, nil
 }
 
 // unquote appends the text of a string's bytes to dst as encoding/json
@@ -295,55 +209,9 @@ func (r *reader) text(s []byte, plain bool) []byte {
 	return r.buf
 }
 
-// number reads a number and returns its text.
-func (r *reader) number() ([]byte, error) {
-	d, start := r.data, r.pos
-	digits := func() int {
-		n := 0
-		for r.pos < len(d) && '0' <= d[r.pos] && d[r.pos] <= '9' {
-			r.pos++
-			n++
-		}
-		return n
-	}
-	if d[r.pos] == '-' {
-		r.pos++
-	}
-	switch {
-	case r.pos < len(d) && d[r.pos] == '0':
-		r.pos++
-	case digits() == 0:
-		return nil, r.fail("invalid number")
-	}
-	if r.pos < len(d) && d[r.pos] == '.' {
-		r.pos++
-		if digits() == 0 {
-			return nil, r.fail("invalid number")
-		}
-	}
-	if r.pos < len(d) && (d[r.pos] == 'e' || d[r.pos] == 'E') {
-		r.pos++
-		if r.pos < len(d) && (d[r.pos] == '+' || d[r.pos] == '-') {
-			r.pos++
-		}
-		if digits() == 0 {
-			return nil, r.fail("invalid number")
-		}
-	}
-	return d[start:r.pos], nil
-}
-
-func (r *reader) literal(word string) error {
-	if len(r.data)-r.pos < len(word) || string(r.data[r.pos:r.pos+len(word)]) != word {
-		return r.fail("invalid literal")
-	}
-	r.pos += len(word)
-	return nil
-}
-
 // skip reads past any value.
 func (r *reader) skip() error {
-	switch c := r.peek(); {
+	switch c := r.Peek(); {
 	case c == '{':
 		if err := r.open(); err != nil {
 			return err
@@ -352,16 +220,16 @@ func (r *reader) skip() error {
 			if err != nil || !more {
 				return err
 			}
-			if r.peek() != '"' {
-				return r.fail("expected a string key")
+			if r.Peek() != '"' {
+				return r.Fail("expected a string key")
 			}
 			if _, _, err := r.str(); err != nil {
 				return err
 			}
-			if r.peek() != ':' {
-				return r.fail("expected ':' after a key")
+			if r.Peek() != ':' {
+				return r.Fail("expected ':' after a key")
 			}
-			r.pos++
+			r.Pos++
 			if err := r.skip(); err != nil {
 				return err
 			}
@@ -382,15 +250,15 @@ func (r *reader) skip() error {
 		_, _, err := r.str()
 		return err
 	case c == '-' || '0' <= c && c <= '9':
-		_, err := r.number()
+		_, err := r.Number()
 		return err
 	case c == 't':
-		return r.literal("true")
+		return r.Literal("true")
 	case c == 'f':
-		return r.literal("false")
+		return r.Literal("false")
 	case c == 'n':
-		return r.literal("null")
+		return r.Literal("null")
 	default:
-		return r.fail("unexpected byte")
+		return r.Fail("unexpected byte")
 	}
 }

@@ -25,11 +25,11 @@ func (r *reader) newNode() *node {
 // nodePtr reads a node into *p, into the node already there if there is
 // one; null sets it to nil.
 func (r *reader) nodePtr(p **node) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 	case 'n':
 		*p = nil
-		return r.literal("null")
+		return r.Literal("null")
 	default:
 		return r.mismatch()
 	}
@@ -57,7 +57,7 @@ func (r *reader) nodePtr(p **node) error {
 // children reads a node's children. Read for the first time, they are
 // gathered on a stack and kept in a slice of their number.
 func (r *reader) children(s *[]*node) error {
-	if *s != nil || r.peek() != '[' {
+	if *s != nil || r.Peek() != '[' {
 		return array(r, s, r.nodePtr)
 	}
 	if err := r.open(); err != nil {
@@ -95,11 +95,11 @@ func (r *reader) tag(p *string) error {
 // attrs reads an object of attributes into a, adding to what it holds;
 // null forgets them all.
 func (r *reader) attrs(a *attrs) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 	case 'n':
 		*a = attrs{}
-		return r.literal("null")
+		return r.Literal("null")
 	default:
 		return r.mismatch()
 	}
@@ -122,7 +122,7 @@ func (r *reader) attrs(a *attrs) error {
 			continue
 		}
 		var value []byte
-		switch r.peek() {
+		switch r.Peek() {
 		case '"':
 			s, plain, err := r.str()
 			if err != nil {
@@ -130,15 +130,15 @@ func (r *reader) attrs(a *attrs) error {
 			}
 			value = r.text(s, plain)
 		case 'n':
-			if err := r.literal("null"); err != nil {
+			if err := r.Literal("null"); err != nil {
 				return err
 			}
 		default:
-			start := r.pos
+			start := r.Pos
 			if err := r.skip(); err != nil {
 				return err
 			}
-			value = r.data[start:r.pos]
+			value = r.Data[start:r.Pos]
 		}
 		a.set(slot, value)
 	}
@@ -215,13 +215,13 @@ func (r *reader) mutationField(m *mutation, f int) error {
 
 // textValue reads a text mutation's value: null unsets it.
 func (r *reader) textValue(t *textChange) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '"':
 		t.Set = true
 		return r.boundedString(&t.Value)
 	case 'n':
 		t.Value, t.Set = "", false
-		return r.literal("null")
+		return r.Literal("null")
 	}
 	return r.mismatch()
 }

@@ -29,7 +29,7 @@ func ParseEvents(raw []byte) ([]Event, error) {
 func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
 	r := readers.Get().(*reader)
 	events, err := r.events(dst, raw)
-	r.data, r.slab, r.slabSize = nil, nil, 0 // the events hold the slab's nodes
+	r.Data, r.slab, r.slabSize = nil, nil, 0 // the events hold the slab's nodes
 	readers.Put(r)
 	if err != nil {
 		return dst, fmt.Errorf("read events: %w", err)
@@ -39,13 +39,13 @@ func AppendEvents(dst []Event, raw []byte) ([]Event, error) {
 
 func (r *reader) events(events []Event, raw []byte) ([]Event, error) {
 	r.reset(raw)
-	switch c := r.peek(); c {
+	switch c := r.Peek(); c {
 	case '[':
 	case 'n':
-		if err := r.literal("null"); err != nil {
+		if err := r.Literal("null"); err != nil {
 			return nil, err
 		}
-		return events, r.end()
+		return events, r.End()
 	default:
 		if err := r.skip(); err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func (r *reader) events(events []Event, raw []byte) ([]Event, error) {
 			events = append(events, e)
 		}
 	}
-	return events, r.end()
+	return events, r.End()
 }
 
 var eventFields = []string{"type", "timestamp", "data"}
@@ -78,10 +78,10 @@ var eventFields = []string{"type", "timestamp", "data"}
 // event reads one event. Its data is read as its type says; when the type
 // comes after the data, or changes after it, the data is read again.
 func (r *reader) event() (e Event, ok bool, err error) {
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 	case 'n':
-		return Event{}, true, r.literal("null")
+		return Event{}, true, r.Literal("null")
 	default:
 		if err := r.skip(); err != nil {
 			return Event{}, false, err
@@ -107,8 +107,8 @@ func (r *reader) event() (e Event, ok bool, err error) {
 				return cmpErr(err, errNotEvents)
 			}
 		default:
-			r.peek()
-			data, decodedAs = r.pos, typ
+			r.Peek()
+			data, decodedAs = r.Pos, typ
 			var err error
 			e, ok, err = r.eventData(typ)
 			return err
@@ -123,10 +123,10 @@ func (r *reader) event() (e Event, ok bool, err error) {
 		// No data: encoding/json fails to read nothing as a type's data.
 		e, ok = Event{}, typ != typeMeta && typ != typeFullSnapshot && typ != typeCustom && typ != typeIncremental
 	case decodedAs != typ:
-		end := r.pos
-		r.pos = data
+		end := r.Pos
+		r.Pos = data
 		e, ok, err = r.eventData(typ)
-		r.pos = end
+		r.Pos = end
 		if err != nil {
 			return Event{}, false, err
 		}
@@ -185,8 +185,8 @@ func (r *reader) custom() (Event, bool, error) {
 		if f == 0 {
 			return r.string(&e.Tag)
 		}
-		r.peek()
-		payload = r.pos
+		r.Peek()
+		payload = r.Pos
 		return r.skip()
 	})
 	if err != nil || r.bad {
@@ -261,10 +261,10 @@ func (r *reader) custom() (Event, bool, error) {
 	if payload < 0 {
 		return Event{}, false, nil // encoding/json fails to read nothing
 	}
-	end := r.pos
-	r.pos = payload
+	end := r.Pos
+	r.Pos = payload
 	err = read()
-	r.pos = end
+	r.Pos = end
 	if err != nil || r.bad {
 		return Event{}, false, err
 	}
@@ -284,11 +284,11 @@ var (
 
 // traits reads an object of any values into m, adding to what it holds.
 func (r *reader) traits(m *map[string]any) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '{':
 	case 'n':
 		*m = nil
-		return r.literal("null")
+		return r.Literal("null")
 	default:
 		return r.mismatch()
 	}
@@ -397,9 +397,9 @@ func (r *reader) incremental() (Event, bool, error) {
 
 // interaction reads a MouseInteraction's type, which null unsets.
 func (r *reader) interaction(p *int) error {
-	if r.peek() == 'n' {
+	if r.Peek() == 'n' {
 		*p = 0
-		return r.literal("null")
+		return r.Literal("null")
 	}
 	return r.int(p)
 }
@@ -412,11 +412,11 @@ func (r *reader) position(p *wirePos) error {
 
 // count reads an array of anything for its length: null has none.
 func (r *reader) count(n *int) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '[':
 	case 'n':
 		*n = 0
-		return r.literal("null")
+		return r.Literal("null")
 	default:
 		return r.mismatch()
 	}

@@ -17,11 +17,11 @@ func (r *reader) mismatch() error {
 // and leaves the destination as it is; a value of another kind is
 // skipped and does not fit, as encoding/json's UnmarshalTypeError.
 func (r *reader) expect(open byte) (bool, error) {
-	switch r.peek() {
+	switch r.Peek() {
 	case open:
 		return true, nil
 	case 'n':
-		return false, r.literal("null")
+		return false, r.Literal("null")
 	}
 	return false, r.mismatch()
 }
@@ -29,13 +29,13 @@ func (r *reader) expect(open byte) (bool, error) {
 // numberText reads a number's text; ok is false for null or a value of
 // another kind (see expect).
 func (r *reader) numberText() (text []byte, ok bool, err error) {
-	switch c := r.peek(); {
+	switch c := r.Peek(); {
 	case c == 'n':
-		return nil, false, r.literal("null")
+		return nil, false, r.Literal("null")
 	case c != '-' && (c < '0' || c > '9'):
 		return nil, false, r.mismatch()
 	}
-	num, err := r.number()
+	num, err := r.Number()
 	return num, err == nil, err
 }
 
@@ -147,11 +147,11 @@ func (r *reader) boundedString(p *string) error {
 // the slice's array still holds from before are decoded into, not
 // replaced; null sets it to nil.
 func array[T any](r *reader, s *[]T, elem func(*T) error) error {
-	switch r.peek() {
+	switch r.Peek() {
 	case '[':
 	case 'n':
 		*s = nil
-		return r.literal("null")
+		return r.Literal("null")
 	default:
 		return r.mismatch()
 	}
@@ -190,7 +190,7 @@ func array[T any](r *reader, s *[]T, elem func(*T) error) error {
 
 // anyValue reads any value as encoding/json reads it into an any.
 func (r *reader) anyValue() (any, error) {
-	switch c := r.peek(); {
+	switch c := r.Peek(); {
 	case c == '{':
 		m := map[string]any{}
 		return m, r.anyMap(m)
@@ -218,13 +218,13 @@ func (r *reader) anyValue() (any, error) {
 		err := r.float(&f)
 		return f, err
 	case c == 't':
-		return true, r.literal("true")
+		return true, r.Literal("true")
 	case c == 'f':
-		return false, r.literal("false")
+		return false, r.Literal("false")
 	case c == 'n':
-		return nil, r.literal("null")
+		return nil, r.Literal("null")
 	}
-	return nil, r.fail("unexpected byte")
+	return nil, r.Fail("unexpected byte")
 }
 
 // anyMap reads the members of the object next into m.
