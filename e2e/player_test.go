@@ -128,6 +128,24 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 	if got := at(); got != 60_000 {
 		t.Errorf("?t=1m opens the replay at %d ms, want 60000", got)
 	}
+	// The page asks for the session and its chunk index while the player's
+	// script loads (preload), and the player takes those answers: each is
+	// fetched once, and every segment of events once too.
+	fetched := eval[map[string]int](t, ctx, `(() => { const n = {}; for (const e of performance.getEntriesByType('resource'))
+		if (e.name.includes('/api/')) { const k = new URL(e.name).pathname + new URL(e.name).search; n[k] = (n[k] || 0) + 1 } return n })()`)
+	api := fmt.Sprintf("/api/v1/projects/%d/sessions/%s", s.Project, s.ID)
+	if fetched[api] != 1 || fetched[api+"/chunks"] != 1 {
+		t.Errorf("the session and its chunk index were fetched %d and %d times, want once each: %v", fetched[api], fetched[api+"/chunks"], fetched)
+	}
+	by := eval[string](t, ctx, fmt.Sprintf(`performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === %q)?.initiatorType ?? ''`, api+"/chunks"))
+	if by != "link" {
+		t.Errorf("the chunk index was fetched by %q, want by the page's preload link", by)
+	}
+	for k, n := range fetched {
+		if n > 1 {
+			t.Errorf("%s fetched %d times", k, n)
+		}
+	}
 	// Every moment of the timeline is a marker; the error's jumps to it.
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.ph-mark.is-error, .ph-mark.is-request, .ph-mark.is-click, .ph-mark.is-page').length >= 4`,
 		chromedp.WithPollingTimeout(10*time.Second))); err != nil {

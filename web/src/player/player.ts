@@ -90,6 +90,8 @@ export class Player {
   // A session in progress: its live mode (live.ts).
   private live: Live | null = null;
   private seeks = 0; // by the Replayer in hand
+  // Segments' events being fetched, by window and time (segment).
+  private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
   // The Replayer being built is to play once built.
   private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
@@ -391,8 +393,7 @@ export class Player {
     this.fetching = generation;
     try {
       while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
-        const seg = this.segs[this.loadedTo];
-        const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
+        const events = await this.segment(this.loadedTo);
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
         this.feed?.put(this.loadedTo, events);
@@ -413,12 +414,24 @@ export class Player {
     }
   }
 
+  // segment fetches segment k's events; a fetch of it already under way
+  // (for the replay, or for the panes) is shared rather than made again.
+  private segment(k: number): Promise<eventWithTime[]> {
+    const seg = this.segs[k];
+    const key = `${this.windowId ?? ""} ${seg.from} ${seg.to}`;
+    let events = this.fetches.get(key);
+    if (!events) {
+      events = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }).finally(() => this.fetches.delete(key));
+      this.fetches.set(key, events);
+    }
+    return events;
+  }
+
   // fillFeed fetches, for the panes and the timeline, the segments before
   // the one a replay was built at: a seek on open skips them.
   private async fillFeed(generation: number): Promise<void> {
     for (let i = this.feed?.missing() ?? -1; i >= 0; i = this.feed?.missing() ?? -1) {
-      const seg = this.segs[i];
-      const events = await fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to });
+      const events = await this.segment(i);
       if (generation !== this.generation) return;
       this.feed?.put(i, events);
     }
