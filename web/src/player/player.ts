@@ -30,9 +30,9 @@ const BLOCK_RULES = [
 // next full snapshot: a long session's memory stays that of a stretch of
 // it (docs/benchmarks.md, BenchmarkPlayerMemory).
 const AHEAD_MS = 3 * 60_000;
+const KEEP_MS = 10 * 60_000;
 // SEEKS_PER_REPLAYER is how many seeks one Replayer takes (see goTo).
 const SEEKS_PER_REPLAYER = 6;
-const KEEP_MS = 10 * 60_000;
 
 export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" | "error";
 
