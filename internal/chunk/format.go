@@ -237,8 +237,11 @@ func decodePayload(p []byte) ([]byte, error) {
 	r := &payloadReader{b: p}
 	n := r.count()
 	m := r.count()
-	if r.err == nil && m > n {
-		r.err = fmt.Errorf("%w: %d moves among %d events", ErrCorrupt, m, n)
+	if r.err != nil {
+		return nil, r.err
+	}
+	if m > n {
+		return nil, fmt.Errorf("%w: %d moves among %d events", ErrCorrupt, m, n)
 	}
 	isMove := make([]bool, n)
 	at := -1
