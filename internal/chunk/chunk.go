@@ -102,20 +102,31 @@ const MaxDict = 8 << 20
 // with the chunk's full snapshots added, cut to the newest MaxDict bytes.
 // dict is not changed.
 func NextDict(dict, raw []byte) ([]byte, error) {
-	var add [][]byte
-	n := len(dict)
+	var events []Event
 	err := Split(raw, func(e Event) error {
 		if e.Type == TypeFullSnapshot {
-			add = append(add, e.Raw)
-			n += len(e.Raw)
+			events = append(events, e)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	return DictAfter(dict, events), nil
+}
+
+// DictAfter is NextDict for a chunk built of events.
+func DictAfter(dict []byte, events []Event) []byte {
+	var add [][]byte
+	n := len(dict)
+	for _, e := range events {
+		if e.Type == TypeFullSnapshot {
+			add = append(add, e.Raw)
+			n += len(e.Raw)
+		}
+	}
 	if len(add) == 0 {
-		return dict, nil
+		return dict
 	}
 	out := make([]byte, 0, min(n, MaxDict))
 	skip := n - min(n, MaxDict)
@@ -127,5 +138,5 @@ func NextDict(dict, raw []byte) ([]byte, error) {
 		out = append(out, p[skip:]...)
 		skip = 0
 	}
-	return out, nil
+	return out
 }

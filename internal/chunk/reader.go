@@ -126,9 +126,11 @@ func (r *Reader) Dict(ctx context.Context, window string, ord int, get GetFunc) 
 	return dict, nil
 }
 
-// Remember caches dict as the dictionary of chunk ord of a window: what
-// compaction made it with.
+// Remember caches dict as the dictionary of chunk ord of a window, the
+// next compaction makes, in place of the window's others: compaction
+// only ever needs its newest.
 func (r *Reader) Remember(window string, ord int, dict []byte) {
+	r.forget(window)
 	r.put(dictKey{window, ord}, dict)
 }
 
