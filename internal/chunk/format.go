@@ -54,7 +54,9 @@ var (
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 var (
-	encOnce    sync.Once
+	// One encoder, reset to each chunk's dictionary: its tables and
+	// history are tens of MiB, made once rather than per chunk.
+	encMu      sync.Mutex
 	encoder    *zstd.Encoder
 	decoder, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0),
 		zstd.WithDecoderMaxMemory(maxPayload), zstd.WithDecoderMaxWindow(window))
@@ -71,19 +73,25 @@ func encoderOptions() []zstd.EOption {
 func compress(payload, dict []byte) []byte {
 	out := append([]byte(nil), magic...)
 	out = binary.AppendUvarint(out, uint64(len(dict)))
-	if len(dict) == 0 {
-		encOnce.Do(func() { encoder, _ = zstd.NewWriter(nil, encoderOptions()...) })
-		return encoder.EncodeAll(payload, out)
+	dictOpt := zstd.WithEncoderDictDelete()
+	if len(dict) > 0 {
+		out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(dict, crcTable))
+		dictOpt = zstd.WithEncoderDictRaw(0, dict)
 	}
-	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(dict, crcTable))
-	// An encoder per dictionary: it preloads the dictionary, and each
-	// chunk of a window has its own.
-	e, err := zstd.NewWriter(nil, append(encoderOptions(), zstd.WithEncoderDictRaw(0, dict))...)
+	encMu.Lock()
+	defer encMu.Unlock()
+	var err error
+	if encoder == nil {
+		encoder, err = zstd.NewWriter(nil, append(encoderOptions(), dictOpt)...)
+	} else {
+		err = encoder.ResetWithOptions(nil, dictOpt)
+	}
 	if err != nil {
 		panic(fmt.Sprintf("chunk: zstd encoder: %v", err)) // the options are constant
 	}
-	defer e.Close()
-	return e.EncodeAll(payload, out)
+	// The encoder keeps the dictionary (MaxDict at most) till the next
+	// chunk: dropping it would make the encoder anew.
+	return encoder.EncodeAll(payload, out)
 }
 
 // header reads a stored chunk's header: the dictionary's length and

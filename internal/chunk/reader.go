@@ -19,8 +19,8 @@ func Key(prefix string, ord int) string {
 type GetFunc func(ctx context.Context, ord int) ([]byte, error)
 
 // DefaultCache is the bytes of dictionaries a Reader keeps by default:
-// four windows' worth at the largest.
-const DefaultCache = 4 * MaxDict
+// eight windows' worth at the largest.
+const DefaultCache = 8 * MaxDict
 
 // Reader reads a window's chunks, keeping the dictionaries it makes on
 // the way in a cache bounded in bytes (least recently used goes first),
@@ -87,8 +87,10 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 	}
 	if known {
 		// The next chunk's dictionary costs little now, and a player
-		// asks for the next chunk next.
+		// asks for the next chunk next: it takes this one's place, so
+		// that reading a window through holds one of its dictionaries.
 		if next, err := NextDict(dict, raw); err == nil {
+			r.drop(dictKey{window, ord})
 			r.put(dictKey{window, ord + 1}, next)
 		}
 	}
@@ -166,6 +168,16 @@ func (r *Reader) put(k dictKey, dict []byte) {
 		r.lru.Remove(e)
 		delete(r.m, c.key)
 		r.size -= len(c.dict)
+	}
+}
+
+func (r *Reader) drop(k dictKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.m[k]; ok {
+		r.size -= len(e.Value.(*cached).dict)
+		r.lru.Remove(e)
+		delete(r.m, k)
 	}
 }
 
