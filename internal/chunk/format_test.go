@@ -238,3 +238,22 @@ func FuzzDecode(f *testing.F) {
 		chunk.Decode(blob, dict)
 	})
 }
+
+func TestReaderClear(t *testing.T) {
+	w := buildWindow(t, "home", "cart", "home")
+	gets := 0
+	get := func(_ context.Context, ord int) ([]byte, error) { gets++; return w.stored[ord], nil }
+	r := chunk.NewReader(0)
+	ctx := context.Background()
+	if _, err := r.Chunk(ctx, "w", 2, get); err != nil {
+		t.Fatal(err)
+	}
+	r.Clear()
+	gets = 0
+	if got, err := r.Chunk(ctx, "w", 2, get); err != nil || string(got) != joined(w.events[2]) {
+		t.Fatalf("after Clear: %s, %v", got, err)
+	}
+	if gets != 3 {
+		t.Errorf("after Clear, chunk 2 read %d chunks, want all 3 again", gets)
+	}
+}

@@ -181,6 +181,16 @@ func (r *Reader) drop(k dictKey) {
 	}
 }
 
+// Clear drops every dictionary: after an erasure, so that no page of an
+// erased session stays in memory.
+func (r *Reader) Clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lru.Init()
+	clear(r.m)
+	r.size = 0
+}
+
 // forget drops a window's dictionaries.
 func (r *Reader) forget(window string) {
 	r.mu.Lock()
