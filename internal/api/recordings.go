@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 
 	"github.com/playhead/playhead/internal/batch"
 	"github.com/playhead/playhead/internal/chunk"
@@ -28,18 +29,29 @@ func (a *API) partEvents(ctx context.Context, p store.Part) ([]byte, error) {
 		}
 		return batch.Decompress(stored)
 	}
-	r, err := a.Chunks.Get(ctx, p.Key, 0, -1)
-	if err != nil {
-		return nil, fmt.Errorf("read chunk %s: %w", p.Key, err)
-	}
-	defer r.Close()
-	stored, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read chunk %s: %w", p.Key, err)
-	}
-	raw, err := chunk.Decode(stored)
+	// A chunk is read with the dictionary its window's earlier chunks
+	// make, found by their keys beside its own.
+	prefix := path.Dir(p.Key)
+	raw, err := dicts.Chunk(ctx, prefix, p.Ord, func(ctx context.Context, ord int) ([]byte, error) {
+		key := chunk.Key(prefix, ord)
+		r, err := a.Chunks.Get(ctx, key, 0, -1)
+		if err != nil {
+			return nil, fmt.Errorf("read chunk %s: %w", key, err)
+		}
+		defer r.Close()
+		stored, err := io.ReadAll(r)
+		if err != nil {
+			return nil, fmt.Errorf("read chunk %s: %w", key, err)
+		}
+		return stored, nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", p.Key, err)
 	}
 	return raw, nil
 }
+
+// dicts keeps the dictionaries of the windows being read (at most
+// chunk.DefaultCache bytes), so that a player fetching a window's chunks
+// one after another has each decoded once.
+var dicts = chunk.NewReader(0)

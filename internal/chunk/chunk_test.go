@@ -55,11 +55,11 @@ func TestSplitRefuses(t *testing.T) {
 
 func TestBuildSortsAndRoundTrips(t *testing.T) {
 	events := split(t, `[{"type":3,"timestamp":30},{"type":4,"timestamp":10},{"type":2,"timestamp":10},{"type":3,"timestamp":20}]`)
-	blob, m := chunk.Build(events)
+	blob, m := chunk.Build(events, nil)
 	if m.First != 10 || m.Last != 30 || m.Events != 4 || !m.Full {
 		t.Errorf("meta %+v, want 10..30, 4 events, full", m)
 	}
-	raw, err := chunk.Decode(blob)
+	raw, err := chunk.Decode(blob, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +67,10 @@ func TestBuildSortsAndRoundTrips(t *testing.T) {
 	if string(raw) != want || m.Raw != len(want) {
 		t.Errorf("decoded %s (%d bytes), want %s", raw, m.Raw, want)
 	}
-	if _, m := chunk.Build(split(t, `[{"type":3,"timestamp":1},{"type":2,"timestamp":2}]`)); m.Full {
+	if _, m := chunk.Build(split(t, `[{"type":3,"timestamp":1},{"type":2,"timestamp":2}]`), nil); m.Full {
 		t.Error("a chunk that starts with a mutation is marked as starting with a full snapshot")
 	}
-	if _, err := chunk.Decode([]byte("not zstd")); !errors.Is(err, chunk.ErrCorrupt) {
+	if _, err := chunk.Decode([]byte("not zstd"), nil); !errors.Is(err, chunk.ErrCorrupt) {
 		t.Errorf("decode of junk: %v, want ErrCorrupt", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,8 +133,28 @@ func BenchmarkChunkOptions(b *testing.B) {
 			}
 			return e
 		}
+		enc := func() *zstd.Encoder { return encoder(zstd.SpeedBestCompression, window) }
 		chunks := size(enc(), 1)
-		row(fmt.Sprintf("chunks as stored (%d, one a page)", len(v.chunks)), chunks)
+		row(fmt.Sprintf("chunks as JSON alone (%d, one a page)", len(v.chunks)), chunks)
+		for _, dicts := range []bool{false, true} {
+			n := 0
+			var dict []byte
+			for _, c := range v.chunks {
+				blob, _ := Build(slices.Clone(c), dict)
+				n += len(blob)
+				if !dicts {
+					continue
+				}
+				raw, err := Decode(blob, dict)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if dict, err = NextDict(dict, raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+			row(fmt.Sprintf("as stored: moves as columns, window's dictionary %v", dicts), n)
+		}
 
 		// Where the bytes go: each kind of event alone, chunk by chunk.
 		for _, k := range []string{"page loads (Meta, full snapshot)", "mouse moves", "DOM mutations", "scroll, input, clicks"} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -30,16 +31,22 @@ type ChunkLog interface {
 	DropReleased(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
-// Blobs is where chunks are written. Put must be durable when it returns.
+// Blobs is where chunks are written, and the window's earlier chunks read
+// for its dictionary. Put must be durable when it returns.
 type Blobs interface {
 	Put(ctx context.Context, key string, data []byte) error
+	Get(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
 }
 
 // ChunkKey is the blob key of a window's chunk number ord. It is the same
 // whenever that chunk is made again, so that compaction killed between
 // writing a chunk and recording it overwrites its leftover.
 func ChunkKey(w store.WindowRef, ord int) string {
-	return fmt.Sprintf("%d/%s/%s/%08d.zst", w.Project, w.Session, w.Window, ord)
+	return chunk.Key(chunkPrefix(w), ord)
+}
+
+func chunkPrefix(w store.WindowRef) string {
+	return fmt.Sprintf("%d/%s/%s", w.Project, w.Session, w.Window)
 }
 
 // Defaults of a Compactor.
@@ -88,6 +95,34 @@ type Compactor struct {
 	// an erasure (which holds it exclusively) never leaves a chunk
 	// written behind it. The processor's Hold.
 	Hold *sync.RWMutex
+	// Dicts keeps the windows' dictionaries between passes; nil for a
+	// cache of the default size.
+	Dicts *chunk.Reader
+
+	dictsOnce sync.Once
+}
+
+func (c *Compactor) dicts() *chunk.Reader {
+	c.dictsOnce.Do(func() {
+		if c.Dicts == nil {
+			c.Dicts = chunk.NewReader(0)
+		}
+	})
+	return c.Dicts
+}
+
+// dict is the dictionary of the window's chunk ord: made of the full
+// snapshots of the chunks before it.
+func (c *Compactor) dict(ctx context.Context, w store.WindowRef, ord int) ([]byte, error) {
+	prefix := chunkPrefix(w)
+	return c.dicts().Dict(ctx, prefix, ord, func(ctx context.Context, ord int) ([]byte, error) {
+		r, err := c.Blobs.Get(ctx, chunk.Key(prefix, ord), 0, -1)
+		if err != nil {
+			return nil, fmt.Errorf("read chunk %d: %w", ord, err)
+		}
+		defer r.Close()
+		return io.ReadAll(r)
+	})
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -211,6 +246,10 @@ func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int
 			return 0, nil
 		}
 	}
+	dict, err := c.dict(ctx, w, ord)
+	if err != nil {
+		return 0, fmt.Errorf("dictionary of chunk %d: %w", ord, err)
+	}
 	var (
 		made    []store.Part
 		ids     []int64
@@ -224,7 +263,8 @@ func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int
 		if len(cur) == 0 {
 			return nil
 		}
-		blob, m := chunk.Build(cur)
+		blob, m := chunk.Build(cur, dict)
+		dict = chunk.DictAfter(dict, cur)
 		part.Ord, part.Key = ord, ChunkKey(w, ord)
 		part.First, part.Last, part.Events, part.Bytes, part.Full = m.First, m.Last, m.Events, int64(len(blob)), m.Full
 		part.Chunk, part.Window = true, w.Window
@@ -288,5 +328,8 @@ func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int
 	if err := c.Log.AddChunks(ctx, w, made, ids); err != nil {
 		return 0, err
 	}
+	// Only once recorded: chunks made again after a failure may be cut
+	// elsewhere.
+	c.dicts().Remember(chunkPrefix(w), ord, dict)
 	return len(made), nil
 }

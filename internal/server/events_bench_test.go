@@ -29,15 +29,14 @@ const eventsCeiling = 32 << 20
 //
 //	go test -run '^$' -bench SessionEvents -benchtime 3x ./internal/server
 func BenchmarkSessionEvents(b *testing.B) {
-	cfg := server.DefaultConfig()
-	cfg.Addr, cfg.Data = "127.0.0.1:0", b.TempDir()
-	cfg.Ingest.RateClient.Per = 0
 	// Live sessions are compacted a few pages at a time, the rest once
-	// they have been quiet for 5 s.
-	cfg.CompactQuiet, cfg.CompactEvery = 5*time.Second, 200*time.Millisecond
-	base, stop := runServer(b, cfg)
-	defer stop()
-	project := newProject(b, cfg.Data)
+	// they have been quiet for 5 s. servertest's server, so that reading
+	// the chunk index has a token.
+	base, data := servertest.Start(b, func(cfg *server.Config) {
+		cfg.Ingest.RateClient.Per = 0
+		cfg.CompactQuiet, cfg.CompactEvery = 5*time.Second, 200*time.Millisecond
+	})
+	project := newProject(b, data)
 	lengths := []int{1, 60, 180}
 	for _, minutes := range lengths {
 		id := fmt.Sprintf("s%d", minutes)

@@ -108,7 +108,7 @@ func (s *Store) span(ctx context.Context, project int64, id string) (recorded st
 	return recorded, from, to, nil
 }
 
-func (s *Store) chunkEvents(ctx context.Context, key string) ([]byte, error) {
+func (s *Store) chunkEvents(ctx context.Context, key string, dict []byte) ([]byte, error) {
 	r, err := s.blobs.Get(ctx, key, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("read chunk: %w", err)
@@ -118,7 +118,7 @@ func (s *Store) chunkEvents(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read chunk %s: %w", key, err)
 	}
-	raw, err := chunk.Decode(blob)
+	raw, err := chunk.Decode(blob, dict)
 	if err != nil {
 		return nil, fmt.Errorf("chunk %s: %w", key, err)
 	}
@@ -163,10 +163,16 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read window %s/%s: %w", session, window, err)
 	}
+	// Each chunk is compressed against the full snapshots of those
+	// before it, which reading them in order gives.
+	var dict []byte
 	for _, c := range chunks {
-		raw, err := s.chunkEvents(ctx, c.key)
+		raw, err := s.chunkEvents(ctx, c.key, dict)
 		if err != nil {
 			return err
+		}
+		if dict, err = chunk.NextDict(dict, raw); err != nil {
+			return fmt.Errorf("chunk %s: %w", c.key, err)
 		}
 		if err := fn(c.seq, c.id, raw); err != nil {
 			return err

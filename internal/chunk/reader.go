@@ -1,0 +1,205 @@
+package chunk
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Key is the blob key of chunk number ord of the window whose chunks are
+// kept under prefix. Every chunk of a window is found from any other's
+// key, which is how a reader finds the chunks a dictionary is made of.
+func Key(prefix string, ord int) string {
+	return fmt.Sprintf("%s/%08d.zst", prefix, ord)
+}
+
+// GetFunc reads the stored form of chunk ord of a window.
+type GetFunc func(ctx context.Context, ord int) ([]byte, error)
+
+// DefaultCache is the bytes of dictionaries a Reader keeps by default:
+// eight windows' worth at the largest.
+const DefaultCache = 8 * MaxDict
+
+// Reader reads a window's chunks, keeping the dictionaries it makes on
+// the way in a cache bounded in bytes (least recently used goes first),
+// so that a player fetching a window's chunks one after another decodes
+// each once. Reading chunk k when nothing of its window is cached decodes
+// the k chunks before it, one at a time: it holds one chunk and two
+// dictionaries at once, however long the window. Safe for concurrent use.
+type Reader struct {
+	max int
+
+	mu   sync.Mutex
+	size int
+	lru  *list.List // of *cached, most recent first
+	m    map[dictKey]*list.Element
+}
+
+type dictKey struct {
+	window string
+	ord    int
+}
+
+type cached struct {
+	key  dictKey
+	dict []byte
+}
+
+// NewReader returns a Reader that caches up to max bytes of dictionaries
+// (DefaultCache if max is 0).
+func NewReader(max int) *Reader {
+	if max == 0 {
+		max = DefaultCache
+	}
+	return &Reader{max: max, lru: list.New(), m: map[dictKey]*list.Element{}}
+}
+
+// Chunk returns the JSON array of events of chunk ord of a window, named
+// by window in the cache, reading stored chunks with get.
+func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc) ([]byte, error) {
+	blob, err := get(ctx, ord)
+	if err != nil {
+		return nil, err
+	}
+	var dict []byte
+	known := true
+	if NeedsDict(blob) {
+		if dict, err = r.Dict(ctx, window, ord, get); err != nil {
+			return nil, err
+		}
+	} else {
+		dict, known = r.get(dictKey{window, ord})
+	}
+	raw, err := Decode(blob, dict)
+	if errors.Is(err, ErrDict) {
+		// A window erased and recorded again under the same name: what
+		// was cached is not what its chunks were made with.
+		r.forget(window)
+		if dict, err = r.Dict(ctx, window, ord, get); err != nil {
+			return nil, err
+		}
+		raw, err = Decode(blob, dict)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chunk %d: %w", ord, err)
+	}
+	if known {
+		// The next chunk's dictionary costs little now, and a player
+		// asks for the next chunk next: it takes this one's place, so
+		// that reading a window through holds one of its dictionaries.
+		if next, err := NextDict(dict, raw); err == nil {
+			r.drop(dictKey{window, ord})
+			r.put(dictKey{window, ord + 1}, next)
+		}
+	}
+	return raw, nil
+}
+
+// Dict returns the dictionary of chunk ord of a window: from the cache, or
+// made by reading the chunks before it from the newest one whose
+// dictionary is cached.
+func (r *Reader) Dict(ctx context.Context, window string, ord int, get GetFunc) ([]byte, error) {
+	start, dict := 0, []byte(nil)
+	for j := ord; j > 0; j-- {
+		if d, ok := r.get(dictKey{window, j}); ok {
+			start, dict = j, d
+			break
+		}
+	}
+	for j := start; j < ord; j++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		blob, err := get(ctx, j)
+		if err != nil {
+			return nil, err
+		}
+		raw, err := Decode(blob, dict)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", j, err)
+		}
+		if dict, err = NextDict(dict, raw); err != nil {
+			return nil, fmt.Errorf("chunk %d: %w", j, err)
+		}
+	}
+	r.put(dictKey{window, ord}, dict)
+	return dict, nil
+}
+
+// Remember caches dict as the dictionary of chunk ord of a window, the
+// next compaction makes, in place of the window's others: compaction
+// only ever needs its newest.
+func (r *Reader) Remember(window string, ord int, dict []byte) {
+	r.forget(window)
+	r.put(dictKey{window, ord}, dict)
+}
+
+func (r *Reader) get(k dictKey) ([]byte, bool) {
+	if k.ord == 0 {
+		return nil, true // a window's first chunk has none
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.m[k]
+	if !ok {
+		return nil, false
+	}
+	r.lru.MoveToFront(e)
+	return e.Value.(*cached).dict, true
+}
+
+func (r *Reader) put(k dictKey, dict []byte) {
+	if k.ord == 0 || len(dict) > r.max {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.m[k]; ok {
+		r.size -= len(e.Value.(*cached).dict)
+		r.lru.Remove(e)
+	}
+	r.m[k] = r.lru.PushFront(&cached{k, dict})
+	r.size += len(dict)
+	for r.size > r.max {
+		e := r.lru.Back()
+		c := e.Value.(*cached)
+		r.lru.Remove(e)
+		delete(r.m, c.key)
+		r.size -= len(c.dict)
+	}
+}
+
+func (r *Reader) drop(k dictKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.m[k]; ok {
+		r.size -= len(e.Value.(*cached).dict)
+		r.lru.Remove(e)
+		delete(r.m, k)
+	}
+}
+
+// Clear drops every dictionary: after an erasure, so that no page of an
+// erased session stays in memory.
+func (r *Reader) Clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lru.Init()
+	clear(r.m)
+	r.size = 0
+}
+
+// forget drops a window's dictionaries.
+func (r *Reader) forget(window string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, e := range r.m {
+		if k.window == window {
+			r.size -= len(e.Value.(*cached).dict)
+			r.lru.Remove(e)
+			delete(r.m, k)
+		}
+	}
+}

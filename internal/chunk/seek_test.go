@@ -1,0 +1,98 @@
+package chunk
+
+import (
+	"context"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkSeekEnd reads the last chunk of a generated 180-minute window
+// as a player seeking to its end makes the server read it: with nothing
+// of the window cached (every chunk before it decoded for the
+// dictionary), then the chunk after a cached one (a player fetching
+// chunk after chunk). It reports the time of each and the peak heap the
+// cold read adds, with the collector running all the time (GOGC=2), so
+// that the heap in use is what the read holds.
+//
+//	go test -run '^$' -bench SeekEnd -benchtime 3x ./internal/chunk
+func BenchmarkSeekEnd(b *testing.B) {
+	v := generate(b, 180, 180)
+	var (
+		stored [][]byte
+		dict   []byte
+		raw    int
+	)
+	for _, c := range v.chunks {
+		blob, m := Build(slices.Clone(c), dict)
+		dict = DictAfter(dict, c)
+		stored, raw = append(stored, blob), max(raw, m.Raw)
+	}
+	get := func(_ context.Context, ord int) ([]byte, error) { return stored[ord], nil }
+	last := len(stored) - 1
+	ctx := context.Background()
+	var cold, warm time.Duration
+	var peak uint64
+	for b.Loop() {
+		gc := debug.SetGCPercent(2)
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		before := m.HeapInuse
+		stop := samplePeak()
+		r := NewReader(0)
+		start := time.Now()
+		if _, err := r.Chunk(ctx, "w", last, get); err != nil {
+			b.Fatal(err)
+		}
+		cold += time.Since(start)
+		p := stop()
+		debug.SetGCPercent(gc)
+		peak = max(peak, max(p, before)-before)
+
+		r = NewReader(0)
+		if _, err := r.Chunk(ctx, "w", last-1, get); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		if _, err := r.Chunk(ctx, "w", last, get); err != nil {
+			b.Fatal(err)
+		}
+		warm += time.Since(start)
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(float64(cold.Milliseconds())/float64(b.N), "ms-cold")
+	b.ReportMetric(float64(warm.Microseconds())/1000/float64(b.N), "ms-next")
+	b.ReportMetric(float64(peak)/(1<<20), "MiB-heap-cold")
+	b.ReportMetric(float64(len(stored)), "chunks")
+	b.ReportMetric(float64(raw)/(1<<20), "MiB-largest-chunk")
+}
+
+func samplePeak() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak.Load()
+	}
+}
