@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/playhead/playhead/internal/chunk"
 	"github.com/playhead/playhead/internal/store"
 )
 
@@ -26,8 +27,11 @@ type Sessions interface {
 type API struct {
 	Sessions   Sessions
 	Recordings Recordings
-	// Chunks holds the compacted chunks that Recordings lists.
+	// Chunks holds the compacted chunks that Recordings lists, and Dicts
+	// keeps the dictionaries of the windows being read, so that a player
+	// fetching a window's chunks one after another has each decoded once.
 	Chunks Chunks
+	Dicts  *chunk.Reader
 	// Tags, if set, lets writers tag sessions (tags.go).
 	Tags Tags
 	// Notes, if set, lets readers read and writers write notes (notes.go).

@@ -51,7 +51,6 @@ func (a *API) eraseSession(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	dicts.Clear() // the erased pages may be among the dictionaries read
 	writeJSON(w, http.StatusOK, erasedJSON{out.Sessions, out.Batches, out.Chunks})
 }
 
@@ -73,7 +72,6 @@ func (a *API) eraseUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	dicts.Clear()
 	writeJSON(w, http.StatusOK, erasedJSON{out.Sessions, out.Batches, out.Chunks})
 }
 

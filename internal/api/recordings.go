@@ -32,7 +32,7 @@ func (a *API) partEvents(ctx context.Context, p store.Part) ([]byte, error) {
 	// A chunk is read with the dictionary its window's earlier chunks
 	// make, found by their keys beside its own.
 	prefix := path.Dir(p.Key)
-	raw, err := dicts.Chunk(ctx, prefix, p.Ord, func(ctx context.Context, ord int) ([]byte, error) {
+	raw, err := a.Dicts.Chunk(ctx, prefix, p.Ord, func(ctx context.Context, ord int) ([]byte, error) {
 		key := chunk.Key(prefix, ord)
 		r, err := a.Chunks.Get(ctx, key, 0, -1)
 		if err != nil {
@@ -50,8 +50,3 @@ func (a *API) partEvents(ctx context.Context, p store.Part) ([]byte, error) {
 	}
 	return raw, nil
 }
-
-// dicts keeps the dictionaries of the windows being read (at most
-// chunk.DefaultCache bytes), so that a player fetching a window's chunks
-// one after another has each decoded once.
-var dicts = chunk.NewReader(0)

@@ -23,6 +23,7 @@ import (
 	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
 	blobfs "github.com/playhead/playhead/internal/blob/fs"
+	"github.com/playhead/playhead/internal/chunk"
 	"github.com/playhead/playhead/internal/erase"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/process"
@@ -115,6 +116,10 @@ type Backend struct {
 	Blobs    Blobs
 	Accounts Accounts
 	Health   Health
+	// Dicts keeps the dictionaries of the windows whose chunks are being
+	// read or written (internal/chunk), for the API and compaction alike;
+	// every erasure clears it.
+	Dicts *chunk.Reader
 
 	close func() error
 	once  sync.Once
@@ -192,6 +197,6 @@ func Open(ctx context.Context, dir string, opts Options) (*Backend, error) {
 	}
 	blobs := blobfs.New(filepath.Join(dir, sqlite.BlobDir))
 	st.SetBlobs(blobs)
-	return &Backend{Log: st, Index: st, Blobs: blobs, Accounts: st, Health: st,
+	return &Backend{Log: st, Index: st, Blobs: blobs, Accounts: st, Health: st, Dicts: chunk.NewReader(0),
 		close: func() error { return errors.Join(st.Close(), unlock()) }}, nil
 }

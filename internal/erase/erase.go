@@ -52,6 +52,11 @@ type Processor interface {
 // settleFor bounds how long an erasure by user waits for the index.
 const settleFor = 20 * time.Second
 
+// Cache is something kept in memory from the recordings (the chunks'
+// dictionaries, chunk.Reader): cleared after every erasure, so that no
+// page of an erased session stays there either.
+type Cache interface{ Clear() }
+
 // Actor names who erases when nobody asked: the retention job.
 const System = "system"
 
@@ -67,6 +72,8 @@ type Eraser struct {
 	Logger    *slog.Logger
 	// Every is how often Run applies retention; an hour when zero.
 	Every time.Duration
+	// Caches are cleared after every erasure.
+	Caches []Cache
 
 	erased prometheus.Counter
 	purged prometheus.Counter
@@ -151,12 +158,21 @@ func (e *Eraser) erase(ctx context.Context, project int64, recorded []string) (s
 		return store.Erased{}, err
 	}
 	e.erased.Add(float64(out.Sessions))
+	// Last, so that a read under way cannot leave a dictionary of what
+	// was erased behind it.
+	defer e.clearCaches()
 	for _, key := range out.Keys {
 		if err := e.Blobs.Delete(ctx, key); err != nil {
 			return out, fmt.Errorf("delete chunk: %w", err)
 		}
 	}
 	return out, nil
+}
+
+func (e *Eraser) clearCaches() {
+	for _, c := range e.Caches {
+		c.Clear()
+	}
 }
 
 func (e *Eraser) hold(fn func() (func(int64, string) bool, error)) error {
@@ -280,6 +296,7 @@ func (e *Eraser) Purge(ctx context.Context, id int64) (store.Erased, error) {
 	}
 	e.erased.Add(float64(out.Sessions))
 	e.purged.Inc()
+	defer e.clearCaches()
 	// Every blob of the project, chunks and leftovers of a compaction cut
 	// short alike, is under its id.
 	var keys []string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/playhead/playhead/internal/batch"
 	blobfs "github.com/playhead/playhead/internal/blob/fs"
+	"github.com/playhead/playhead/internal/chunk"
 	"github.com/playhead/playhead/internal/erase"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/store"
@@ -26,6 +27,7 @@ import (
 // blobs, as the server runs them.
 type env struct {
 	dir     string
+	dicts   *chunk.Reader
 	st      *sqlite.Store
 	proc    *process.Processor
 	compact *process.Compactor
@@ -50,9 +52,12 @@ func newEnv(t *testing.T) *env {
 	}
 	blobs := blobfs.New(filepath.Join(dir, sqlite.BlobDir))
 	proc := &process.Processor{Log: st, Index: st, Events: st, Hold: new(sync.RWMutex)}
-	return &env{dir: dir, st: st, proc: proc, project: p, seqs: map[string]int64{},
-		compact: &process.Compactor{Log: st, Blobs: blobs, Quiet: -1, Grace: -1, Hold: proc.Hold},
-		eraser:  erase.New(st, blobs, proc, nil)}
+	dicts := chunk.NewReader(0)
+	eraser := erase.New(st, blobs, proc, nil)
+	eraser.Caches = []erase.Cache{dicts}
+	return &env{dir: dir, dicts: dicts, st: st, proc: proc, project: p, seqs: map[string]int64{},
+		compact: &process.Compactor{Log: st, Blobs: blobs, Dicts: dicts, Quiet: -1, Grace: -1, Hold: proc.Hold},
+		eraser:  eraser}
 }
 
 // record logs one batch of a session's window at time at (received then
@@ -183,9 +188,26 @@ func TestEraseSession(t *testing.T) {
 		}
 	}
 
+	// Compaction keeps the dictionary of the window's next chunk: its
+	// pages, in memory.
+	cached := func() bool {
+		read := false
+		e.dicts.Dict(ctx, fmt.Sprintf("%d/goner0001/w1", e.project.ID), 1, func(context.Context, int) ([]byte, error) {
+			read = true
+			return nil, errors.New("not cached")
+		})
+		return !read
+	}
+	if !cached() {
+		t.Fatal("compaction keeps no dictionary of the window: the check after erasure would prove nothing")
+	}
+
 	out, err := e.eraser.Session(ctx, "admin@example.test", e.project.ID, "goner0001~2")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cached() {
+		t.Error("a dictionary of the erased session's pages stays in memory")
 	}
 	if out.Sessions != 2 || out.Batches != 3 || out.Chunks == 0 {
 		t.Errorf("erased %+v, want 2 sessions (both parts), 3 batches and the chunks", out)

@@ -101,6 +101,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 	proc := &process.Processor{Log: b.Log, Index: b.Index, Events: b.Log, Config: newThresholds(b.Accounts, logger).config,
 		Logger: logger, Hold: new(sync.RWMutex)}
 	eraser := erase.New(b.Erasure(), b.Blobs, proc, logger)
+	eraser.Caches = []erase.Cache{b.Dicts}
 	if !loopbackAddr(cfg.Addr) {
 		if has, err := b.Accounts.HasOwner(ctx); err != nil {
 			return err
@@ -177,7 +178,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger, ready func(addr s
 			logger.Error("processor stopped", "err", err)
 		}
 	})
-	compactor := &process.Compactor{Log: b.Log, Blobs: b.Blobs, Logger: logger,
+	compactor := &process.Compactor{Log: b.Log, Blobs: b.Blobs, Dicts: b.Dicts, Logger: logger,
 		Quiet: cfg.CompactQuiet, MinBytes: cfg.CompactMinBytes, Every: cfg.CompactEvery, Hold: proc.Hold}
 	if compactor.Quiet == 0 {
 		compactor.Quiet = -1 // at once
@@ -245,6 +246,7 @@ func Handler(b *backend.Backend, proc *process.Processor, opts Options, logger *
 	eraser := opts.Eraser
 	if eraser == nil {
 		eraser = erase.New(b.Erasure(), b.Blobs, proc, logger)
+		eraser.Caches = []erase.Cache{b.Dicts}
 	}
 	reg.MustRegister(eraser.Collectors()...)
 
@@ -260,7 +262,7 @@ func Handler(b *backend.Backend, proc *process.Processor, opts Options, logger *
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	scoped := newScoped(b)
-	(&api.API{Sessions: scoped, Recordings: scoped, Chunks: b.Blobs, Tags: scoped, Notes: scoped, Logger: logger,
+	(&api.API{Sessions: scoped, Recordings: scoped, Chunks: b.Blobs, Dicts: b.Dicts, Tags: scoped, Notes: scoped, Logger: logger,
 		Eraser: eraser, Audit: st}).Register(mux)
 
 	snippet := demo.Snippet("", opts.DemoKey)
