@@ -47,7 +47,8 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/ingest:FuzzClientAddr ./internal/useragent:FuzzParse ./internal/api:FuzzMerge \
 	./internal/signals:FuzzAnalyse ./internal/signals:FuzzParseEventsAsEncodingJSON \
 	./internal/auth:FuzzSecret ./internal/account:FuzzParseStart \
-	./internal/chunk:FuzzSplit ./internal/ingest:FuzzDecodeImport \
+	./internal/chunk:FuzzSplit ./internal/chunk:FuzzChunkRoundTrip ./internal/chunk:FuzzDecode \
+	./internal/chunk:FuzzDecodePayload ./internal/ingest:FuzzDecodeImport \
 	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \
 	./internal/api:FuzzDecodeNoteRequest ./internal/jsonbody:FuzzDecode \
 	./internal/account:FuzzDecodeShareRequest ./internal/jsonlex:FuzzToken
