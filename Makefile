@@ -56,7 +56,7 @@ fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \
 		echo "fuzz $$f in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 200x $$pkg || exit 1; \
+		GO="$(GO)" scripts/fuzz.sh $$pkg $$f $(FUZZTIME) || exit 1; \
 	done
 
 # Go benchmarks, then the ingest load test: a real server against the bare
