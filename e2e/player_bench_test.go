@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -104,6 +105,19 @@ func BenchmarkPlayerMemory(b *testing.B) {
 	if err := chromedp.Do(browserCtx); err != nil {
 		b.Fatal(err)
 	}
+	// Signed in once: logins are rate limited, and each page below opens
+	// in a browser context of its own, which takes the login's cookies.
+	first, cancelFirst := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	signIn(b, first, base)
+	got, err := chromedp.Call(first, network.GetCookies, network.GetCookiesParams{URLs: []string{base}})
+	cancelFirst()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var cookies []*network.CookieParam
+	for _, c := range got.Cookies {
+		cookies = append(cookies, &network.CookieParam{Name: c.Name, Value: c.Value, URL: base, HTTPOnly: c.HTTPOnly, SameSite: c.SameSite})
+	}
 	heap := map[int]float64{}
 	n := 0
 	for b.Loop() {
@@ -112,7 +126,9 @@ func BenchmarkPlayerMemory(b *testing.B) {
 			// Each in a browser context of its own, so in a renderer of its
 			// own: what one page left in a heap is not counted for the next.
 			ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
-			signIn(b, ctx, base)
+			if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: cookies}); err != nil {
+				b.Fatal(err)
+			}
 			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
 			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
 				b.Fatalf("open %s: %v", url, err)

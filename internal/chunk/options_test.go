@@ -23,7 +23,7 @@ type visit struct {
 	stream []byte
 }
 
-func generate(b *testing.B, seed uint64, minutes int) visit {
+func generate(b testing.TB, seed uint64, minutes int) visit {
 	var (
 		v      visit
 		cur    []Event
