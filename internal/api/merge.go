@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"cmp"
 	"container/heap"
 	"fmt"
 	"io"
@@ -77,15 +78,7 @@ func (s *stream) load(read loadFunc, from, to int64) (bool, error) {
 			return false, fmt.Errorf("part of window %s: %w", s.parts[0].Window, err)
 		}
 		// Chunks are sorted; a batch is as the recorder sent it.
-		slices.SortStableFunc(s.events, func(a, b chunk.Event) int {
-			switch {
-			case a.Timestamp < b.Timestamp:
-				return -1
-			case a.Timestamp > b.Timestamp:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(s.events, func(a, b chunk.Event) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
 		if len(s.events) > 0 {
 			s.loaded = true
 			return true, nil

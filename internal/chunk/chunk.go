@@ -13,6 +13,7 @@
 package chunk
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -45,15 +46,7 @@ type Meta struct {
 // against dict (what NextDict gave for the window's chunk before; nil for
 // its first), and what it holds. events is sorted in place.
 func Build(events []Event, dict []byte) ([]byte, Meta) {
-	slices.SortStableFunc(events, func(a, b Event) int {
-		switch {
-		case a.Timestamp < b.Timestamp:
-			return -1
-		case a.Timestamp > b.Timestamp:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
 	m := Meta{Events: len(events), Raw: 2 + max(len(events)-1, 0)}
 	for _, e := range events {
 		m.Raw += len(e.Raw)

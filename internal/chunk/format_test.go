@@ -2,6 +2,7 @@ package chunk_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,15 +18,7 @@ import (
 // chunk of them must decode to.
 func joined(events []chunk.Event) string {
 	s := slices.Clone(events)
-	slices.SortStableFunc(s, func(a, b chunk.Event) int {
-		switch {
-		case a.Timestamp < b.Timestamp:
-			return -1
-		case a.Timestamp > b.Timestamp:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(s, func(a, b chunk.Event) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
 	var b strings.Builder
 	b.WriteByte('[')
 	for i, e := range s {
