@@ -61,6 +61,18 @@ func generate(b testing.TB, seed uint64, minutes int) visit {
 	return v
 }
 
+// stored is the visit's chunks as compaction stores them, each against the
+// dictionary of the ones before it, and the largest one's JSON in bytes.
+func (v visit) stored() (blobs [][]byte, largest int) {
+	var dict []byte
+	for _, c := range v.chunks {
+		blob, m := Build(slices.Clone(c), dict)
+		dict = DictAfter(dict, c)
+		blobs, largest = append(blobs, blob), max(largest, m.Raw)
+	}
+	return blobs, largest
+}
+
 // array is a chunk's stored JSON, before compression.
 func array(events []Event) []byte {
 	raw := []byte{'['}

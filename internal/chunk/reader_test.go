@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"slices"
 	"testing"
 )
 
@@ -13,13 +12,7 @@ import (
 // make the server read them, and holds each to the chunk read cold.
 func TestReaderAnyOrder(t *testing.T) {
 	v := generate(t, 7, 40)
-	var stored [][]byte
-	var dict []byte
-	for _, c := range v.chunks {
-		blob, _ := Build(slices.Clone(c), dict)
-		dict = DictAfter(dict, c)
-		stored = append(stored, blob)
-	}
+	stored, _ := v.stored()
 	if len(stored) < 8 {
 		t.Fatalf("%d chunks: the window should make several", len(stored))
 	}

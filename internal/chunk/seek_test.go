@@ -4,11 +4,10 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/playhead/playhead/internal/heaptest"
 )
 
 // BenchmarkSeekEnd reads the last chunk of a generated 180-minute window
@@ -22,16 +21,7 @@ import (
 //	go test -run '^$' -bench SeekEnd -benchtime 3x ./internal/chunk
 func BenchmarkSeekEnd(b *testing.B) {
 	v := generate(b, 180, 180)
-	var (
-		stored [][]byte
-		dict   []byte
-		raw    int
-	)
-	for _, c := range v.chunks {
-		blob, m := Build(slices.Clone(c), dict)
-		dict = DictAfter(dict, c)
-		stored, raw = append(stored, blob), max(raw, m.Raw)
-	}
+	stored, raw := v.stored()
 	get := func(_ context.Context, ord int) ([]byte, error) { return stored[ord], nil }
 	last := len(stored) - 1
 	ctx := context.Background()
@@ -43,7 +33,7 @@ func BenchmarkSeekEnd(b *testing.B) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		before := m.HeapInuse
-		stop := samplePeak()
+		stop := heaptest.SamplePeak(2 * time.Millisecond)
 		r := NewReader(0)
 		start := time.Now()
 		if _, err := r.Chunk(ctx, "w", last, get); err != nil {
@@ -70,29 +60,4 @@ func BenchmarkSeekEnd(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "MiB-heap-cold")
 	b.ReportMetric(float64(len(stored)), "chunks")
 	b.ReportMetric(float64(raw)/(1<<20), "MiB-largest-chunk")
-}
-
-func samplePeak() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(2 * time.Millisecond):
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		wg.Wait()
-		return peak.Load()
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/heaptest"
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/server/servertest"
 	"github.com/playhead/playhead/internal/synth"
@@ -55,7 +56,7 @@ func BenchmarkSessionEvents(b *testing.B) {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
 			before := m.HeapInuse
-			peak := samplePeakHeap()
+			peak := heaptest.SamplePeak(5 * time.Millisecond)
 			req, _ := http.NewRequest("GET", sessionURL(base, project.ID, fmt.Sprintf("s%d", minutes))+"/events", nil)
 			req.Header.Set("Accept-Encoding", "identity")
 			req.Header.Set("Authorization", "Bearer "+servertest.Token(base))

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/playhead/playhead/internal/heaptest"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/server"
@@ -39,7 +40,7 @@ func BenchmarkHostileIngest(b *testing.B) {
 	zw.Close()
 	junk := append([]byte(`{"key":"`+key+`","events":[`), bytes.Repeat([]byte("[1,"), (1<<20)/3-20)...)
 
-	peak := samplePeakHeap()
+	peak := heaptest.SamplePeak(5 * time.Millisecond)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -72,33 +73,6 @@ func BenchmarkHostileIngest(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MiB")
-}
-
-// samplePeakHeap samples the heap in use until the returned function is
-// called, which gives the largest sample.
-func samplePeakHeap() (stop func() uint64) {
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var sampler sync.WaitGroup
-	sampler.Go(func() {
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	})
-	return func() uint64 {
-		close(done)
-		sampler.Wait()
-		return peak.Load()
-	}
 }
 
 // Memory ceilings that docs/api.md states.
@@ -156,7 +130,7 @@ func BenchmarkHostileAccepted(b *testing.B) {
 		key := createProject(b, data)
 
 		base, stop := runServer(b, cfg)
-		peak := samplePeakHeap()
+		peak := heaptest.SamplePeak(5 * time.Millisecond)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 		var next, busy atomic.Int64
 		var wg sync.WaitGroup
@@ -208,7 +182,7 @@ func BenchmarkHostileAccepted(b *testing.B) {
 			}
 		}
 		runtime.GC()
-		peak = samplePeakHeap()
+		peak = heaptest.SamplePeak(5 * time.Millisecond)
 		_, stop = runServer(b, cfg)
 		waitIndexed(b, data, batches)
 		rebuildPeak = max(rebuildPeak, peak())
