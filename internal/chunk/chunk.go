@@ -5,10 +5,11 @@
 // Stored, a chunk is a header and a zstd frame (format.go): pointer
 // moves are kept as columns of numbers rather than JSON (moves.go), and
 // the frame is compressed against a raw dictionary of the full snapshots
-// in the window's earlier chunks, since a visitor's own pages seen again
-// are what an independent chunk cannot see. Reading chunk k thus needs the
-// dictionary the chunks before it make (NextDict); Reader keeps them.
-// Chunks stored before, a bare zstd frame of the JSON array, stay
+// in the earlier chunks of its run (Run chunks of a window), since a
+// visitor's own pages seen again are what an independent chunk cannot
+// see. Reading chunk k thus needs the dictionary the chunks before it in
+// its run make (Read); Reader keeps them. Chunks stored before, a bare
+// zstd frame of the JSON array or a chain over the whole window, stay
 // readable.
 package chunk
 
@@ -92,6 +93,35 @@ func PageStart(e Event, prev int) bool {
 // 8 MiB (docs/benchmarks.md); and the events API holds two dictionaries
 // per window it reads, within its 32 MiB.
 const MaxDict = 2 << 20
+
+// Run is how many chunks of a window share a chain of dictionaries: the
+// first of each run is compressed without one. A chain over the whole
+// window makes a cold read of its last chunk decode every chunk before it
+// (60 for a 180-minute visit: 180 ms and 16 MiB), where runs bound that to
+// Run-1; what runs cost is the pages seen in an earlier run: the 180-minute
+// visit is 0.59× gzip -6 of its stream as one chain, 0.64× in runs of 16,
+// 0.69× in runs of 8 (docs/benchmarks.md).
+const Run = 8
+
+// RunStart tells whether chunk ord of a window starts a run: it is built
+// without a dictionary.
+func RunStart(ord int) bool { return ord%Run == 0 }
+
+// Read decodes a stored chunk read in its window's order: chain is the
+// dictionary the chunk before it left (nil for the first). It returns the
+// chunk's JSON array of events and the dictionary it leaves for the next.
+func Read(blob, chain []byte) (raw, next []byte, err error) {
+	if Independent(blob) {
+		chain = nil
+	}
+	if raw, err = Decode(blob, chain); err != nil {
+		return nil, nil, err
+	}
+	if next, err = NextDict(chain, raw); err != nil {
+		return nil, nil, err
+	}
+	return raw, next, nil
+}
 
 // NextDict returns the dictionary for the chunk after one whose JSON array
 // of events is raw, given the dictionary that chunk was read with: dict

@@ -128,6 +128,15 @@ func NeedsDict(blob []byte) bool {
 	return err == nil && n > 0
 }
 
+// Independent tells whether a stored chunk starts a chain of
+// dictionaries: it was built without one, so the dictionary after it is
+// made of its own full snapshots alone. A chunk stored before
+// dictionaries is not: the window's later chunks may chain through it.
+func Independent(blob []byte) bool {
+	n, _, _, legacy, err := header(blob)
+	return err == nil && !legacy && n == 0
+}
+
 // Decode returns a chunk's JSON array of events, given the dictionary
 // NextDict made for it (nil if it needs none). It fails with ErrDict if
 // dict is not the one the chunk was made with, and with ErrCorrupt if the

@@ -62,10 +62,14 @@ func generate(b testing.TB, seed uint64, minutes int) visit {
 }
 
 // stored is the visit's chunks as compaction stores them, each against the
-// dictionary of the ones before it, and the largest one's JSON in bytes.
+// dictionary of the ones before it in its run, and the largest one's JSON
+// in bytes.
 func (v visit) stored() (blobs [][]byte, largest int) {
 	var dict []byte
-	for _, c := range v.chunks {
+	for i, c := range v.chunks {
+		if RunStart(i) {
+			dict = nil
+		}
 		blob, m := Build(slices.Clone(c), dict)
 		dict = DictAfter(dict, c)
 		blobs, largest = append(blobs, blob), max(largest, m.Raw)
@@ -148,24 +152,20 @@ func BenchmarkChunkOptions(b *testing.B) {
 		enc := func() *zstd.Encoder { return encoder(zstd.SpeedBestCompression, window) }
 		chunks := size(enc(), 1)
 		row(fmt.Sprintf("chunks as JSON alone (%d, one a page)", len(v.chunks)), chunks)
-		for _, dicts := range []bool{false, true} {
+		// Dictionaries chained over runs of chunks: 1 is none, the last
+		// the whole window.
+		for _, run := range []int{1, 4, Run, 16, len(v.chunks)} {
 			n := 0
 			var dict []byte
-			for _, c := range v.chunks {
+			for i, c := range v.chunks {
+				if i%run == 0 {
+					dict = nil
+				}
 				blob, _ := Build(slices.Clone(c), dict)
 				n += len(blob)
-				if !dicts {
-					continue
-				}
-				raw, err := Decode(blob, dict)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if dict, err = NextDict(dict, raw); err != nil {
-					b.Fatal(err)
-				}
+				dict = DictAfter(dict, c)
 			}
-			row(fmt.Sprintf("as stored: moves as columns, window's dictionary %v", dicts), n)
+			row(fmt.Sprintf("as stored: moves as columns, dictionaries over runs of %d chunks", run), n)
 		}
 
 		// Where the bytes go: each kind of event alone, chunk by chunk.

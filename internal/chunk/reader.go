@@ -25,8 +25,9 @@ const DefaultCache = 8 * MaxDict
 // Reader reads a window's chunks, keeping the dictionaries it makes on
 // the way in a cache bounded in bytes (least recently used goes first),
 // so that a player fetching a window's chunks one after another decodes
-// each once. Reading chunk k when nothing of its window is cached decodes
-// the k chunks before it, one at a time: it holds one chunk and two
+// each once. Reading a chunk when nothing of its window is cached decodes
+// the chunks before it in its run (Run-1 at most; every chunk before it in
+// a window stored as one chain), one at a time: it holds one chunk and two
 // dictionaries at once, however long the window. Safe for concurrent use.
 type Reader struct {
 	max int
@@ -45,6 +46,9 @@ type dictKey struct {
 type cached struct {
 	key  dictKey
 	dict []byte
+	// passing marks a dictionary made on the way through a window,
+	// which the next one replaces; the others were asked for (a seek).
+	passing bool
 }
 
 // NewReader returns a Reader that caches up to max bytes of dictionaries
@@ -65,11 +69,12 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 	}
 	var dict []byte
 	known := true
-	if NeedsDict(blob) {
+	switch {
+	case NeedsDict(blob):
 		if dict, err = r.Dict(ctx, window, ord, get); err != nil {
 			return nil, err
 		}
-	} else {
+	case !Independent(blob):
 		dict, known = r.get(dictKey{window, ord})
 	}
 	raw, err := Decode(blob, dict)
@@ -87,11 +92,12 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 	}
 	if known {
 		// The next chunk's dictionary costs little now, and a player
-		// asks for the next chunk next: it takes this one's place, so
-		// that reading a window through holds one of its dictionaries.
+		// asks for the next chunk next: it takes this one's place if
+		// this one was made on the way, so that reading a window through
+		// holds one of its dictionaries. One made for a seek stays, for
+		// a viewer seeks back to a moment more than anywhere else.
 		if next, err := NextDict(dict, raw); err == nil {
-			r.drop(dictKey{window, ord})
-			r.put(dictKey{window, ord + 1}, next)
+			r.pass(dictKey{window, ord}, next)
 		}
 	}
 	return raw, nil
@@ -99,32 +105,43 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 
 // Dict returns the dictionary of chunk ord of a window: from the cache, or
 // made by reading the chunks before it from the newest one whose
-// dictionary is cached.
+// dictionary is cached or that starts a run.
 func (r *Reader) Dict(ctx context.Context, window string, ord int, get GetFunc) ([]byte, error) {
 	start, dict := 0, []byte(nil)
+	var first []byte // chunk start's stored form, if read on the way
 	for j := ord; j > 0; j-- {
 		if d, ok := r.get(dictKey{window, j}); ok {
 			start, dict = j, d
 			break
+		}
+		if j < ord && RunStart(j) {
+			blob, err := get(ctx, j)
+			if err != nil {
+				return nil, err
+			}
+			if Independent(blob) {
+				start, first = j, blob
+				break
+			}
 		}
 	}
 	for j := start; j < ord; j++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		blob, err := get(ctx, j)
-		if err != nil {
-			return nil, err
+		blob, err := first, error(nil)
+		if first = nil; blob == nil {
+			if blob, err = get(ctx, j); err != nil {
+				return nil, err
+			}
 		}
-		raw, err := Decode(blob, dict)
-		if err != nil {
-			return nil, fmt.Errorf("chunk %d: %w", j, err)
-		}
-		if dict, err = NextDict(dict, raw); err != nil {
+		if _, dict, err = Read(blob, dict); err != nil {
 			return nil, fmt.Errorf("chunk %d: %w", j, err)
 		}
 	}
-	r.put(dictKey{window, ord}, dict)
+	if start < ord {
+		r.put(dictKey{window, ord}, dict)
+	}
 	return dict, nil
 }
 
@@ -151,34 +168,43 @@ func (r *Reader) get(k dictKey) ([]byte, bool) {
 }
 
 func (r *Reader) put(k dictKey, dict []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.putLocked(k, dict, false)
+}
+
+// pass caches next as the dictionary of the chunk after k, dropping k's
+// if it was made on the way.
+func (r *Reader) pass(k dictKey, next []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e, ok := r.m[k]; ok && e.Value.(*cached).passing {
+		r.remove(e)
+	}
+	r.putLocked(dictKey{k.window, k.ord + 1}, next, true)
+}
+
+func (r *Reader) putLocked(k dictKey, dict []byte, passing bool) {
 	if k.ord == 0 || len(dict) > r.max {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if e, ok := r.m[k]; ok {
-		r.size -= len(e.Value.(*cached).dict)
-		r.lru.Remove(e)
+		// Made on the way only if it was that the first time too.
+		passing = passing && e.Value.(*cached).passing
+		r.remove(e)
 	}
-	r.m[k] = r.lru.PushFront(&cached{k, dict})
+	r.m[k] = r.lru.PushFront(&cached{k, dict, passing})
 	r.size += len(dict)
 	for r.size > r.max {
-		e := r.lru.Back()
-		c := e.Value.(*cached)
-		r.lru.Remove(e)
-		delete(r.m, c.key)
-		r.size -= len(c.dict)
+		r.remove(r.lru.Back())
 	}
 }
 
-func (r *Reader) drop(k dictKey) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e, ok := r.m[k]; ok {
-		r.size -= len(e.Value.(*cached).dict)
-		r.lru.Remove(e)
-		delete(r.m, k)
-	}
+func (r *Reader) remove(e *list.Element) {
+	c := e.Value.(*cached)
+	r.lru.Remove(e)
+	delete(r.m, c.key)
+	r.size -= len(c.dict)
 }
 
 // Clear drops every dictionary: after an erasure, so that no page of an
@@ -197,9 +223,7 @@ func (r *Reader) forget(window string) {
 	defer r.mu.Unlock()
 	for k, e := range r.m {
 		if k.window == window {
-			r.size -= len(e.Value.(*cached).dict)
-			r.lru.Remove(e)
-			delete(r.m, k)
+			r.remove(e)
 		}
 	}
 }

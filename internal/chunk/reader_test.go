@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -40,5 +41,45 @@ func TestReaderAnyOrder(t *testing.T) {
 		if !bytes.Equal(got, want[k]) {
 			t.Fatalf("read %d, chunk %d differs from the chunk read cold", i, k)
 		}
+	}
+}
+
+// TestReaderRuns holds a cold read to the chunks of its run: the first
+// chunk of a run is read alone, and a chunk later in it needs only those
+// before it in the run. A window stored before runs, as one chain, reads
+// the same through the Reader.
+func TestReaderRuns(t *testing.T) {
+	v := generate(t, 7, 40)
+	stored, _ := v.stored()
+	if len(stored) < Run+3 {
+		t.Fatalf("%d chunks: the window should make more than a run", len(stored))
+	}
+	if NeedsDict(stored[Run]) || !Independent(stored[Run]) || Independent(stored[Run+1]) {
+		t.Fatalf("chunk %d should start a run, and chunk %d be part of it", Run, Run+1)
+	}
+	ctx := context.Background()
+	var got []int
+	get := func(_ context.Context, ord int) ([]byte, error) { got = append(got, ord); return stored[ord], nil }
+	cold, err := NewReader(0).Chunk(ctx, "w", Run+2, get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{Run + 2, Run, Run + 1}; !slices.Equal(got, want) {
+		t.Errorf("a cold read of chunk %d read chunks %v, want %v", Run+2, got, want)
+	}
+
+	// The same chunks chained over the whole window, as stored before.
+	var chain [][]byte
+	var dict []byte
+	for _, c := range v.chunks[:Run+3] {
+		blob, _ := Build(slices.Clone(c), dict)
+		chain, dict = append(chain, blob), DictAfter(dict, c)
+	}
+	if !NeedsDict(chain[Run]) {
+		t.Fatal("a chain over the whole window should need its dictionary everywhere")
+	}
+	old, err := NewReader(0).Chunk(ctx, "w", Run+2, func(_ context.Context, ord int) ([]byte, error) { return chain[ord], nil })
+	if err != nil || !bytes.Equal(old, cold) {
+		t.Errorf("a window stored as one chain reads %d bytes (%v), want the %d of the same events in runs", len(old), err, len(cold))
 	}
 }

@@ -112,8 +112,11 @@ func (c *Compactor) dicts() *chunk.Reader {
 }
 
 // dict is the dictionary of the window's chunk ord: made of the full
-// snapshots of the chunks before it.
+// snapshots of the chunks before it in its run.
 func (c *Compactor) dict(ctx context.Context, w store.WindowRef, ord int) ([]byte, error) {
+	if chunk.RunStart(ord) {
+		return nil, nil
+	}
 	prefix := chunkPrefix(w)
 	return c.dicts().Dict(ctx, prefix, ord, func(ctx context.Context, ord int) ([]byte, error) {
 		r, err := c.Blobs.Get(ctx, chunk.Key(prefix, ord), 0, -1)
@@ -262,6 +265,9 @@ func (c *Compactor) Compact(ctx context.Context, p store.PendingWindow, upto int
 	flush := func() error {
 		if len(cur) == 0 {
 			return nil
+		}
+		if chunk.RunStart(ord) {
+			dict = nil
 		}
 		blob, m := chunk.Build(cur, dict)
 		dict = chunk.DictAfter(dict, cur)

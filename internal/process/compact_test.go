@@ -83,11 +83,7 @@ func readAll(t *testing.T, st *sqlite.Store, window string) (events []string, pa
 			if err != nil {
 				t.Fatal(err)
 			}
-			raw, err = chunk.Decode(stored, dict)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if dict, err = chunk.NextDict(dict, raw); err != nil {
+			if raw, dict, err = chunk.Read(stored, dict); err != nil {
 				t.Fatal(err)
 			}
 		} else {

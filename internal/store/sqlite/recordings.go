@@ -108,7 +108,7 @@ func (s *Store) span(ctx context.Context, project int64, id string) (recorded st
 	return recorded, from, to, nil
 }
 
-func (s *Store) chunkEvents(ctx context.Context, key string, dict []byte) ([]byte, error) {
+func (s *Store) chunkBlob(ctx context.Context, key string) ([]byte, error) {
 	r, err := s.blobs.Get(ctx, key, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("read chunk: %w", err)
@@ -118,11 +118,7 @@ func (s *Store) chunkEvents(ctx context.Context, key string, dict []byte) ([]byt
 	if err != nil {
 		return nil, fmt.Errorf("read chunk %s: %w", key, err)
 	}
-	raw, err := chunk.Decode(blob, dict)
-	if err != nil {
-		return nil, fmt.Errorf("chunk %s: %w", key, err)
-	}
-	return raw, nil
+	return blob, nil
 }
 
 // WindowBatches calls fn with a window's events as the processor folds
@@ -164,14 +160,15 @@ func (s *Store) WindowBatches(ctx context.Context, project int64, session, windo
 		return fmt.Errorf("read window %s/%s: %w", session, window, err)
 	}
 	// Each chunk is compressed against the full snapshots of those
-	// before it, which reading them in order gives.
+	// before it in its run, which reading them in order gives.
 	var dict []byte
 	for _, c := range chunks {
-		raw, err := s.chunkEvents(ctx, c.key, dict)
+		blob, err := s.chunkBlob(ctx, c.key)
 		if err != nil {
 			return err
 		}
-		if dict, err = chunk.NextDict(dict, raw); err != nil {
+		var raw []byte
+		if raw, dict, err = chunk.Read(blob, dict); err != nil {
 			return fmt.Errorf("chunk %s: %w", c.key, err)
 		}
 		if err := fn(c.seq, c.id, raw); err != nil {

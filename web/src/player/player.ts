@@ -291,10 +291,13 @@ export class Player {
     const { at: seg, from } = startFor(this.segs, t);
     const generation = ++this.generation;
     this.resume = play;
+    // The fetch starts first: letting the old Replayer go and moving the
+    // controls and panes take tens of ms that the request takes anyway.
+    const opened = this.open(generation, from, seg, at, play);
     this.dropReplayer();
     this.setState("loading");
     this.setTime(at);
-    this.open(generation, from, seg, at, play).catch((err) => {
+    opened.catch((err) => {
       if (generation === this.generation) this.fail(err);
     });
   }
