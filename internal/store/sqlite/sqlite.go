@@ -58,6 +58,7 @@ type Store struct {
 	checked *checkedCache // events of batches not yet read by the processor
 
 	queued    atomic.Int64 // bytes of batches waiting for a commit
+	writing   atomic.Int64 // nanoseconds the writer has spent committing
 	maxQueued atomic.Int64
 	metrics   metrics
 
