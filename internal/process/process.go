@@ -57,12 +57,14 @@ const (
 // what the log keeps of ingest's checked events (64 MiB of buffers of
 // 20–60 KB): past it the processor would read batches back from the log.
 //
-// While the log's writer commits more than burstBusy of the time, ingest
-// is near what it can take: then the processor leaves the CPU to it and
-// waits up to MaxLag, whatever the backlog, to catch up at full speed
-// after the burst (or at MaxLag, then waits again). Batches past
-// gatherBatches are read back from the log, which costs more CPU a batch
-// than folding them while the log still keeps them.
+// While the log's writer commits burstBusy of the time or more, ingest is
+// near what it can take: then the processor leaves the CPU to it, as long
+// as the oldest batch waiting is younger than MaxLag, and catches up at
+// full speed after the burst. A burst that lasts longer holds the lag at
+// about MaxLag. Batches past gatherBatches are read back from the log,
+// which costs a fifth more CPU a batch than folding them while the log
+// still keeps them: yielding moves the processor's CPU to after the
+// burst, and adds to it.
 const (
 	busyBatches   = 64
 	gatherBatches = step
@@ -94,9 +96,9 @@ type Processor struct {
 	// (1 s when zero): the session list and its signals then lag by
 	// about this much, and each batch costs the processor less.
 	BusyGather time.Duration
-	// MaxLag bounds how long the processor yields to a burst of ingest
-	// (10 s when zero): the session list lags by at most this much, and
-	// by the time the catching up then takes.
+	// MaxLag bounds how far behind the processor lets itself fall while
+	// it yields to a burst of ingest (10 s when zero): past it, it folds
+	// the oldest batches waiting whatever the load.
 	MaxLag time.Duration
 	// Events, if set, is read to analyse each window's events: its
 	// facts and signals. Without it only the batches' headers are folded.
@@ -110,6 +112,7 @@ type Processor struct {
 	Hold *sync.RWMutex
 
 	analyser *analyser
+	meter    burstMeter // Run's
 
 	// Stall is how long the processor may stay behind the log without
 	// moving before Health reports it stalled (30 s when zero).
@@ -143,7 +146,7 @@ func (p *Processor) Run(ctx context.Context) error {
 	var pause time.Duration
 	for {
 		started := time.Now()
-		folded, err := p.catchUp(ctx)
+		folded, err := p.catchUp(ctx, maxLag)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -177,30 +180,19 @@ func (p *Processor) Run(ctx context.Context) error {
 }
 
 // gather waits, while batches keep coming, until busyGather after the
-// last step started or until gatherBatches wait; during a burst until
-// maxLag after it, or until the burst ends. An erasure waiting for the
-// index (Settle) cuts it short.
+// last step started or until gatherBatches wait, and then as long as the
+// processor yields to a burst. An erasure waiting for the index (Settle)
+// cuts it short.
 func (p *Processor) gather(ctx context.Context, started time.Time, busyGather, maxLag time.Duration) {
 	upto, _ := p.state.position()
-	clock, _ := p.Log.(writeClock)
-	var wrote time.Duration
-	if clock != nil {
-		wrote = clock.WriteTime()
-	}
-	last := time.Now()
-	for time.Since(started) < maxLag && !p.state.hurried() {
+	for !p.state.hurried() {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(gatherPoll):
 		}
-		if clock != nil {
-			w, now := clock.WriteTime(), time.Now()
-			burst := float64(w-wrote) >= burstBusy*float64(now.Sub(last))
-			wrote, last = w, now
-			if burst {
-				continue
-			}
+		if p.yielding(ctx, upto, maxLag) {
+			continue
 		}
 		if time.Since(started) >= busyGather {
 			return
@@ -212,10 +204,46 @@ func (p *Processor) gather(ctx context.Context, started time.Time, busyGather, m
 	}
 }
 
-// catchUp steps until a step finds less than a full step's worth, and
-// says how many batches it folded. A step cut short by stepBytes ends it
-// too: the next commit or poll resumes.
-func (p *Processor) catchUp(ctx context.Context) (folded int, err error) {
+// yielding says whether the processor leaves the CPU to ingest for now:
+// the log's writer has committed at least burstBusy of the time since the
+// last look, and the oldest batch waiting was received less than maxLag
+// ago. Nobody waits on an erasure meanwhile.
+func (p *Processor) yielding(ctx context.Context, upto int64, maxLag time.Duration) bool {
+	if p.state.hurried() || p.meter.look(p.Log, time.Now()) < burstBusy {
+		return false
+	}
+	_, oldest, err := p.Log.Backlog(ctx, upto)
+	return err == nil && !oldest.IsZero() && time.Since(oldest) < maxLag
+}
+
+// burstMeter follows the share of time the log's writer spends committing.
+type burstMeter struct {
+	wrote time.Duration
+	at    time.Time
+	busy  float64
+}
+
+// look returns the share since the previous look, or the share it
+// returned then if that was less than gatherPoll ago; 0 for a log that
+// does not tell.
+func (m *burstMeter) look(log Log, now time.Time) float64 {
+	clock, ok := log.(writeClock)
+	if !ok || now.Sub(m.at) < gatherPoll {
+		return m.busy
+	}
+	w := clock.WriteTime()
+	if !m.at.IsZero() {
+		m.busy = float64(w-m.wrote) / float64(now.Sub(m.at))
+	}
+	m.wrote, m.at = w, now
+	return m.busy
+}
+
+// catchUp steps until a step finds less than a full step's worth, or
+// until the processor yields to a burst, and says how many batches it
+// folded. A step cut short by stepBytes ends it too: the next commit or
+// poll resumes.
+func (p *Processor) catchUp(ctx context.Context, maxLag time.Duration) (folded int, err error) {
 	upto, ok := p.state.position()
 	if !ok {
 		if upto, err = p.Index.Processed(ctx, Name); err != nil {
@@ -231,7 +259,7 @@ func (p *Processor) catchUp(ctx context.Context) (folded int, err error) {
 		folded += n
 		upto = next
 		p.state.moved(upto, time.Now())
-		if n < step {
+		if n < step || p.yielding(ctx, upto, maxLag) {
 			return folded, nil
 		}
 	}
