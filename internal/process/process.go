@@ -60,8 +60,10 @@ const (
 // While the log's writer commits burstBusy of the time or more, ingest is
 // near what it can take: then the processor leaves the CPU to it, as long
 // as the oldest batch waiting is younger than MaxLag, and catches up at
-// full speed after the burst. A burst that lasts longer holds the lag at
-// about MaxLag. Batches past gatherBatches are read back from the log,
+// full speed after the burst. In a longer burst it folds at full speed
+// whatever is older than MaxLag; if it folds more slowly than ingest
+// takes batches in, the lag still grows, as it did before it yielded at
+// all. Batches past gatherBatches are read back from the log,
 // which costs a fifth more CPU a batch than folding them while the log
 // still keeps them: yielding moves the processor's CPU to after the
 // burst, and adds to it.
