@@ -313,7 +313,7 @@ func (s *Store) LogStats(ctx context.Context, name string) (_ LogStats, err erro
 func (s *Store) BatchEvents(ctx context.Context, id int64) (blob []byte, err error) {
 	defer s.check(&err)
 	var released int64
-	err = s.read.QueryRowContext(ctx, `SELECT events, released FROM batches WHERE id = ?`, id).Scan(&blob, &released)
+	err = s.batchEvents.QueryRowContext(ctx, id).Scan(&blob, &released)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
