@@ -43,9 +43,42 @@ const Name = "sessions"
 // (pages and user agents) pass stepBytes, so that one step's memory is
 // bounded whatever the batches hold.
 const (
-	step      = 500
+	step      = 1000
 	stepBytes = 8 << 20
 )
+
+// Under load the processor steps less often: what a step costs is mostly
+// per window it touches (the window's analysis rewritten, its session's
+// aggregates and search text recomputed, one commit), so a step that folds
+// a second of a busy window's batches costs little more than one that
+// folds one of them. A catch-up that folded at least busyBatches says that
+// batches keep coming; then the next step waits for BusyGather, or until
+// gatherBatches wait, whichever comes first. gatherBatches stays within
+// what the log keeps of ingest's checked events (64 MiB of buffers of
+// 20–60 KB): past it the processor would read batches back from the log.
+//
+// While the log's writer commits burstBusy of the time or more, ingest is
+// near what it can take: then the processor leaves the CPU to it, as long
+// as the oldest batch waiting is younger than MaxLag, and catches up at
+// full speed after the burst. In a longer burst it folds at full speed
+// whatever is older than MaxLag; if it folds more slowly than ingest
+// takes batches in, the lag still grows, as it did before it yielded at
+// all. Batches past gatherBatches are read back from the log,
+// which costs a fifth more CPU a batch than folding them while the log
+// still keeps them: yielding moves the processor's CPU to after the
+// burst, and adds to it.
+const (
+	busyBatches   = 64
+	gatherBatches = step
+	gatherPoll    = 100 * time.Millisecond
+	burstBusy     = 0.75
+)
+
+// writeClock is what a Log may also tell: how long its writer has spent
+// committing since it opened. Without it there is no burst to yield to.
+type writeClock interface {
+	WriteTime() time.Duration
+}
 
 // Processor keeps the sessions index up to date with the log. Run it once;
 // Health and Collectors report on it meanwhile.
@@ -61,6 +94,14 @@ type Processor struct {
 	// costs the ingest path's single writer much less than many small
 	// ones, for a session list that lags by about this much.
 	Gather time.Duration
+	// BusyGather is how long batches gather while they keep coming
+	// (1 s when zero): the session list and its signals then lag by
+	// about this much, and each batch costs the processor less.
+	BusyGather time.Duration
+	// MaxLag bounds how far behind the processor lets itself fall while
+	// it yields to a burst of ingest (10 s when zero): past it, it folds
+	// the oldest batches waiting whatever the load.
+	MaxLag time.Duration
 	// Events, if set, is read to analyse each window's events: its
 	// facts and signals. Without it only the batches' headers are folded.
 	Events Events
@@ -73,6 +114,7 @@ type Processor struct {
 	Hold *sync.RWMutex
 
 	analyser *analyser
+	meter    burstMeter // Run's
 
 	// Stall is how long the processor may stay behind the log without
 	// moving before Health reports it stalled (30 s when zero).
@@ -92,12 +134,21 @@ func (p *Processor) Run(ctx context.Context) error {
 	if gather <= 0 {
 		gather = 100 * time.Millisecond
 	}
+	busyGather := p.BusyGather
+	if busyGather <= 0 {
+		busyGather = time.Second
+	}
+	maxLag := p.MaxLag
+	if maxLag <= 0 {
+		maxLag = 10 * time.Second
+	}
 	p.state.start(time.Now())
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	var pause time.Duration
 	for {
-		err := p.catchUp(ctx)
+		started := time.Now()
+		folded, err := p.catchUp(ctx, maxLag)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -118,6 +169,10 @@ func (p *Processor) Run(ctx context.Context) error {
 		case <-p.Log.Commits():
 		case <-ticker.C:
 		}
+		if folded >= busyBatches {
+			p.gather(ctx, started, busyGather, maxLag)
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -126,26 +181,88 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 }
 
-// catchUp steps until a step finds less than a full step's worth. A step
-// cut short by stepBytes ends it too: the next commit or poll resumes.
-func (p *Processor) catchUp(ctx context.Context) error {
+// gather waits, while batches keep coming, until busyGather after the
+// last step started or until gatherBatches wait, and then as long as the
+// processor yields to a burst. An erasure waiting for the index (Settle)
+// cuts it short.
+func (p *Processor) gather(ctx context.Context, started time.Time, busyGather, maxLag time.Duration) {
+	upto, _ := p.state.position()
+	for !p.state.hurried() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(gatherPoll):
+		}
+		if p.yielding(ctx, upto, maxLag) {
+			continue
+		}
+		if time.Since(started) >= busyGather {
+			return
+		}
+		// A failing read leaves it to the deadline; the step reports it.
+		if n, _, err := p.Log.Backlog(ctx, upto); err == nil && n >= gatherBatches {
+			return
+		}
+	}
+}
+
+// yielding says whether the processor leaves the CPU to ingest for now:
+// the log's writer has committed at least burstBusy of the time since the
+// last look, and the oldest batch waiting was received less than maxLag
+// ago. Nobody waits on an erasure meanwhile.
+func (p *Processor) yielding(ctx context.Context, upto int64, maxLag time.Duration) bool {
+	if p.state.hurried() || p.meter.look(p.Log, time.Now()) < burstBusy {
+		return false
+	}
+	_, oldest, err := p.Log.Backlog(ctx, upto)
+	return err == nil && !oldest.IsZero() && time.Since(oldest) < maxLag
+}
+
+// burstMeter follows the share of time the log's writer spends committing.
+type burstMeter struct {
+	wrote time.Duration
+	at    time.Time
+	busy  float64
+}
+
+// look returns the share since the previous look, or the share it
+// returned then if that was less than gatherPoll ago; 0 for a log that
+// does not tell.
+func (m *burstMeter) look(log Log, now time.Time) float64 {
+	clock, ok := log.(writeClock)
+	if !ok || now.Sub(m.at) < gatherPoll {
+		return m.busy
+	}
+	w := clock.WriteTime()
+	if !m.at.IsZero() {
+		m.busy = float64(w-m.wrote) / float64(now.Sub(m.at))
+	}
+	m.wrote, m.at = w, now
+	return m.busy
+}
+
+// catchUp steps until a step finds less than a full step's worth, or
+// until the processor yields to a burst, and says how many batches it
+// folded. A step cut short by stepBytes ends it too: the next commit or
+// poll resumes.
+func (p *Processor) catchUp(ctx context.Context, maxLag time.Duration) (folded int, err error) {
 	upto, ok := p.state.position()
 	if !ok {
-		var err error
 		if upto, err = p.Index.Processed(ctx, Name); err != nil {
-			return fmt.Errorf("read the processed position: %w", err)
+			return 0, fmt.Errorf("read the processed position: %w", err)
 		}
 		p.state.moved(upto, time.Now())
 	}
 	for {
 		next, n, err := p.Step(ctx, upto)
 		if err != nil {
-			return err
+			return folded, err
 		}
+		folded += n
 		upto = next
 		p.state.moved(upto, time.Now())
-		if n < step {
-			return nil
+		if n < step || p.yielding(ctx, upto, maxLag) {
+			return folded, nil
 		}
 	}
 }
@@ -191,6 +308,8 @@ func (p *Processor) Step(ctx context.Context, upto int64) (next int64, n int, er
 // before it was asked. It returns at once when Run is not running: nothing
 // would move the index then.
 func (p *Processor) Settle(ctx context.Context, since time.Time) error {
+	p.state.hurry(true)
+	defer p.state.hurry(false)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {

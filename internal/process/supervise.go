@@ -37,6 +37,23 @@ type state struct {
 	err      error     // the last step's failure; nil when it succeeded
 	since    time.Time // when the failures began
 	failures int
+	waiting  int // erasures waiting for the index: no gathering meanwhile
+}
+
+func (s *state) hurry(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.waiting++
+	} else {
+		s.waiting--
+	}
+}
+
+func (s *state) hurried() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting > 0
 }
 
 func (s *state) start(now time.Time) {

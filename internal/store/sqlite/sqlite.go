@@ -47,6 +47,9 @@ type Store struct {
 	// window it folds from the start (WindowBatches), prepared once on
 	// the read pool rather than parsed at every call.
 	windowChunks, windowBatches *sql.Stmt
+	// batchEvents reads one batch's events back (BatchEvents): for every
+	// batch the processor folds after it yielded to a burst of ingest.
+	batchEvents *sql.Stmt
 
 	appends chan *appendRequest
 	mu      sync.RWMutex // guards closed against sends to appends
@@ -58,6 +61,7 @@ type Store struct {
 	checked *checkedCache // events of batches not yet read by the processor
 
 	queued    atomic.Int64 // bytes of batches waiting for a commit
+	writing   atomic.Int64 // nanoseconds the writer has spent committing
 	maxQueued atomic.Int64
 	metrics   metrics
 
@@ -143,6 +147,14 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		windowChunks.Close()
 		return fail(fmt.Errorf("prepare window read: %w", err))
 	}
+	batchEvents, err := read.PrepareContext(ctx, `SELECT events, released FROM batches WHERE id = ?`)
+	if err != nil {
+		insertBatch.Close()
+		batchHash.Close()
+		windowChunks.Close()
+		windowBatches.Close()
+		return fail(fmt.Errorf("prepare batch read: %w", err))
+	}
 	s := &Store{
 		dir:         dir,
 		write:       write,
@@ -159,7 +171,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		checked:     newCheckedCache(maxChecked),
 		blobs:       blobfs.New(filepath.Join(dir, BlobDir)),
 	}
-	s.windowChunks, s.windowBatches = windowChunks, windowBatches
+	s.windowChunks, s.windowBatches, s.batchEvents = windowChunks, windowBatches, batchEvents
 	s.maxQueued.Store(DefaultMaxQueued)
 	go s.writeLoop()
 	return s, nil
@@ -200,7 +212,7 @@ func (s *Store) Close() error {
 	}
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.windowChunks.Close(), s.windowBatches.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
+	return errors.Join(s.insertBatch.Close(), s.batchHash.Close(), s.windowChunks.Close(), s.windowBatches.Close(), s.batchEvents.Close(), s.read.Close(), s.write.Close(), s.iread.Close(), s.iwrite.Close())
 }
 
 // Dir is the data folder.
