@@ -47,7 +47,14 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 				const root = document.querySelector("#player");
 				const t0 = performance.now();
 				window.playheadPlayer.seek(%d);
-				while (root.dataset.state === "loading") await new Promise(requestAnimationFrame);
+				// Waits for the player to show the moment, then for the next
+				// frame: waiting on frames meanwhile would count one more.
+				await new Promise((shown) => {
+					const done = () => root.dataset.state !== "loading" && (watch.disconnect(), shown());
+					const watch = new MutationObserver(done);
+					watch.observe(root, { attributes: true, attributeFilter: ["data-state"] });
+					done();
+				});
 				await new Promise(requestAnimationFrame);
 				return [performance.now() - t0, Number(root.dataset.time)];
 			})()`, target), chromedp.EvalAwaitPromise))

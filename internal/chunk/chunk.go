@@ -14,6 +14,7 @@
 package chunk
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 )
@@ -114,13 +115,11 @@ func Read(blob, chain []byte) (raw, next []byte, err error) {
 	if Independent(blob) {
 		chain = nil
 	}
-	if raw, err = Decode(blob, chain); err != nil {
+	raw, snaps, err := decode(blob, chain)
+	if err != nil {
 		return nil, nil, err
 	}
-	if next, err = NextDict(chain, raw); err != nil {
-		return nil, nil, err
-	}
-	return raw, next, nil
+	return raw, addSnapshots(chain, snaps), nil
 }
 
 // NextDict returns the dictionary for the chunk after one whose JSON array
@@ -128,35 +127,58 @@ func Read(blob, chain []byte) (raw, next []byte, err error) {
 // with the chunk's full snapshots added, cut to the newest MaxDict bytes.
 // dict is not changed.
 func NextDict(dict, raw []byte) ([]byte, error) {
-	var events []Event
+	var snaps [][]byte
 	err := Split(raw, func(e Event) error {
-		if e.Type == TypeFullSnapshot {
-			events = append(events, e)
+		if isSnapshot(e.Raw) {
+			snaps = append(snaps, e.Raw)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return DictAfter(dict, events), nil
+	return addSnapshots(dict, snaps), nil
 }
+
+// isSnapshot tells whether a stored event goes into the dictionaries: a
+// full snapshot. Events as rrweb writes them name their type first, and
+// that is read without lexing the rest, since snapshots are most of a
+// chunk's bytes; any other event is read as Split reads it. Writing and
+// reading chunks both ask here, so that they make the same dictionaries.
+func isSnapshot(raw []byte) bool {
+	if rest, ok := bytes.CutPrefix(raw, typeFirst); ok && len(rest) > 1 && '0' <= rest[0] && rest[0] <= '9' && (rest[1] == ',' || rest[1] == '}') {
+		return rest[0] == '0'+TypeFullSnapshot
+	}
+	e, _, err := object(raw, 0)
+	return err == nil && e.Type == TypeFullSnapshot
+}
+
+var typeFirst = []byte(`{"type":`)
 
 // DictAfter is NextDict for a chunk built of events.
 func DictAfter(dict []byte, events []Event) []byte {
-	var add [][]byte
-	n := len(dict)
+	var snaps [][]byte
 	for _, e := range events {
-		if e.Type == TypeFullSnapshot {
-			add = append(add, e.Raw)
-			n += len(e.Raw)
+		if isSnapshot(e.Raw) {
+			snaps = append(snaps, e.Raw)
 		}
 	}
-	if len(add) == 0 {
+	return addSnapshots(dict, snaps)
+}
+
+// addSnapshots returns dict with snaps added, cut to the newest MaxDict
+// bytes; dict itself if there are none.
+func addSnapshots(dict []byte, snaps [][]byte) []byte {
+	if len(snaps) == 0 {
 		return dict
+	}
+	n := len(dict)
+	for _, p := range snaps {
+		n += len(p)
 	}
 	out := make([]byte, 0, min(n, MaxDict))
 	skip := n - min(n, MaxDict)
-	for _, p := range append([][]byte{dict}, add...) {
+	for _, p := range append([][]byte{dict}, snaps...) {
 		if skip >= len(p) {
 			skip -= len(p)
 			continue

@@ -142,6 +142,19 @@ func Independent(blob []byte) bool {
 // dict is not the one the chunk was made with, and with ErrCorrupt if the
 // chunk cannot be read.
 func Decode(blob, dict []byte) ([]byte, error) {
+	return decodeWith(blob, dict, nil)
+}
+
+// decode is Decode that also gives the chunk's full snapshots, slices of
+// its JSON, for the next chunk's dictionary.
+func decode(blob, dict []byte) (raw []byte, snaps [][]byte, err error) {
+	raw, err = decodeWith(blob, dict, &snaps)
+	return raw, snaps, err
+}
+
+// decodeWith is Decode, appending the chunk's full snapshots to snaps if
+// it is not nil.
+func decodeWith(blob, dict []byte, snaps *[][]byte) ([]byte, error) {
 	dictLen, sum, frame, legacy, err := header(blob)
 	if err != nil {
 		return nil, err
@@ -151,7 +164,15 @@ func Decode(blob, dict []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		return out, nil
+		if snaps != nil {
+			err = Split(out, func(e Event) error {
+				if isSnapshot(e.Raw) {
+					*snaps = append(*snaps, e.Raw)
+				}
+				return nil
+			})
+		}
+		return out, err
 	}
 	var payload []byte
 	if dictLen == 0 {
@@ -172,7 +193,7 @@ func Decode(blob, dict []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
-	return decodePayload(payload)
+	return decodePayload(payload, snaps)
 }
 
 // encodePayload lays events out as the payload (above).
@@ -249,8 +270,9 @@ func (r *payloadReader) count() int {
 	return int(v)
 }
 
-// decodePayload rebuilds the JSON array of events.
-func decodePayload(p []byte) ([]byte, error) {
+// decodePayload rebuilds the JSON array of events, appending its full
+// snapshots to snaps if it is not nil.
+func decodePayload(p []byte, snaps *[][]byte) ([]byte, error) {
 	r := &payloadReader{b: p}
 	n := r.count()
 	m := r.count()
@@ -299,7 +321,10 @@ func decodePayload(p []byte) ([]byte, error) {
 	text := r.b
 	out := make([]byte, 0, 2+n+total+cols.positions*48+m*64)
 	out = append(out, '[')
-	var mv move
+	var (
+		mv    move
+		found [][2]int // where snapshots lie in out, which may yet move
+	)
 	for i := range n {
 		if i > 0 {
 			out = append(out, ',')
@@ -311,7 +336,14 @@ func decodePayload(p []byte) ([]byte, error) {
 		}
 		l := lens[0]
 		lens = lens[1:]
+		if snaps != nil && isSnapshot(text[:l]) {
+			found = append(found, [2]int{len(out), len(out) + l})
+		}
 		out, text = append(out, text[:l]...), text[l:]
 	}
-	return append(out, ']'), nil
+	out = append(out, ']')
+	for _, f := range found {
+		*snaps = append(*snaps, out[f[0]:f[1]])
+	}
+	return out, nil
 }

@@ -209,6 +209,11 @@ func FuzzChunkRoundTrip(f *testing.F) {
 		if err != nil || string(got) != want || m.Raw != len(want) {
 			t.Fatalf("got %q, %v (meta %d bytes)\nwant %q", got, err, m.Raw, want)
 		}
+		// The dictionary a reader makes after the chunk is the one its
+		// writer made.
+		if _, next, err := chunk.Read(blob, dict); err != nil || !bytes.Equal(next, chunk.DictAfter(dict, events)) {
+			t.Fatalf("read: %v, or the next dictionary (%d bytes) is not the writer's (%d)", err, len(next), len(chunk.DictAfter(dict, events)))
+		}
 	})
 }
 

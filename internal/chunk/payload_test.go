@@ -15,7 +15,7 @@ func FuzzDecodePayload(f *testing.F) {
 	// White space before an event, which no payload of ours holds.
 	f.Add(encodePayload([]Event{{Type: 2, Timestamp: 1, Raw: []byte("\n{\"type\":2,\"data\":{},\"timestamp\":1}")}}))
 	f.Fuzz(func(t *testing.T, p []byte) {
-		raw, err := decodePayload(p)
+		raw, err := decodePayload(p, nil)
 		if err != nil {
 			return
 		}
@@ -23,7 +23,7 @@ func FuzzDecodePayload(f *testing.F) {
 		if Split(raw, func(e Event) error { events = append(events, e); return nil }) != nil {
 			return
 		}
-		again, err := decodePayload(encodePayload(events))
+		again, err := decodePayload(encodePayload(events), nil)
 		if err != nil {
 			t.Fatalf("%q written back does not read: %v", raw, err)
 		}

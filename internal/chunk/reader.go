@@ -77,7 +77,7 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 	case !Independent(blob):
 		dict, known = r.get(dictKey{window, ord})
 	}
-	raw, err := Decode(blob, dict)
+	raw, snaps, err := decode(blob, dict)
 	if errors.Is(err, ErrDict) {
 		// A window erased and recorded again under the same name: what
 		// was cached is not what its chunks were made with.
@@ -85,7 +85,7 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 		if dict, err = r.Dict(ctx, window, ord, get); err != nil {
 			return nil, err
 		}
-		raw, err = Decode(blob, dict)
+		raw, snaps, err = decode(blob, dict)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("chunk %d: %w", ord, err)
@@ -96,9 +96,7 @@ func (r *Reader) Chunk(ctx context.Context, window string, ord int, get GetFunc)
 		// this one was made on the way, so that reading a window through
 		// holds one of its dictionaries. One made for a seek stays, for
 		// a viewer seeks back to a moment more than anywhere else.
-		if next, err := NextDict(dict, raw); err == nil {
-			r.pass(dictKey{window, ord}, next)
-		}
+		r.pass(dictKey{window, ord}, addSnapshots(dict, snaps))
 	}
 	return raw, nil
 }

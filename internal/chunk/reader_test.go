@@ -83,3 +83,25 @@ func TestReaderRuns(t *testing.T) {
 		t.Errorf("a window stored as one chain reads %d bytes (%v), want the %d of the same events in runs", len(old), err, len(cold))
 	}
 }
+
+func TestIsSnapshot(t *testing.T) {
+	for _, c := range []struct {
+		event string
+		want  bool
+	}{
+		{`{"type":2,"data":{"node":{"type":0}},"timestamp":1}`, true},
+		{`{"type":3,"data":{"source":0,"adds":[{"node":{"type":2}}]},"timestamp":1}`, false},
+		{`{"type":2}`, true},
+		{`{"timestamp":1,"type":2,"data":{}}`, true},
+		{`{"data":{"type":2},"type":4}`, false},
+		{`{"type":2.0,"data":{}}`, true},
+		{`{"type":20,"data":{}}`, false},
+		{`{"type": 2,"data":{}}`, true},
+		{`{"type":"2"}`, false},
+		{`{}`, false},
+	} {
+		if got := isSnapshot([]byte(c.event)); got != c.want {
+			t.Errorf("isSnapshot(%s) = %v, want %v", c.event, got, c.want)
+		}
+	}
+}
