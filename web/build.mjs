@@ -133,6 +133,34 @@ const leanRecord = {
       const inline = 'if (tagName === "img" && inlineImages) {';
       if (out.split(inline).length !== 2) throw new Error("rrweb's inlineImages not as expected: check the lean-record plugin");
       out = out.replace(inline, "if (false) {");
+      // A node removed: rrweb tested the target against the block selector
+      // (closest(), so matches() could not say otherwise), looked the node's
+      // id up three times and walked the target's ancestors for every node
+      // removed; the walk's answer holds for the whole batch, as the DOM
+      // and the ids it reads do.
+      const removed = [
+        [
+          "m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            const parentId = isShadowRoot(m.target) ? this.mirror.getId(index.host(m.target)) : this.mirror.getId(m.target);\n            if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || isIgnored(n, this.mirror, this.slimDOMOptions) || !isSerialized(n, this.mirror)) {",
+          "const shadow = isShadowRoot(m.target), parentId = this.mirror.getId(shadow ? index.host(m.target) : m.target);\n          m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            if (nodeId < 0 || (n.tagName === \"TITLE\" && this.slimDOMOptions.headTitleMutations)) {",
+        ],
+        ["else if (isAncestorRemoved(m.target, this.mirror)) ;", "else if (ancestorRemoved(m.target, this.mirror)) ;"],
+        ["isShadow: isShadowRoot(m.target) && isNativeShadowDom(m.target) ? true : void 0", "isShadow: shadow && isNativeShadowDom(m.target) ? true : void 0"],
+        // Custom elements' names have a hyphen: no registry lookup for others.
+        ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
+      ];
+      for (const [from, to] of removed) {
+        if (out.split(from).length !== 2) throw new Error("rrweb's mutation handling not as expected: check the lean-record plugin (" + from.slice(0, 40) + ")");
+        out = out.replace(from, to);
+      }
+      out = out.replace(
+        "function deepDelete(",
+        "function ancestorRemoved(t, mirror) {\n" +
+          "  let r = inMutations.get(t);\n" +
+          "  if (r === undefined) inMutations.set(t, (r = isAncestorRemoved(t, mirror)));\n" +
+          "  return r;\n" +
+          "}\n" +
+          "function deepDelete(",
+      );
       // One options object for every node a batch adds, not one (with
       // three closures) per node; the closures read the loop's current node.
       const call = out.indexOf("const sn = serializeNodeWithId(n, {");
