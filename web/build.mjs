@@ -145,6 +145,11 @@ const leanRecord = {
         ],
         ["else if (isAncestorRemoved(m.target, this.mirror)) ;", "else if (ancestorRemoved(m.target, this.mirror)) ;"],
         ["isShadow: isShadowRoot(m.target) && isNativeShadowDom(m.target) ? true : void 0", "isShadow: shadow && isNativeShadowDom(m.target) ? true : void 0"],
+        // Whether a node's text is masked matters to text nodes and to the
+        // children serialized with it: an element added alone (each node a
+        // mutation adds is serialized alone) needs no answer, unless it is
+        // an iframe, whose document is serialized with it once loaded.
+        ["  if (!needsMask) {\n    const checkAncestors", '  if (!needsMask && !(skipChild && n.nodeType === 1 && n.nodeName !== "IFRAME")) {\n    const checkAncestors'],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
