@@ -150,6 +150,11 @@ const leanRecord = {
         // mutation adds is serialized alone) needs no answer, unless it is
         // an iframe, whose document is serialized with it once loaded.
         ["  if (!needsMask) {\n    const checkAncestors", '  if (!needsMask && !(skipChild && n.nodeType === 1 && n.nodeName !== "IFRAME")) {\n    const checkAncestors'],
+        // A serialized element's needBlock, which is not recorded, left
+        // undefined (JSON leaves it out) rather than deleted: a delete turns
+        // every element's object into a slow dictionary, to build and to
+        // stringify.
+        ["delete serializedNode.needBlock;", "serializedNode.needBlock = void 0;"],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
