@@ -11,9 +11,9 @@ import (
 
 // TestReplayTextChanges records a page whose texts are replaced in every
 // way a page may (el.textContent = …, twice in one batch, then moved,
-// removed, put back elsewhere, in a masked element) and replays it to its
-// end: every element holds what it held on the page, the masked one as
-// stars. The recorder sends a text replaced in its place as a new value
+// removed, put back elsewhere, in a masked element, with a card number)
+// and replays it to its end: every element holds what it held on the page,
+// the masked one as stars and the card number as [card]. The recorder sends a text replaced in its place as a new value
 // of the old node (web/build.mjs), so the replay is where that shows.
 func TestReplayTextChanges(t *testing.T) {
 	base, data := servertest.Start(t)
@@ -26,10 +26,11 @@ func TestReplayTextChanges(t *testing.T) {
 	// The first full snapshot is taken in a task after the script's.
 	eval[chromedp.Void](t, ctx, `new Promise(r => setTimeout(r, 200)).then(() => window.changeTexts()).then(() => window.playhead.flush())`)
 	want := eval[string](t, ctx, `window.boardTexts(document)`)
-	if !strings.Contains(want, "a= ") || !strings.Contains(want, "m=secret words") || !strings.Contains(want, "h=H1G1") {
+	if !strings.Contains(want, "a= ") || !strings.Contains(want, "m=secret words") || !strings.Contains(want, "h=H1G1") || !strings.Contains(want, "k=paid with 4111") {
 		t.Fatalf("the page did not change as planned: %q", want)
 	}
 	want = strings.Replace(want, "m=secret words", "m=****** *****", 1)
+	want = strings.Replace(want, "k=paid with 4111 1111 1111 1111", "k=paid with [card]", 1)
 
 	var s session
 	waitFor(t, "the session", func() bool {

@@ -47,6 +47,10 @@ const common = {
 //   while it handles one batch of mutation records, when the page cannot
 //   change the DOM, whether an element or one of its ancestors matches is
 //   remembered per element, so that most nodes need no matching at all.
+// - rrweb's handling of DOM mutations does less per mutation than stock
+//   rrweb's for what Playhead records (below; docs/benchmarks.md, "Recorder
+//   overhead"): a text replaced in its place is recorded as a new value,
+//   and checks whose answer cannot differ are made once.
 const selectorOnly = [
   [
     "_isBlockedElement",
@@ -106,16 +110,18 @@ const leanRecord = {
       }
       // A text replaced by a text in its place (el.textContent = "…"), the
       // most common change of a page's text: recorded as a new value of the
-      // old node, whose id the new node takes, not as a removal and an
-      // addition. It is what the replay shows alike, with a third of the
-      // work and of the bytes. Anything else in the same batch touching
-      // either node (added, moved, not recorded) takes rrweb's own path.
+      // old node, whose id the new node takes, rather than as a removal and
+      // an addition of a serialized node. The replay shows the same, for a
+      // fraction of the work and of the bytes. Anything else in the same
+      // batch touching either node (added, moved, not recorded) takes
+      // rrweb's own path.
       const textarea = 'if (m.target.tagName === "TEXTAREA") {';
-      if (out.split(textarea).length !== 2) throw new Error("rrweb's childList mutations not as expected: check the lean-record plugin");
+      if (out.split(textarea).length !== 2 || !out.includes("\nfunction deepDelete("))
+        throw new Error("rrweb's childList mutations not as expected: check the lean-record plugin");
       out = out.replace(textarea, "if (textSwap(m, this)) return;\n          " + textarea);
       out = out.replace(
-        "function deepDelete(",
-        "function textSwap(m, b) {\n" +
+        "\nfunction deepDelete(",
+        "\nfunction textSwap(m, b) {\n" +
           "  const t = m.target, n = m.addedNodes[0], old = m.removedNodes[0], mirror = b.mirror, tag = t.tagName;\n" +
           "  if (m.addedNodes.length !== 1 || m.removedNodes.length !== 1 || n.nodeType !== 3 || old.nodeType !== 3 || t.nodeType !== 1 || tag === \"STYLE\" || tag === \"SCRIPT\" || tag === \"TEXTAREA\") return false;\n" +
           "  const meta = mirror.getMeta(old);\n" +
@@ -126,6 +132,14 @@ const leanRecord = {
           "  if (value !== old.data) b.texts.push({ value: value && needMaskingText(n, b.maskTextClass, b.maskTextSelector, true) ? b.maskTextFn(value, t) : value, node: n });\n" +
           "  return true;\n" +
           "}\n" +
+          // Whether a target's ancestors were removed, asked for every node
+          // removed from it: the answer holds for the whole batch, as the
+          // DOM and the ids it reads do (remembered with within's).
+          "function ancestorRemoved(t, mirror) {\n" +
+          "  let r = inMutations.get(t);\n" +
+          "  if (r === undefined) inMutations.set(t, (r = isAncestorRemoved(t, mirror)));\n" +
+          "  return r;\n" +
+          "}\n" +
           "function deepDelete(",
       );
       // Images inlined as data: URIs (rrweb's inlineImages), which Playhead
@@ -133,12 +147,11 @@ const leanRecord = {
       const inline = 'if (tagName === "img" && inlineImages) {';
       if (out.split(inline).length !== 2) throw new Error("rrweb's inlineImages not as expected: check the lean-record plugin");
       out = out.replace(inline, "if (false) {");
-      // A node removed: rrweb tested the target against the block selector
-      // (closest(), so matches() could not say otherwise), looked the node's
-      // id up three times and walked the target's ancestors for every node
-      // removed; the walk's answer holds for the whole batch, as the DOM
-      // and the ids it reads do.
-      const removed = [
+      const rewrites = [
+        // A node removed: rrweb tested the target against the block
+        // selector again (closest() had said no, so matches() could not say
+        // yes), looked the node's id up three times and the target's twice,
+        // and walked the target's ancestors, for every node removed.
         [
           "m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            const parentId = isShadowRoot(m.target) ? this.mirror.getId(index.host(m.target)) : this.mirror.getId(m.target);\n            if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || isIgnored(n, this.mirror, this.slimDOMOptions) || !isSerialized(n, this.mirror)) {",
           "const shadow = isShadowRoot(m.target), parentId = this.mirror.getId(shadow ? index.host(m.target) : m.target);\n          m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            if (nodeId < 0 || (n.tagName === \"TITLE\" && this.slimDOMOptions.headTitleMutations)) {",
@@ -155,22 +168,15 @@ const leanRecord = {
         // every element's object into a slow dictionary, to build and to
         // stringify.
         ["delete serializedNode.needBlock;", "serializedNode.needBlock = void 0;"],
+        // A text node added has neither children nor a shadow root to add.
+        ["      if (!isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)", "      if (n.nodeType !== 3 && !isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)"],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
-      for (const [from, to] of removed) {
-        if (out.split(from).length !== 2) throw new Error("rrweb's mutation handling not as expected: check the lean-record plugin (" + from.slice(0, 40) + ")");
+      for (const [from, to] of rewrites) {
+        if (out.split(from).length !== 2) throw new Error(`rrweb's source not as expected at "${from.slice(0, 40)}": check the lean-record plugin`);
         out = out.replace(from, to);
       }
-      out = out.replace(
-        "function deepDelete(",
-        "function ancestorRemoved(t, mirror) {\n" +
-          "  let r = inMutations.get(t);\n" +
-          "  if (r === undefined) inMutations.set(t, (r = isAncestorRemoved(t, mirror)));\n" +
-          "  return r;\n" +
-          "}\n" +
-          "function deepDelete(",
-      );
       // One options object for every node a batch adds, not one (with
       // three closures) per node; the closures read the loop's current node.
       const call = out.indexOf("const sn = serializeNodeWithId(n, {");
@@ -199,7 +205,10 @@ const recorder = {
   // Optional chaining and ?? as written, in every browser since 2020
   // (Chrome 80, Firefox 74, Safari 13.1): fewer bytes than down-levelled.
   target: "es2020",
-  plugins: [leanRecord], ...(process.env.PROFILE ? { minify: false, minifySyntax: true, minifyWhitespace: true } : {}),
+  plugins: [leanRecord],
+  // PROFILE=1 npm run build keeps the names, for CPU profiles
+  // (BenchmarkRecorderOverhead -overhead.profile); over the budget then.
+  ...(process.env.PROFILE ? { minify: false, minifySyntax: true, minifyWhitespace: true } : {}),
   mangleProps: new RegExp(
     "^(" +
       "holdUntil|holdTimer|bufferBytes|keepaliveBytes|pumping|warned|attempts|acked|beacon|settle|enqueue|held|" +
