@@ -47,6 +47,10 @@ const common = {
 //   while it handles one batch of mutation records, when the page cannot
 //   change the DOM, whether an element or one of its ancestors matches is
 //   remembered per element, so that most nodes need no matching at all.
+// - rrweb's handling of DOM mutations does less per mutation than stock
+//   rrweb's for what Playhead records (below; docs/benchmarks.md, "Recorder
+//   overhead"): a text replaced in its place is recorded as a new value,
+//   and checks whose answer cannot differ are made once.
 const selectorOnly = [
   [
     "_isBlockedElement",
@@ -104,6 +108,88 @@ const leanRecord = {
         if (start < 0 || end < 0) throw new Error(`rrweb's ${name} not found: check the lean-record plugin`);
         out = out.slice(0, start) + body + out.slice(end + 3);
       }
+      // A text replaced by a text in its place (el.textContent = "…"), the
+      // most common change of a page's text: recorded as a new value of the
+      // old node, whose id the new node takes, rather than as a removal and
+      // an addition of a serialized node. The replay shows the same, for a
+      // fraction of the work and of the bytes. Anything else in the same
+      // batch touching either node (added, moved, not recorded) takes
+      // rrweb's own path.
+      const textarea = 'if (m.target.tagName === "TEXTAREA") {';
+      if (out.split(textarea).length !== 2 || !out.includes("\nfunction deepDelete("))
+        throw new Error("rrweb's childList mutations not as expected: check the lean-record plugin");
+      out = out.replace(textarea, "if (textSwap(m, this)) return;\n          " + textarea);
+      out = out.replace(
+        "\nfunction deepDelete(",
+        "\nfunction textSwap(m, b) {\n" +
+          "  const t = m.target, n = m.addedNodes[0], old = m.removedNodes[0], mirror = b.mirror, tag = t.tagName;\n" +
+          "  if (m.addedNodes.length !== 1 || m.removedNodes.length !== 1 || n.nodeType !== 3 || old.nodeType !== 3 || t.nodeType !== 1 || tag === \"STYLE\" || tag === \"SCRIPT\" || tag === \"TEXTAREA\") return false;\n" +
+          "  const meta = mirror.getMeta(old);\n" +
+          "  if (!meta || meta.id < 1 || mirror.getId(t) < 1 || n.parentNode !== t || mirror.hasNode(n) || b.addedSet.has(n) || b.movedSet.has(n) || b.addedSet.has(old) || b.movedSet.has(old) || b.processedNodeManager.inOtherBuffer(n, b)) return false;\n" +
+          "  mirror.nodeMetaMap.delete(old);\n" +
+          "  mirror.add(n, meta);\n" +
+          "  const value = n.data;\n" +
+          "  if (value !== old.data) b.texts.push({ value: value && needMaskingText(n, b.maskTextClass, b.maskTextSelector, true) ? b.maskTextFn(value, t) : value, node: n });\n" +
+          "  return true;\n" +
+          "}\n" +
+          // Whether a target's ancestors were removed, asked for every node
+          // removed from it: the answer holds for the whole batch, as the
+          // DOM and the ids it reads do (remembered with within's).
+          "function ancestorRemoved(t, mirror) {\n" +
+          "  let r = inMutations.get(t);\n" +
+          "  if (r === undefined) inMutations.set(t, (r = isAncestorRemoved(t, mirror)));\n" +
+          "  return r;\n" +
+          "}\n" +
+          "function deepDelete(",
+      );
+      // Images inlined as data: URIs (rrweb's inlineImages), which Playhead
+      // never asks for: dead code, dropped as such by the minifier.
+      const inline = 'if (tagName === "img" && inlineImages) {';
+      if (out.split(inline).length !== 2) throw new Error("rrweb's inlineImages not as expected: check the lean-record plugin");
+      out = out.replace(inline, "if (false) {");
+      const rewrites = [
+        // A node removed: rrweb tested the target against the block
+        // selector again (closest() had said no, so matches() could not say
+        // yes), looked the node's id up three times and the target's twice,
+        // and walked the target's ancestors, for every node removed.
+        [
+          "m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            const parentId = isShadowRoot(m.target) ? this.mirror.getId(index.host(m.target)) : this.mirror.getId(m.target);\n            if (isBlocked(m.target, this.blockClass, this.blockSelector, false) || isIgnored(n, this.mirror, this.slimDOMOptions) || !isSerialized(n, this.mirror)) {",
+          "const shadow = isShadowRoot(m.target), parentId = this.mirror.getId(shadow ? index.host(m.target) : m.target);\n          m.removedNodes.forEach((n) => {\n            const nodeId = this.mirror.getId(n);\n            if (nodeId < 0 || (n.tagName === \"TITLE\" && this.slimDOMOptions.headTitleMutations)) {",
+        ],
+        ["else if (isAncestorRemoved(m.target, this.mirror)) ;", "else if (ancestorRemoved(m.target, this.mirror)) ;"],
+        ["isShadow: isShadowRoot(m.target) && isNativeShadowDom(m.target) ? true : void 0", "isShadow: shadow && isNativeShadowDom(m.target) ? true : void 0"],
+        // Whether a node's text is masked matters to text nodes and to the
+        // children serialized with it: an element added alone (each node a
+        // mutation adds is serialized alone) needs no answer, unless it is
+        // an iframe, whose document is serialized with it once loaded.
+        ["  if (!needsMask) {\n    const checkAncestors", '  if (!needsMask && !(skipChild && n.nodeType === 1 && n.nodeName !== "IFRAME")) {\n    const checkAncestors'],
+        // A serialized element's needBlock, which is not recorded, left
+        // undefined (JSON leaves it out) rather than deleted: a delete turns
+        // every element's object into a slow dictionary, to build and to
+        // stringify.
+        ["delete serializedNode.needBlock;", "serializedNode.needBlock = void 0;"],
+        // A text node added has neither children nor a shadow root to add.
+        ["      if (!isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)", "      if (n.nodeType !== 3 && !isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)"],
+        // Custom elements' names have a hyphen: no registry lookup for others.
+        ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
+      ];
+      for (const [from, to] of rewrites) {
+        if (out.split(from).length !== 2) throw new Error(`rrweb's source not as expected at "${from.slice(0, 40)}": check the lean-record plugin`);
+        out = out.replace(from, to);
+      }
+      // One options object for every node a batch adds, not one (with
+      // three closures) per node; the closures read the loop's current node.
+      const call = out.indexOf("const sn = serializeNodeWithId(n, {");
+      const callEnd = out.indexOf("cssCaptured\n        });", call);
+      const loop = out.lastIndexOf("while (this.addedSet.size) {", call);
+      if (call < 0 || callEnd < 0 || loop < 0) throw new Error("rrweb's emit not as expected: check the lean-record plugin");
+      const literal = out.slice(call + "const sn = serializeNodeWithId(n, ".length, callEnd) + "cssCaptured: false\n        }";
+      out =
+        out.slice(0, loop) +
+        "const addOptions = " + literal + ";\n      " +
+        out.slice(loop, call) +
+        "addOptions.cssCaptured = cssCaptured;\n        const sn = serializeNodeWithId(n, addOptions);" +
+        out.slice(callEnd + "cssCaptured\n        });".length);
       const batch = "mutations.forEach(this.processMutation);\n      this.emit();";
       if (!out.includes(batch)) throw new Error("rrweb's processMutations not as expected: check the lean-record plugin");
       out = out.replace(batch, "inMutations = new Map();\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
@@ -120,6 +206,9 @@ const recorder = {
   // (Chrome 80, Firefox 74, Safari 13.1): fewer bytes than down-levelled.
   target: "es2020",
   plugins: [leanRecord],
+  // PROFILE=1 npm run build keeps the names, for CPU profiles
+  // (BenchmarkRecorderOverhead -overhead.profile); over the budget then.
+  ...(process.env.PROFILE ? { minify: false, minifySyntax: true, minifyWhitespace: true } : {}),
   mangleProps: new RegExp(
     "^(" +
       "holdUntil|holdTimer|bufferBytes|keepaliveBytes|pumping|warned|attempts|acked|beacon|settle|enqueue|held|" +

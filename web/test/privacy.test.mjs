@@ -45,6 +45,7 @@ test("card numbers passing Luhn are replaced, with or without separators", () =>
     ["4111 1111 1111 1111 2024", `${CARD_MASK} 2024`],
     ["order 12 4111111111111111", `order 12 ${CARD_MASK}`],
     ["6011000990139424 and 4012888888881881", `${CARD_MASK} and ${CARD_MASK}`],
+    ["4222222222222", CARD_MASK], // the shortest: 13 digits
   ];
   for (const [text, want] of cases) assert.equal(scrubText(text, on), want, text);
 });
@@ -71,6 +72,7 @@ test("e-mail addresses are replaced only when asked", () => {
   assert.equal(scrubText(text, { cards: true, emails: false }), text);
   assert.equal(scrubText(text, { cards: true, emails: true }), `Write to ${EMAIL_MASK} today`);
   assert.equal(scrubText("4111111111111111", { cards: false, emails: true }), "4111111111111111");
+  assert.equal(scrubText("a@b.cc", { cards: true, emails: true }), EMAIL_MASK); // the shortest
 });
 
 test("events are scrubbed in text, attributes, mutations and secret <meta> tags", () => {
