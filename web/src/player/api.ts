@@ -60,8 +60,8 @@ export interface Session {
   tags?: string[];
 }
 
-async function getJSON<T>(url: string): Promise<T> {
-  const res = await fetch(url, { headers: { Accept: "application/json" } });
+async function getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { headers: { Accept: "application/json" }, signal: signal ?? null });
   if (!res.ok) {
     // Errors carry {"error":{"code","message"}}; fall back to the status.
     let message = `HTTP ${res.status}`;
@@ -115,11 +115,13 @@ export async function fetchChunks(ref: SessionRef): Promise<Chunk[]> {
 
 // The events of the session, or of one window when windowId is given;
 // only those at or after from and before to (ms, recording time) when
-// given. The browser asks for them compressed (zstd or gzip).
+// given. The browser asks for them compressed (zstd or gzip). signal
+// gives the fetch up.
 export async function fetchEvents(
   ref: SessionRef,
   windowId?: string,
   range?: { from: number; to: number },
+  signal?: AbortSignal,
 ): Promise<eventWithTime[]> {
   const q = new URLSearchParams();
   if (windowId !== undefined) q.set("window", windowId);
@@ -128,7 +130,7 @@ export async function fetchEvents(
     q.set("to", String(range.to));
   }
   const query = q.size > 0 ? `?${q}` : "";
-  const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`);
+  const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`, signal);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
   return markBlocked(events as eventWithTime[]);
 }

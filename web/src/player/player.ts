@@ -70,9 +70,11 @@ export class Player {
   private firstFrame = 0;
   private speed = 1;
   private frame = 0;
-  // Bumped on every window switch, so that a slow fetch for a window the
-  // viewer has already left is ignored.
+  // Bumped on every window switch and far seek (next), so that a slow
+  // fetch for a window or moment the viewer has already left is ignored.
   private generation = 0;
+  // Aborts the segments fetched for the generation before.
+  private left = new AbortController();
   private session: Session | null = null;
   private tabs: Tabs | null = null;
   private readonly stage = new Stage();
@@ -90,7 +92,8 @@ export class Player {
   // A session in progress: its live mode (live.ts).
   private live: Live | null = null;
   private seeks = 0; // by the Replayer in hand
-  // Segments' events being fetched, by window and time (segment).
+  // Segments' events being fetched, by window and time (segment), for
+  // this generation.
   private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
   // The Replayer being built is to play once built.
   private resume = false;
@@ -289,7 +292,7 @@ export class Player {
       return;
     }
     const { at: seg, from } = startFor(this.segs, t);
-    const generation = ++this.generation;
+    const generation = this.next();
     this.resume = play;
     // The fetch starts first: letting the old Replayer go and moving the
     // controls and panes take tens of ms that the request takes anyway.
@@ -312,7 +315,7 @@ export class Player {
   // Shows one window, or the whole session when windowId is undefined,
   // from its start.
   private async show(windowId: string | undefined, abs?: number, play = false): Promise<void> {
-    const generation = ++this.generation;
+    const generation = this.next();
     this.resume = play;
     this.teardown();
     this.tabs?.select(windowId ?? "");
@@ -350,7 +353,8 @@ export class Player {
   // shows offset at (the first frame when undefined), then fetches the
   // segments after them in the background.
   private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
-    const events = await fetchEvents(this.ref, this.windowId, { from: this.segs[from].from, to: this.segs[at].to });
+    const range = { from: this.segs[from].from, to: this.segs[at].to };
+    const events = await fetchEvents(this.ref, this.windowId, range, this.left.signal);
     if (generation !== this.generation) return;
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
     for (let k = from; k <= at; k++) {
@@ -417,6 +421,17 @@ export class Player {
     }
   }
 
+  // next starts a generation: the fetches of segments under way for the
+  // one before are given up, so that neither the server nor the page
+  // spends time on what the viewer has left (a segment ahead of a moment
+  // sought away from is about 600 KB of JSON to send and parse).
+  private next(): number {
+    this.left.abort();
+    this.left = new AbortController();
+    this.fetches.clear();
+    return ++this.generation;
+  }
+
   // segment fetches segment k's events; a fetch of it already under way
   // (for the replay, or for the panes) is shared rather than made again.
   private segment(k: number): Promise<eventWithTime[]> {
@@ -424,7 +439,10 @@ export class Player {
     const key = `${this.windowId ?? ""} ${seg.from} ${seg.to}`;
     let events = this.fetches.get(key);
     if (!events) {
-      events = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }).finally(() => this.fetches.delete(key));
+      const made: Promise<eventWithTime[]> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
+        if (this.fetches.get(key) === made) this.fetches.delete(key);
+      });
+      events = made;
       this.fetches.set(key, events);
     }
     return events;
