@@ -66,19 +66,13 @@ const selectorOnly = [
       // Whether el or an ancestor matches sel, as closest() would say.
       "let inMutations = null;\n" +
       "function within(el, sel) {\n" +
-      "  const seen = inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel);\n" +
-      "  const path = [];\n" +
-      "  let hit = false;\n" +
-      "  for (let e = el; e; e = index.parentElement(e)) {\n" +
-      "    const known = seen.get(e);\n" +
-      "    if (known !== undefined) {\n" +
-      "      hit = known;\n" +
-      "      break;\n" +
-      "    }\n" +
-      "    path.push(e);\n" +
-      "    if ((hit = e.matches(sel))) break;\n" +
-      "  }\n" +
-      "  for (const e of path) seen.set(e, hit);\n" +
+      "  return up(el, inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel), sel);\n" +
+      "}\n" +
+      // Asked up the parent chain until an answer is known, and remembered
+      // on the way back down; no array per question.
+      "function up(e, seen, sel) {\n" +
+      "  let hit = seen.get(e);\n" +
+      "  if (hit === undefined) seen.set(e, (hit = e.matches(sel) || (!!e.parentElement && up(e.parentElement, seen, sel))));\n" +
       "  return hit;\n" +
       "}\n",
   ],
@@ -170,6 +164,32 @@ const leanRecord = {
         ["delete serializedNode.needBlock;", "serializedNode.needBlock = void 0;"],
         // A text node added has neither children nor a shadow root to add.
         ["      if (!isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)", "      if (n.nodeType !== 3 && !isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)"],
+        // The children of an added node, of a removed one and of one taken
+        // out of the mirror, walked by their siblings: no NodeList, no
+        // closure and no queue per node. Nothing in these walks changes
+        // the DOM.
+        ["index.childNodes(n).forEach((childN) => this.genAdds(childN));", "for (let c = n.firstChild; c; c = c.nextSibling) this.genAdds(c);"],
+        [
+          "  const queue = [n];\n  while (queue.length) {\n    const next = queue.pop();\n    if (cache.has(next)) continue;\n    cache.add(next);\n    index.childNodes(next).forEach((n2) => queue.push(n2));\n  }\n  return;\n",
+          "  if (cache.has(n)) return;\n  cache.add(n);\n  for (let c = n.firstChild; c; c = c.nextSibling) processRemoves(c, cache);\n",
+        ],
+        [
+          "    if (n.childNodes) {\n      n.childNodes.forEach(\n        (childNode) => this.removeNodeFromMap(childNode)\n      );\n    }\n",
+          "    for (let c = n.firstChild; c; c = c.nextSibling) this.removeNodeFromMap(c);\n",
+        ],
+        // serializeNode hands its own options on, with the root's id
+        // beside them, rather than a copy of them per node.
+        [
+          "      return serializeElementNode(n, {\n        doc,\n        blockClass,\n        blockSelector,\n        inlineStylesheet,\n        maskInputOptions,\n        maskInputFn,\n        dataURLOptions,\n        inlineImages,\n        recordCanvas,\n        keepIframeSrcFn,\n        newlyAddedElement,\n        rootId\n      });",
+          "      return serializeElementNode(n, options, rootId);",
+        ],
+        [
+          "      return serializeTextNode(n, {\n        doc,\n        needsMask,\n        maskTextFn,\n        rootId,\n        cssCaptured\n      });",
+          "      return serializeTextNode(n, options, rootId);",
+        ],
+        ["function serializeTextNode(n, options) {\n  const { needsMask, maskTextFn, rootId, cssCaptured } = options;", "function serializeTextNode(n, options, rootId) {\n  const { needsMask, maskTextFn, cssCaptured } = options;"],
+        ["function serializeElementNode(n, options) {", "function serializeElementNode(n, options, rootId) {"],
+        ["    newlyAddedElement = false,\n    rootId\n  } = options;", "    newlyAddedElement = false\n  } = options;"],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
