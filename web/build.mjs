@@ -66,14 +66,31 @@ const selectorOnly = [
       // Whether el or an ancestor matches sel, as closest() would say.
       "let inMutations = null;\n" +
       "function within(el, sel) {\n" +
-      "  return up(el, inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel), sel);\n" +
+      "  return up(el, inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel), own.get(sel) || own.set(sel, new WeakMap()).get(sel), sel);\n" +
       "}\n" +
       // Asked up the parent chain until an answer is known, and remembered
-      // on the way back down; no array per question.
-      "function up(e, seen, sel) {\n" +
+      // on the way back down; no array per question. Whether an element
+      // itself matches is also kept from batch to batch (own, one per
+      // MutationBuffer): Playhead's selectors test only the element's own
+      // tag and attributes, so the answer holds until an attribute of it
+      // changes, which a batch reports, or it is added again (it may have
+      // changed out of the document, unobserved); either forgets it first.
+      "let own = null;\n" +
+      "function up(e, seen, mine, sel) {\n" +
       "  let hit = seen.get(e);\n" +
-      "  if (hit === undefined) seen.set(e, (hit = e.matches(sel) || (!!e.parentElement && up(e.parentElement, seen, sel))));\n" +
+      "  if (hit === undefined) {\n" +
+      "    hit = mine.get(e);\n" +
+      "    if (hit === undefined) mine.set(e, (hit = e.matches(sel)));\n" +
+      "    seen.set(e, (hit = hit || (!!e.parentElement && up(e.parentElement, seen, mine, sel))));\n" +
+      "  }\n" +
       "  return hit;\n" +
+      "}\n" +
+      "function forgetOne(n) {\n" +
+      "  own.forEach((m) => m.delete(n));\n" +
+      "}\n" +
+      "function forget(n) {\n" +
+      "  forgetOne(n);\n" +
+      "  for (let c = n.firstChild; c; c = c.nextSibling) forget(c);\n" +
       "}\n",
   ],
 ];
@@ -119,7 +136,7 @@ const leanRecord = {
           "  const t = m.target, n = m.addedNodes[0], old = m.removedNodes[0], mirror = b.mirror, tag = t.tagName;\n" +
           "  if (m.addedNodes.length !== 1 || m.removedNodes.length !== 1 || n.nodeType !== 3 || old.nodeType !== 3 || t.nodeType !== 1 || tag === \"STYLE\" || tag === \"SCRIPT\" || tag === \"TEXTAREA\") return false;\n" +
           "  const meta = mirror.getMeta(old);\n" +
-          "  if (!meta || meta.id < 1 || mirror.getId(t) < 1 || n.parentNode !== t || mirror.hasNode(n) || b.addedSet.has(n) || b.movedSet.has(n) || b.addedSet.has(old) || b.movedSet.has(old) || b.processedNodeManager.inOtherBuffer(n, b)) return false;\n" +
+          "  if (!meta || meta.id < 1 || mirror.getId(t) < 1 || n.parentNode !== t || mirror.hasNode(n) || b.addedSet.has(n) || b.addedSet.has(old) || b.movedSet.has(old) || b.processedNodeManager.inOtherBuffer(n, b)) return false;\n" +
           "  mirror.nodeMetaMap.delete(old);\n" +
           "  mirror.add(n, meta);\n" +
           "  const value = n.data;\n" +
@@ -190,6 +207,12 @@ const leanRecord = {
         ["function serializeTextNode(n, options) {\n  const { needsMask, maskTextFn, rootId, cssCaptured } = options;", "function serializeTextNode(n, options, rootId) {\n  const { needsMask, maskTextFn, cssCaptured } = options;"],
         ["function serializeElementNode(n, options) {", "function serializeElementNode(n, options, rootId) {"],
         ["    newlyAddedElement = false,\n    rootId\n  } = options;", "    newlyAddedElement = false\n  } = options;"],
+        // A node added forgets whether it matched (within, above), and so
+        // do its children: genAdds also walks into shadow roots.
+        ["      if (this.processedNodeManager.inOtherBuffer(n, this)) return;", "      forgetOne(n);\n      if (this.processedNodeManager.inOtherBuffer(n, this)) return;"],
+        // rrweb's hooks (record()'s hooks option, which Playhead never
+        // passes) wrapped every observer's callback in one more closure.
+        ["  mergeHooks(o, hooks);\n", ""],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
@@ -212,7 +235,7 @@ const leanRecord = {
         out.slice(callEnd + "cssCaptured\n        });".length);
       const batch = "mutations.forEach(this.processMutation);\n      this.emit();";
       if (!out.includes(batch)) throw new Error("rrweb's processMutations not as expected: check the lean-record plugin");
-      out = out.replace(batch, "inMutations = new Map();\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
+      out = out.replace(batch, "inMutations = new Map();\n      own = this.own || (this.own = new Map());\n      for (const m of mutations) m.type === \"attributes\" ? forgetOne(m.target) : m.addedNodes.forEach(forget);\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
       return { contents: out, loader: "js" };
     });
   },
