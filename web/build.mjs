@@ -66,20 +66,31 @@ const selectorOnly = [
       // Whether el or an ancestor matches sel, as closest() would say.
       "let inMutations = null;\n" +
       "function within(el, sel) {\n" +
-      "  const seen = inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel);\n" +
-      "  const path = [];\n" +
-      "  let hit = false;\n" +
-      "  for (let e = el; e; e = index.parentElement(e)) {\n" +
-      "    const known = seen.get(e);\n" +
-      "    if (known !== undefined) {\n" +
-      "      hit = known;\n" +
-      "      break;\n" +
-      "    }\n" +
-      "    path.push(e);\n" +
-      "    if ((hit = e.matches(sel))) break;\n" +
+      "  return up(el, inMutations.get(sel) || inMutations.set(sel, new Map()).get(sel), own.get(sel) || own.set(sel, new WeakMap()).get(sel), sel);\n" +
+      "}\n" +
+      // Asked up the parent chain until an answer is known, and remembered
+      // on the way back down; no array per question. Whether an element
+      // itself matches is also kept from batch to batch (own, one per
+      // MutationBuffer): Playhead's selectors test only the element's own
+      // tag and attributes, so the answer holds until an attribute of it
+      // changes, which a batch reports, or it is added again (it may have
+      // changed out of the document, unobserved); either forgets it first.
+      "let own = null;\n" +
+      "function up(e, seen, mine, sel) {\n" +
+      "  let hit = seen.get(e);\n" +
+      "  if (hit === undefined) {\n" +
+      "    hit = mine.get(e);\n" +
+      "    if (hit === undefined) mine.set(e, (hit = e.matches(sel)));\n" +
+      "    seen.set(e, (hit = hit || (!!e.parentElement && up(e.parentElement, seen, mine, sel))));\n" +
       "  }\n" +
-      "  for (const e of path) seen.set(e, hit);\n" +
       "  return hit;\n" +
+      "}\n" +
+      "function forgetOne(n) {\n" +
+      "  own.forEach((m) => m.delete(n));\n" +
+      "}\n" +
+      "function forget(n) {\n" +
+      "  forgetOne(n);\n" +
+      "  for (let c = n.firstChild; c; c = c.nextSibling) forget(c);\n" +
       "}\n",
   ],
 ];
@@ -122,10 +133,10 @@ const leanRecord = {
       out = out.replace(
         "\nfunction deepDelete(",
         "\nfunction textSwap(m, b) {\n" +
-          "  const t = m.target, n = m.addedNodes[0], old = m.removedNodes[0], mirror = b.mirror, tag = t.tagName;\n" +
+          "  const t = m.target, n = m.addedNodes.item(0), old = m.removedNodes.item(0), mirror = b.mirror, tag = t.tagName;\n" +
           "  if (m.addedNodes.length !== 1 || m.removedNodes.length !== 1 || n.nodeType !== 3 || old.nodeType !== 3 || t.nodeType !== 1 || tag === \"STYLE\" || tag === \"SCRIPT\" || tag === \"TEXTAREA\") return false;\n" +
           "  const meta = mirror.getMeta(old);\n" +
-          "  if (!meta || meta.id < 1 || mirror.getId(t) < 1 || n.parentNode !== t || mirror.hasNode(n) || b.addedSet.has(n) || b.movedSet.has(n) || b.addedSet.has(old) || b.movedSet.has(old) || b.processedNodeManager.inOtherBuffer(n, b)) return false;\n" +
+          "  if (!meta || meta.id < 1 || mirror.getId(t) < 1 || n.parentNode !== t || mirror.hasNode(n) || b.addedSet.has(n) || b.addedSet.has(old) || b.movedSet.has(old) || b.processedNodeManager.inOtherBuffer(n, b)) return false;\n" +
           "  mirror.nodeMetaMap.delete(old);\n" +
           "  mirror.add(n, meta);\n" +
           "  const value = n.data;\n" +
@@ -170,6 +181,43 @@ const leanRecord = {
         ["delete serializedNode.needBlock;", "serializedNode.needBlock = void 0;"],
         // A text node added has neither children nor a shadow root to add.
         ["      if (!isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)", "      if (n.nodeType !== 3 && !isBlocked(n, this.blockClass, this.blockSelector, false)) {\n        index.childNodes(n)"],
+        // The children of an added node, of a removed one and of one taken
+        // out of the mirror, walked by their siblings: no NodeList, no
+        // closure and no queue per node. Nothing in these walks changes
+        // the DOM.
+        ["index.childNodes(n).forEach((childN) => this.genAdds(childN));", "for (let c = n.firstChild; c; c = c.nextSibling) this.genAdds(c);"],
+        [
+          "  const queue = [n];\n  while (queue.length) {\n    const next = queue.pop();\n    if (cache.has(next)) continue;\n    cache.add(next);\n    index.childNodes(next).forEach((n2) => queue.push(n2));\n  }\n  return;\n",
+          "  if (cache.has(n)) return;\n  cache.add(n);\n  for (let c = n.firstChild; c; c = c.nextSibling) processRemoves(c, cache);\n",
+        ],
+        [
+          "    if (n.childNodes) {\n      n.childNodes.forEach(\n        (childNode) => this.removeNodeFromMap(childNode)\n      );\n    }\n",
+          "    for (let c = n.firstChild; c; c = c.nextSibling) this.removeNodeFromMap(c);\n",
+        ],
+        // serializeNode hands its own options on, with the root's id
+        // beside them, rather than a copy of them per node.
+        [
+          "      return serializeElementNode(n, {\n        doc,\n        blockClass,\n        blockSelector,\n        inlineStylesheet,\n        maskInputOptions,\n        maskInputFn,\n        dataURLOptions,\n        inlineImages,\n        recordCanvas,\n        keepIframeSrcFn,\n        newlyAddedElement,\n        rootId\n      });",
+          "      return serializeElementNode(n, options, rootId);",
+        ],
+        [
+          "      return serializeTextNode(n, {\n        doc,\n        needsMask,\n        maskTextFn,\n        rootId,\n        cssCaptured\n      });",
+          "      return serializeTextNode(n, options, rootId);",
+        ],
+        ["function serializeTextNode(n, options) {\n  const { needsMask, maskTextFn, rootId, cssCaptured } = options;", "function serializeTextNode(n, options, rootId) {\n  const { needsMask, maskTextFn, cssCaptured } = options;"],
+        ["function serializeElementNode(n, options) {", "function serializeElementNode(n, options, rootId) {"],
+        ["    newlyAddedElement = false,\n    rootId\n  } = options;", "    newlyAddedElement = false\n  } = options;"],
+        // A node added forgets whether it matched (within, above), and so
+        // do its children: genAdds also walks into shadow roots.
+        ["      if (this.processedNodeManager.inOtherBuffer(n, this)) return;", "      forgetOne(n);\n      if (this.processedNodeManager.inOtherBuffer(n, this)) return;"],
+        // rrweb's hooks (record()'s hooks option, which Playhead never
+        // passes) wrapped every observer's callback in one more closure.
+        ["  mergeHooks(o, hooks);\n", ""],
+        // A record's added nodes and a serialized node's children walked by
+        // item() or by siblings: a NodeList's forEach, or Array.from() of
+        // it, costs several times as much per call in Chromium.
+        ["m.addedNodes.forEach((n) => this.genAdds(n, m.target));", "for (let i = 0, a = m.addedNodes, n; (n = a.item(i)); i++) this.genAdds(n, m.target);"],
+        ["for (const childN of Array.from(index.childNodes(n))) {", "for (let childN = n.firstChild; childN; childN = childN.nextSibling) {"],
         // Custom elements' names have a hyphen: no registry lookup for others.
         ["if (customElements.get(tagName)) isCustomElement = true;", 'if (tagName.includes("-") && customElements.get(tagName)) isCustomElement = true;'],
       ];
@@ -192,7 +240,7 @@ const leanRecord = {
         out.slice(callEnd + "cssCaptured\n        });".length);
       const batch = "mutations.forEach(this.processMutation);\n      this.emit();";
       if (!out.includes(batch)) throw new Error("rrweb's processMutations not as expected: check the lean-record plugin");
-      out = out.replace(batch, "inMutations = new Map();\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
+      out = out.replace(batch, "inMutations = new Map();\n      own = this.own || (this.own = new Map());\n      for (const m of mutations) if (m.type === \"attributes\") forgetOne(m.target);\n      else for (let i = 0, a = m.addedNodes, x; (x = a.item(i)); i++) forget(x);\n      try {\n        " + batch + "\n      } finally {\n        inMutations = null;\n      }");
       return { contents: out, loader: "js" };
     });
   },

@@ -18,7 +18,9 @@ const EDITABLE = "[contenteditable]:not([contenteditable=false])";
 // input; besides rrweb's own rr-block / rr-mask / rr-ignore classes,
 // Playhead's documented class names and data attributes work too. The
 // block and mask selectors name rrweb's classes themselves: the build makes
-// rrweb test the selectors alone (web/build.mjs).
+// rrweb test the selectors alone (web/build.mjs). Each selector tests the
+// element alone (its tag and attributes, no combinators, no state): the
+// build keeps an element's answer until one of its attributes changes.
 const PRIVACY = {
   maskAllInputs: true,
   maskInputFn: maskFixed,
