@@ -124,11 +124,12 @@ func (r *Reader) Dict(ctx context.Context, window string, ord int, get GetFunc) 
 		}
 	}
 	for j := start; j < ord; j++ {
-		if err := ctx.Err(); err != nil {
+		blob, err := first, ctx.Err()
+		if err != nil {
 			return nil, err
 		}
-		blob, err := first, error(nil)
-		if first = nil; blob == nil {
+		first = nil
+		if blob == nil {
 			if blob, err = get(ctx, j); err != nil {
 				return nil, err
 			}
