@@ -45,7 +45,7 @@ type Meta struct {
 
 // Build sorts events by timestamp (stable: a Meta event stays ahead of
 // its full snapshot) and returns the chunk's stored form, compressed
-// against dict (what NextDict gave for the window's chunk before; nil for
+// against dict (what DictAfter gave for the chunk before in its run; nil for
 // its first), and what it holds. events is sorted in place.
 func Build(events []Event, dict []byte) ([]byte, Meta) {
 	slices.SortStableFunc(events, func(a, b Event) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
@@ -122,24 +122,6 @@ func Read(blob, chain []byte) (raw, next []byte, err error) {
 	return raw, addSnapshots(chain, snaps), nil
 }
 
-// NextDict returns the dictionary for the chunk after one whose JSON array
-// of events is raw, given the dictionary that chunk was read with: dict
-// with the chunk's full snapshots added, cut to the newest MaxDict bytes.
-// dict is not changed.
-func NextDict(dict, raw []byte) ([]byte, error) {
-	var snaps [][]byte
-	err := Split(raw, func(e Event) error {
-		if isSnapshot(e.Raw) {
-			snaps = append(snaps, e.Raw)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return addSnapshots(dict, snaps), nil
-}
-
 // isSnapshot tells whether a stored event goes into the dictionaries: a
 // full snapshot. Events as rrweb writes them name their type first, and
 // that is read without lexing the rest, since snapshots are most of a
@@ -155,7 +137,10 @@ func isSnapshot(raw []byte) bool {
 
 var typeFirst = []byte(`{"type":`)
 
-// DictAfter is NextDict for a chunk built of events.
+// DictAfter returns the dictionary for the chunk after one built of
+// events, given the dictionary that chunk was built with: dict with the
+// chunk's full snapshots added, cut to the newest MaxDict bytes. dict is
+// not changed.
 func DictAfter(dict []byte, events []Event) []byte {
 	var snaps [][]byte
 	for _, e := range events {

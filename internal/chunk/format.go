@@ -138,7 +138,7 @@ func Independent(blob []byte) bool {
 }
 
 // Decode returns a chunk's JSON array of events, given the dictionary
-// NextDict made for it (nil if it needs none). It fails with ErrDict if
+// DictAfter made for it (nil if it needs none). It fails with ErrDict if
 // dict is not the one the chunk was made with, and with ErrCorrupt if the
 // chunk cannot be read.
 func Decode(blob, dict []byte) ([]byte, error) {

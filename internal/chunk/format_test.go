@@ -51,21 +51,12 @@ func TestLegacyChunkReadable(t *testing.T) {
 	// the next chunk's dictionary as any other's.
 	r := chunk.NewReader(0)
 	next, _ := chunk.Build(split(t, `[{"type":2,"data":{"node":{"type":0,"childNodes":[{"type":2,"tagName":"html","attributes":{},"childNodes":[],"id":2}],"id":1},"initialOffset":{"left":0,"top":0}},"timestamp":1795000300000}]`),
-		mustDict(t, nil, want))
+		chunk.DictAfter(nil, split(t, string(want))))
 	stored := [][]byte{blob, next}
 	got, err = r.Chunk(context.Background(), "w", 1, func(_ context.Context, ord int) ([]byte, error) { return stored[ord], nil })
 	if err != nil || !strings.Contains(string(got), `"timestamp":1795000300000`) {
 		t.Fatalf("chunk after an old one: %s, %v", got, err)
 	}
-}
-
-func mustDict(t *testing.T, dict, raw []byte) []byte {
-	t.Helper()
-	d, err := chunk.NextDict(dict, raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
 
 func TestMovesRoundTrip(t *testing.T) {
@@ -112,15 +103,14 @@ func buildWindow(t *testing.T, pages ...string) window {
 	for i, p := range pages {
 		events := split(t, "["+page(p, int64(1795000000000+i*180_000))+"]")
 		blob, _ := chunk.Build(events, dict)
-		raw, err := chunk.Decode(blob, dict)
-		if err != nil {
-			t.Fatal(err)
-		}
 		if i > 0 && !chunk.NeedsDict(blob) {
 			t.Errorf("chunk %d needs no dictionary", i)
 		}
 		w.events, w.stored = append(w.events, events), append(w.stored, blob)
-		dict = mustDict(t, dict, raw)
+		var err error
+		if _, dict, err = chunk.Read(blob, dict); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return w
 }
@@ -177,7 +167,7 @@ func TestDictBounded(t *testing.T) {
 	var dict []byte
 	for i := range 5 {
 		raw := "[" + big + `,{"type":3,"data":{},"timestamp":2}]`
-		dict = mustDict(t, dict, []byte(raw))
+		dict = chunk.DictAfter(dict, split(t, raw))
 		if want := min((i+1)*len(big), chunk.MaxDict); len(dict) != want {
 			t.Fatalf("after %d pages the dictionary holds %d bytes, want %d", i+1, len(dict), want)
 		}
@@ -229,7 +219,7 @@ func FuzzDecode(f *testing.F) {
 		chunk.Split([]byte(s), func(e chunk.Event) error { events = append(events, e); return nil })
 		blob, _ := chunk.Build(events, dict)
 		f.Add(blob, dict)
-		dict, _ = chunk.NextDict(dict, []byte(s))
+		dict = chunk.DictAfter(dict, events)
 	}
 	f.Fuzz(func(t *testing.T, blob, dict []byte) {
 		chunk.NeedsDict(blob)

@@ -2,8 +2,6 @@ package chunk
 
 import (
 	"context"
-	"runtime"
-	"runtime/debug"
 	"testing"
 	"time"
 
@@ -32,21 +30,14 @@ func BenchmarkSeekEnd(b *testing.B) {
 	var cold, warm time.Duration
 	var peak uint64
 	for b.Loop() {
-		gc := debug.SetGCPercent(2)
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		before := m.HeapInuse
-		stop := heaptest.SamplePeak(2 * time.Millisecond)
+		stop := heaptest.Added(2 * time.Millisecond)
 		r := NewReader(0)
 		start := time.Now()
 		if _, err := r.Chunk(ctx, "w", last, get); err != nil {
 			b.Fatal(err)
 		}
 		cold += time.Since(start)
-		p := stop()
-		debug.SetGCPercent(gc)
-		peak = max(peak, max(p, before)-before)
+		peak = max(peak, stop())
 
 		r = NewReader(0)
 		if _, err := r.Chunk(ctx, "w", last-1, get); err != nil {

@@ -4,6 +4,7 @@ package heaptest
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,5 +34,24 @@ func SamplePeak(every time.Duration) (stop func() uint64) {
 		close(done)
 		sampler.Wait()
 		return peak.Load()
+	}
+}
+
+// Added measures what a piece of work adds to the heap at its largest:
+// it collects all the time (GOGC=2) until the returned function is
+// called, so that the heap in use is what the work holds, and samples it
+// every interval. The returned function restores the collector's setting
+// and gives the peak less the heap in use before.
+func Added(every time.Duration) (stop func() uint64) {
+	gc := debug.SetGCPercent(2)
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	before := m.HeapInuse
+	peak := SamplePeak(every)
+	return func() uint64 {
+		p := peak()
+		debug.SetGCPercent(gc)
+		return max(p, before) - before
 	}
 }

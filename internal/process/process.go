@@ -123,25 +123,21 @@ type Processor struct {
 	state state
 }
 
+// orPositive is d, or def where d is not positive.
+func orPositive(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
 // Run processes the log until ctx is done. A failing step is retried with
 // a growing pause, and the failure logged once, not at every retry.
 func (p *Processor) Run(ctx context.Context) error {
-	poll := p.Poll
-	if poll <= 0 {
-		poll = time.Second
-	}
-	gather := p.Gather
-	if gather <= 0 {
-		gather = 100 * time.Millisecond
-	}
-	busyGather := p.BusyGather
-	if busyGather <= 0 {
-		busyGather = time.Second
-	}
-	maxLag := p.MaxLag
-	if maxLag <= 0 {
-		maxLag = 10 * time.Second
-	}
+	poll := orPositive(p.Poll, time.Second)
+	gather := orPositive(p.Gather, 100*time.Millisecond)
+	busyGather := orPositive(p.BusyGather, time.Second)
+	maxLag := orPositive(p.MaxLag, 10*time.Second)
 	p.state.start(time.Now())
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
@@ -193,14 +189,12 @@ func (p *Processor) gather(ctx context.Context, started time.Time, busyGather, m
 			return
 		case <-time.After(gatherPoll):
 		}
-		if p.yielding(ctx, upto, maxLag) {
+		// A failing read leaves it to the deadline; the step reports it.
+		n, oldest, err := p.Log.Backlog(ctx, upto)
+		if err == nil && p.burst() && young(oldest, maxLag) {
 			continue
 		}
-		if time.Since(started) >= busyGather {
-			return
-		}
-		// A failing read leaves it to the deadline; the step reports it.
-		if n, _, err := p.Log.Backlog(ctx, upto); err == nil && n >= gatherBatches {
+		if time.Since(started) >= busyGather || err == nil && n >= gatherBatches {
 			return
 		}
 	}
@@ -211,11 +205,21 @@ func (p *Processor) gather(ctx context.Context, started time.Time, busyGather, m
 // last look, and the oldest batch waiting was received less than maxLag
 // ago. Nobody waits on an erasure meanwhile.
 func (p *Processor) yielding(ctx context.Context, upto int64, maxLag time.Duration) bool {
-	if p.state.hurried() || p.meter.look(p.Log, time.Now()) < burstBusy {
+	if !p.burst() {
 		return false
 	}
 	_, oldest, err := p.Log.Backlog(ctx, upto)
-	return err == nil && !oldest.IsZero() && time.Since(oldest) < maxLag
+	return err == nil && young(oldest, maxLag)
+}
+
+// young says whether the oldest batch waiting arrived less than maxLag ago.
+func young(oldest time.Time, maxLag time.Duration) bool {
+	return !oldest.IsZero() && time.Since(oldest) < maxLag
+}
+
+// burst says whether ingest is near what it can take and no erasure waits.
+func (p *Processor) burst() bool {
+	return !p.state.hurried() && p.meter.look(p.Log, time.Now()) >= burstBusy
 }
 
 // burstMeter follows the share of time the log's writer spends committing.

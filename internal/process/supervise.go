@@ -123,10 +123,7 @@ func (p *Processor) Health(ctx context.Context) error {
 		return fmt.Errorf("%w: %s for %v (%d attempts): %w", ErrUnhealthy, reason,
 			time.Since(since).Round(time.Second), failures, failure)
 	}
-	stall := p.Stall
-	if stall <= 0 {
-		stall = defaultStall
-	}
+	stall := orPositive(p.Stall, defaultStall)
 	idle := time.Since(progress)
 	if idle < stall {
 		return nil

@@ -437,15 +437,14 @@ export class Player {
   private segment(k: number): Promise<eventWithTime[]> {
     const seg = this.segs[k];
     const key = `${this.windowId ?? ""} ${seg.from} ${seg.to}`;
-    let events = this.fetches.get(key);
-    if (!events) {
-      const made: Promise<eventWithTime[]> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
-        if (this.fetches.get(key) === made) this.fetches.delete(key);
-      });
-      events = made;
-      this.fetches.set(key, events);
-    }
-    return events;
+    const under = this.fetches.get(key);
+    if (under) return under;
+    const made: Promise<eventWithTime[]> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
+      // A fetch given up by next may end after the same segment's next one began.
+      if (this.fetches.get(key) === made) this.fetches.delete(key);
+    });
+    this.fetches.set(key, made);
+    return made;
   }
 
   // fillFeed fetches, for the panes and the timeline, the segments before
