@@ -135,6 +135,22 @@ func TestReplayCompactedSession(t *testing.T) {
 		t.Errorf("the moment differs: %d bytes of page from the whole replay, %d from one built at the chunk before it; %s", len(whole), len(rebuilt), firstDifference(whole, rebuilt))
 	}
 
+	// While a seek far ahead loads, the stage goes on showing the moment
+	// before it, not an empty box; once the new moment is built, only its
+	// replay is left.
+	shown := `[...document.querySelectorAll('#player .replayer-wrapper')].filter((w) => getComputedStyle(w).visibility !== 'hidden' && w.querySelector('iframe')?.contentDocument?.body?.childElementCount > 0).length`
+	far := (chunks[len(chunks)-1].Start+end)/2 - start
+	if got := eval[string](t, ctx, fmt.Sprintf(`(() => { window.playheadPlayer.seek(%d); return document.querySelector('#player').dataset.state + ' ' + %s })()`, far, shown)); got != "loading 1" {
+		t.Errorf("right after a seek far ahead the player is %q, want loading while showing the replay before (loading 1)", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the seek far ahead did not finish: %v", err)
+	}
+	waitFor(t, "only the new replay on the stage", func() bool {
+		return eval[int](t, ctx, `document.querySelectorAll('#player .replayer-wrapper').length`) == 1 && eval[int](t, ctx, shown) == 1
+	})
+
 	// The events pane lists every row of the session, in time order, when
 	// scrolled from top to bottom, while the page holds only those near
 	// its view: a long session's rows would otherwise grow its memory.

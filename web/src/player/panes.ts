@@ -88,25 +88,40 @@ class List {
   }
 
   // fill makes the blocks within a screen of the view, and that of the
-  // current row, and lets the others go.
+  // current row, and lets the others go. It reads where every block is
+  // before it changes any: reading after each change would lay the page
+  // out again for each block (tens of ms on a long session's seek).
   fill(): void {
     const list = this.element;
-    const seen = list.clientHeight;
     const keep = this.blocks[Math.floor(Math.max(0, this.current) / BLOCK)];
-    for (const b of this.blocks) {
+    if (list.hidden) {
+      // Nothing is seen and nothing can be measured: only the current
+      // row's block is kept.
+      for (const b of this.blocks) if (b !== keep) this.close(b, (b.to - b.from) * ROW_PX);
+      return;
+    }
+    const seen = list.clientHeight;
+    const scroll = list.scrollTop;
+    const base = list.offsetTop;
+    const spans = this.blocks.map((b) => {
       const first = b.nodes ? b.nodes[0] : b.gap;
       const last = b.nodes ? b.nodes[b.nodes.length - 1] : b.gap;
-      const top = first.offsetTop - list.offsetTop;
-      const bottom = last.offsetTop - list.offsetTop + last.offsetHeight;
-      const near = seen > 0 && bottom >= list.scrollTop - seen && top <= list.scrollTop + 2 * seen;
-      if (near || b === keep) this.open(b);
-      else if (b.nodes) {
-        b.gap.style.height = `${bottom - top}px`;
-        b.nodes[0].before(b.gap);
-        for (const n of b.nodes) n.remove();
-        b.nodes = null;
-      }
-    }
+      return { top: first.offsetTop - base, bottom: last.offsetTop - base + last.offsetHeight };
+    });
+    this.blocks.forEach((b, k) => {
+      const { top, bottom } = spans[k];
+      if ((seen > 0 && bottom >= scroll - seen && top <= scroll + 2 * seen) || b === keep) this.open(b);
+      else this.close(b, bottom - top);
+    });
+  }
+
+  // close puts a block's gap, of the height its rows took, in their place.
+  private close(b: Block, height: number): void {
+    if (!b.nodes) return;
+    b.gap.style.height = `${height}px`;
+    b.nodes[0].before(b.gap);
+    for (const n of b.nodes) n.remove();
+    b.nodes = null;
   }
 
   private open(b: Block): void {

@@ -104,6 +104,8 @@ export class Player {
   private lastAbs = 0;
   private readonly notes: NotesPane | null = null;
   private readonly tagBar: TagBar | null = null;
+  // Replayers a far seek let go, still on screen until the next is shown.
+  private retired: Replayer[] = [];
 
   constructor(
     private readonly root: HTMLElement,
@@ -294,12 +296,15 @@ export class Player {
     const { at: seg, from } = startFor(this.segs, t);
     const generation = this.next();
     this.resume = play;
-    // The fetch starts first: letting the old Replayer go and moving the
-    // controls and panes take tens of ms that the request takes anyway.
+    // The fetch starts first. Until the new Replayer shows the moment,
+    // the old one stays on screen and only the seek bar moves: the panes
+    // follow once the moment is shown, and destroying an iframe takes
+    // tens of ms that would otherwise come before the answer is read.
     const opened = this.open(generation, from, seg, at, play);
-    this.dropReplayer();
+    this.retire();
     this.setState("loading");
-    this.setTime(at);
+    this.root.dataset.time = String(Math.round(at));
+    this.controls.setTime(at);
     opened.catch((err) => {
       if (generation === this.generation) this.fail(err);
     });
@@ -692,22 +697,31 @@ export class Player {
       }
     });
     this.stage.attach(r.wrapper);
+    // Those retired are hidden now (a recorded page may have no background
+    // of its own) and destroyed once this one's first frame is drawn.
+    const gone = this.retired.splice(0);
+    for (const old of gone) old.wrapper.style.visibility = "hidden";
+    if (gone.length > 0) requestAnimationFrame(() => setTimeout(() => gone.forEach(destroy)));
     if (this.loadedTo === 0 || this.firstFrame === 0) {
       this.firstFrame = Math.min(this.total, firstFrame(events) + this.shift);
     }
   }
 
   private dropReplayer(): void {
+    this.retire();
+    for (const r of this.retired.splice(0)) destroy(r);
+  }
+
+  // retire stops the Replayer in hand and keeps it, as it stands, until
+  // the next one is shown (see build).
+  private retire(): void {
     cancelAnimationFrame(this.frame);
     this.waiting = false;
     const r = this.replayer;
     this.replayer = null;
     if (r) {
-      try {
-        r.destroy();
-      } catch {
-        // Already gone; nothing to free.
-      }
+      r.pause();
+      this.retired.push(r);
     }
   }
 
@@ -776,5 +790,13 @@ export class Player {
     this.teardown();
     const reason = err instanceof Error ? err.message : String(err);
     this.setState("error", `Could not play this session: ${reason}`);
+  }
+}
+
+function destroy(r: Replayer): void {
+  try {
+    r.destroy();
+  } catch {
+    // Already gone; nothing to free.
   }
 }
