@@ -227,6 +227,21 @@ func TestEraseSession(t *testing.T) {
 	if !e.listed(t, store.SessionFilter{Q: "orders keeper001"}, "keeper001") {
 		t.Error("the other session is no longer found")
 	}
+	gone := func(when string) {
+		t.Helper()
+		after := found(t, e.dir, needles...)
+		for _, n := range []string{"goner0001", "alice-erased-7f3"} {
+			if after[n] {
+				t.Errorf("%s, the data folder still holds %q", when, n)
+			}
+		}
+		for _, n := range []string{"keeper001", "bob-kept-1c9"} {
+			if !after[n] {
+				t.Errorf("%s, the data folder lost %q of the session kept", when, n)
+			}
+		}
+	}
+	gone("after the erasure")
 	if _, err := e.st.Parts(ctx, e.project.ID, "keeper001", "", 0, 1<<62); err != nil {
 		t.Errorf("the other session's recording: %v", err)
 	}
@@ -246,17 +261,7 @@ func TestEraseSession(t *testing.T) {
 	if err := e.st.Scrub(ctx); err != nil {
 		t.Fatal(err)
 	}
-	after := found(t, e.dir, needles...)
-	for _, n := range []string{"goner0001", "alice-erased-7f3"} {
-		if after[n] {
-			t.Errorf("the data folder still holds %q", n)
-		}
-	}
-	for _, n := range []string{"keeper001", "bob-kept-1c9"} {
-		if !after[n] {
-			t.Errorf("the data folder lost %q of the session kept", n)
-		}
-	}
+	gone("after a rebuild of the index")
 
 	// A batch that comes later makes a new session, with nothing of the
 	// erased one: the processor forgot its analysis.

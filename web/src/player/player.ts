@@ -104,7 +104,7 @@ export class Player {
   private lastAbs = 0;
   private readonly notes: NotesPane | null = null;
   private readonly tagBar: TagBar | null = null;
-  // Replayers a far seek let go, still on screen until the next is shown.
+  // Replayers a far seek let go, on screen until the next is built.
   private retired: Replayer[] = [];
 
   constructor(
@@ -296,10 +296,9 @@ export class Player {
     const { at: seg, from } = startFor(this.segs, t);
     const generation = this.next();
     this.resume = play;
-    // The fetch starts first. Until the new Replayer shows the moment,
-    // the old one stays on screen and only the seek bar moves: the panes
-    // follow once the moment is shown, and destroying an iframe takes
-    // tens of ms that would otherwise come before the answer is read.
+    // The fetch starts first. Until it is answered, the old Replayer
+    // stays on screen, stopped, and only the seek bar moves: the panes
+    // follow once the moment is shown.
     const opened = this.open(generation, from, seg, at, play);
     this.retire();
     this.setState("loading");
@@ -644,6 +643,9 @@ export class Player {
 
   private build(events: eventWithTime[]): void {
     this.seeks = 0;
+    // Destroyed before the new one is made: destroyed after it, a
+    // Replayer's page stayed in the heap (BenchmarkPlayerMemory).
+    for (const r of this.retired.splice(0)) destroy(r);
     const r = new Replayer(events, {
       root: this.stage.element,
       speed: this.speed,
@@ -697,11 +699,6 @@ export class Player {
       }
     });
     this.stage.attach(r.wrapper);
-    // Those retired are hidden now (a recorded page may have no background
-    // of its own) and destroyed once this one's first frame is drawn.
-    const gone = this.retired.splice(0);
-    for (const old of gone) old.wrapper.style.visibility = "hidden";
-    if (gone.length > 0) requestAnimationFrame(() => setTimeout(() => gone.forEach(destroy)));
     if (this.loadedTo === 0 || this.firstFrame === 0) {
       this.firstFrame = Math.min(this.total, firstFrame(events) + this.shift);
     }
@@ -713,7 +710,7 @@ export class Player {
   }
 
   // retire stops the Replayer in hand and keeps it, as it stands, until
-  // the next one is shown (see build).
+  // the next one is built (see build).
   private retire(): void {
     cancelAnimationFrame(this.frame);
     this.waiting = false;
