@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -130,6 +131,16 @@ func TestShareLinkForALoggedOutBrowser(t *testing.T) {
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
+	// As on the session page, the session and its chunk index are asked
+	// for while the player's script loads, once each.
+	api := "/api/v1/share/" + link[strings.LastIndex(link, "/")+1:]
+	by := eval[map[string][]string](t, stranger, `(() => { const by = {}; for (const e of performance.getEntriesByType('resource')) {
+		const path = new URL(e.name).pathname; (by[path] ??= []).push(e.initiatorType) } return by })()`)
+	for _, path := range []string{api, api + "/chunks"} {
+		if got := by[path]; !slices.Equal(got, []string{"link"}) {
+			t.Errorf("%s was fetched by %q, want once, by the page's preload link", path, got)
+		}
+	}
 	eval[chromedp.Void](t, stranger, `window.playheadPlayer.seek(1e9)`)
 	waitFor(t, "the shared replay's end", func() bool {
 		return eval[bool](t, stranger, `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; return !!d && !!d.body && d.body.textContent.includes('Fixture complete') })()`)
