@@ -143,7 +143,7 @@ func TestShareLinkForALoggedOutBrowser(t *testing.T) {
 	}
 	eval[chromedp.Void](t, stranger, `window.playheadPlayer.seek(1e9)`)
 	waitFor(t, "the shared replay's end", func() bool {
-		return eval[bool](t, stranger, `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; return !!d && !!d.body && d.body.textContent.includes('Fixture complete') })()`)
+		return eval[bool](t, stranger, `(() => { const f = document.querySelector('`+shownReplay+`'); const d = f && f.contentDocument; return !!d && !!d.body && d.body.textContent.includes('Fixture complete') })()`)
 	})
 	screenshot(t, stranger, "shared-replay.png")
 	if n := eval[int](t, stranger, `document.querySelectorAll('header nav, a[href="/"]').length`); n != 0 {

@@ -61,7 +61,7 @@ func TestReplayCompactedSession(t *testing.T) {
 	page := fmt.Sprintf("%s/projects/%d/sessions/long", base, project.ID)
 	// The page, without the :hover class rrweb puts on the element under
 	// the pointer: that follows the pointer's path to the moment.
-	dom := `(() => { const f = document.querySelector('#player iframe'); const d = f && f.contentDocument; if (!d || !d.body) return '';
+	dom := `(() => { const f = document.querySelector('`+shownReplay+`'); const d = f && f.contentDocument; if (!d || !d.body) return '';
 		const b = d.body.cloneNode(true);
 		for (const e of b.querySelectorAll('[class~=":hover"]')) { e.classList.remove(':hover'); if (e.classList.length === 0) e.removeAttribute('class') }
 		return b.innerHTML })()`

@@ -181,17 +181,22 @@ func play(t *testing.T, ctx context.Context, base string, s session) {
 	}
 }
 
+// shownReplay selects the iframe of the replay the player shows. A far
+// seek keeps the Replayer before it in the stage, hidden and marked
+// data-leaving, until the new one has drawn its first frame.
+const shownReplay = "#player .replayer-wrapper:not([data-leaving]) iframe"
+
 // replayed evaluates js against the document inside the player's iframe.
 func replayed[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
 	// A seek past the chunks loaded rebuilds the replay: wait for its
 	// frame to be back.
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
-		`!!document.querySelector('#player iframe') && document.querySelector('#player').dataset.state !== 'loading'`,
+		`!!document.querySelector('`+shownReplay+`') && document.querySelector('#player').dataset.state !== 'loading'`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("the replay's frame: %v", err)
 	}
-	return eval[T](t, ctx, `(() => { const doc = document.querySelector('#player iframe').contentDocument; return `+js+` })()`)
+	return eval[T](t, ctx, `(() => { const doc = document.querySelector('`+shownReplay+`').contentDocument; return `+js+` })()`)
 }
 
 func TestRecordAndReplayDemoShop(t *testing.T) {
@@ -278,7 +283,7 @@ func TestRecordAndReplayDemoShop(t *testing.T) {
 	// of what was typed; the password field is not recorded at all.
 	checkMasks(t, ctx, name)
 	// The recorded page never runs script in the dashboard's origin.
-	if sandbox := eval[string](t, ctx, `document.querySelector('#player iframe').getAttribute('sandbox')`); strings.Contains(sandbox, "allow-scripts") {
+	if sandbox := eval[string](t, ctx, `document.querySelector('`+shownReplay+`').getAttribute('sandbox')`); strings.Contains(sandbox, "allow-scripts") {
 		t.Errorf("replay iframe sandbox = %q", sandbox)
 	}
 	// The start of the replay is page one, the product, with its cart

@@ -50,7 +50,7 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 	do(t, visitor, "click the heading", chromedp.Click(chromedp.CSS("h1")))
 	const within = 20 * time.Second
 	if _, err := chromedp.Run(viewer, chromedp.Poll[bool](`(() => {
-		const doc = document.querySelector('#player iframe').contentDocument;
+		const doc = document.querySelector('`+shownReplay+`').contentDocument;
 		const h1 = doc && doc.querySelector('h1');
 		return !!h1 && h1.textContent === 'Watching it live' })()`, chromedp.WithPollingTimeout(within))); err != nil {
 		screenshot(t, viewer, "player-live-failed.png")
@@ -126,7 +126,7 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 // live replay plays on.
 func replayedNow[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	return eval[T](t, ctx, `(() => { const doc = document.querySelector('#player iframe').contentDocument; return `+js+` })()`)
+	return eval[T](t, ctx, `(() => { const doc = document.querySelector('`+shownReplay+`').contentDocument; return `+js+` })()`)
 }
 
 // getJSONAs reads an API answer in the browser, as its signed-in user.

@@ -45,7 +45,7 @@ func TestReplayPhoneMasksAndBlocks(t *testing.T) {
 	do(t, ctx, "open the replay", chromedp.Navigate(base+s.path()+"?live=0"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(1e9)`)
 	waitFor(t, "the replay's end", func() bool {
-		return eval[bool](t, ctx, `(() => { const d = document.querySelector('#player iframe')?.contentDocument; return !!d?.getElementById('shown') && d.getElementById('plan').value !== 'silver' })()`)
+		return eval[bool](t, ctx, `(() => { const d = document.querySelector('`+shownReplay+`')?.contentDocument; return !!d?.getElementById('shown') && d.getElementById('plan').value !== 'silver' })()`)
 	})
 
 	// A phone's frame around the page.

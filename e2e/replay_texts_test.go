@@ -52,7 +52,7 @@ func TestReplayTextChanges(t *testing.T) {
 	do(t, ctx, "open the replay", chromedp.Navigate(base+s.path()+"?live=0"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
 	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(1e9)`)
 	waitFor(t, "the replay's end", func() bool {
-		return eval[bool](t, ctx, `!!document.querySelector('#player iframe')?.contentDocument?.getElementById('done')`)
+		return eval[bool](t, ctx, `!!document.querySelector('`+shownReplay+`')?.contentDocument?.getElementById('done')`)
 	})
 	got := replayed[string](t, ctx, `[...doc.getElementById("board").querySelectorAll("[id]")].map((e) => e.id + "=" + e.textContent).join(" ")`)
 	if got != want {

@@ -104,7 +104,7 @@ export class Player {
   private lastAbs = 0;
   private readonly notes: NotesPane | null = null;
   private readonly tagBar: TagBar | null = null;
-  // Replayers a far seek let go, on screen until the next is built.
+  // Replayers a far seek let go, on screen until the next is shown.
   private retired: Replayer[] = [];
 
   constructor(
@@ -643,9 +643,6 @@ export class Player {
 
   private build(events: eventWithTime[]): void {
     this.seeks = 0;
-    // Destroyed before the new one is made: destroyed after it, a
-    // Replayer's page stayed in the heap (BenchmarkPlayerMemory).
-    for (const r of this.retired.splice(0)) destroy(r);
     const r = new Replayer(events, {
       root: this.stage.element,
       speed: this.speed,
@@ -699,6 +696,7 @@ export class Player {
       }
     });
     this.stage.attach(r.wrapper);
+    this.destroyRetired();
     if (this.loadedTo === 0 || this.firstFrame === 0) {
       this.firstFrame = Math.min(this.total, firstFrame(events) + this.shift);
     }
@@ -709,8 +707,24 @@ export class Player {
     for (const r of this.retired.splice(0)) destroy(r);
   }
 
+  // destroyRetired hides the Replayers a far seek let go, now that the
+  // next one is built (a recorded page may have no background of its
+  // own), and destroys them once it has drawn its first frame: taking an
+  // iframe out of the page takes tens of ms that would otherwise come
+  // before it. Until then they stay in the stage, marked data-leaving. It is a method of its own so that the handlers build gives the
+  // new Replayer do not share a scope with the old ones: V8 would keep
+  // them, and each the one before it, alive.
+  private destroyRetired(): void {
+    const gone = this.retired.splice(0);
+    if (gone.length === 0) return;
+    for (const old of gone) old.wrapper.dataset.leaving = "";
+    const run = () => gone.splice(0).forEach(destroy);
+    requestAnimationFrame(() => setTimeout(run));
+    setTimeout(run, 1000); // a hidden tab draws no frame
+  }
+
   // retire stops the Replayer in hand and keeps it, as it stands, until
-  // the next one is built (see build).
+  // the next one is built (see destroyRetired).
   private retire(): void {
     cancelAnimationFrame(this.frame);
     this.waiting = false;
