@@ -711,9 +711,10 @@ export class Player {
   // next one is built (a recorded page may have no background of its
   // own), and destroys them once it has drawn its first frame: taking an
   // iframe out of the page takes tens of ms that would otherwise come
-  // before it. Until then they stay in the stage, marked data-leaving. It is a method of its own so that the handlers build gives the
-  // new Replayer do not share a scope with the old ones: V8 would keep
-  // them, and each the one before it, alive.
+  // before it. Until then they stay in the stage, marked data-leaving.
+  // It is a method of its own so that the handlers build gives the new
+  // Replayer do not share a scope with the old ones: V8 would keep them,
+  // and each the one before it, alive.
   private destroyRetired(): void {
     const gone = this.retired.splice(0);
     if (gone.length === 0) return;
