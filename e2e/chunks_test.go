@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -61,7 +64,7 @@ func TestReplayCompactedSession(t *testing.T) {
 	page := fmt.Sprintf("%s/projects/%d/sessions/long", base, project.ID)
 	// The page, without the :hover class rrweb puts on the element under
 	// the pointer: that follows the pointer's path to the moment.
-	dom := `(() => { const f = document.querySelector('`+shownReplay+`'); const d = f && f.contentDocument; if (!d || !d.body) return '';
+	dom := `(() => { const f = document.querySelector('` + shownReplay + `'); const d = f && f.contentDocument; if (!d || !d.body) return '';
 		const b = d.body.cloneNode(true);
 		for (const e of b.querySelectorAll('[class~=":hover"]')) { e.classList.remove(':hover'); if (e.classList.length === 0) e.removeAttribute('class') }
 		return b.innerHTML })()`
@@ -150,6 +153,46 @@ func TestReplayCompactedSession(t *testing.T) {
 	waitFor(t, "only the new replay on the stage", func() bool {
 		return eval[int](t, ctx, `document.querySelectorAll('#player .replayer-wrapper').length`) == 1 && eval[int](t, ctx, shown) == 1
 	})
+
+	// Pressing the seek bar fetches the moment it points at, far ahead,
+	// while the button is down; the release seeks there with what was
+	// fetched, asking for nothing again.
+	do(t, ctx, "open the player once more", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	bar := eval[[]float64](t, ctx, `(() => { const bar = document.querySelector('.ph-progress'); bar.scrollIntoView({ block: 'center' });
+		const r = bar.getBoundingClientRect(); return [r.left + 0.97 * r.width, r.top + r.height / 2] })()`)
+	events := `performance.getEntriesByType('resource').filter((e) => e.name.includes('/events?')).map((e) => e.name)`
+	// The panes have fetched every chunk once the fetches stop.
+	before := -1
+	waitFor(t, "the panes' fetches done", func() bool {
+		n := len(eval[[]string](t, ctx, events))
+		settled := n == before
+		before = n
+		time.Sleep(time.Second)
+		return settled
+	})
+	do(t, ctx, "press the seek bar near the end", chromedp.MouseEvent(chromedp.MouseMoved, bar[0], bar[1]),
+		chromedp.MouseEvent(chromedp.MousePressed, bar[0], bar[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	var aimed string
+	waitFor(t, "the pressed moment fetched", func() bool {
+		for _, u := range eval[[]string](t, ctx, events)[before:] {
+			q, _ := url.Parse(u)
+			if to, _ := strconv.ParseInt(q.Query().Get("to"), 10, 64); to > chunks[len(chunks)-1].Start {
+				aimed = u
+			}
+		}
+		return aimed != ""
+	})
+	do(t, ctx, "release it", chromedp.MouseEvent(chromedp.MouseReleased, bar[0], bar[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the click on the seek bar did not show its moment: %v", err)
+	}
+	if at := int64(eval[float64](t, ctx, `Number(document.querySelector('#player').dataset.time)`)); at < chunks[len(chunks)-1].Start-start {
+		t.Errorf("a click at 97 %% of the seek bar shows %d ms, before the last chunk (%d ms)", at, chunks[len(chunks)-1].Start-start)
+	}
+	if n := slices.Index(eval[[]string](t, ctx, events)[before:], aimed); n < 0 || slices.Contains(eval[[]string](t, ctx, events)[before+n+1:], aimed) {
+		t.Errorf("%s was fetched again on release", aimed)
+	}
 
 	// The events pane lists every row of the session, in time order, when
 	// scrolled from top to bottom, while the page holds only those near

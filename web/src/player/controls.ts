@@ -9,6 +9,8 @@ const MARK_SLOTS = 500;
 export interface ControlActions {
   toggle(): void;
   seek(ms: number): void;
+  // aim says where a seek is likely next: the bar is pressed there.
+  aim(ms: number): void;
   seekBy(ms: number): void;
   speed(n: number): void;
   skip(on: boolean): void;
@@ -220,6 +222,14 @@ export class Controls {
     return Math.min(1, Math.max(0, ratio)) * this.total;
   }
 
+  // press shows where the held bar points and tells the player, which
+  // can start fetching that moment before the release seeks to it.
+  private press(clientX: number): void {
+    const ms = this.offsetAt(clientX);
+    this.render(ms);
+    this.actions.aim(ms);
+  }
+
   private bindBar(): void {
     this.bar.addEventListener("pointerdown", (e) => {
       if (e.button !== 0 || this.element.classList.contains("is-disabled")) return;
@@ -227,10 +237,10 @@ export class Controls {
       this.bar.focus();
       this.bar.setPointerCapture(e.pointerId);
       this.dragging = true;
-      this.render(this.offsetAt(e.clientX));
+      this.press(e.clientX);
     });
     this.bar.addEventListener("pointermove", (e) => {
-      if (this.dragging) this.render(this.offsetAt(e.clientX));
+      if (this.dragging) this.press(e.clientX);
     });
     this.bar.addEventListener("pointerup", (e) => {
       if (!this.dragging) return;

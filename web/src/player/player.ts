@@ -95,6 +95,8 @@ export class Player {
   // Segments' events being fetched, by window and time (segment), for
   // this generation.
   private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
+  // What a seek to where the seek bar is held would fetch (see aim).
+  private aimed: { key: string; events: Promise<eventWithTime[]>; abort: AbortController } | null = null;
   // The Replayer being built is to play once built.
   private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
@@ -114,6 +116,7 @@ export class Player {
     this.controls = new Controls({
       toggle: () => this.toggle(),
       seek: (ms) => this.seek(ms),
+      aim: (ms) => this.aim(ms),
       seekBy: (ms) => this.seekBy(ms),
       speed: (n) => this.setSpeed(n),
       skip: (on) => this.setSkip(on),
@@ -272,12 +275,11 @@ export class Player {
     if (this.segs.length === 0) return;
     const t = this.start + at;
     this.lastAbs = t;
-    const all = this.loadedTo === this.segs.length;
     // Each seek rebuilds the page inside the Replayer, and rrweb keeps
     // some of every page it built until the Replayer goes: past a few, a
     // new one is made.
     const inHand = ++this.seeks <= SEEKS_PER_REPLAYER;
-    if (r && inHand && t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to)) {
+    if (r && inHand && this.holds(t)) {
       this.waiting = false;
       if (play) {
         seekTo(r, at - this.shift, true);
@@ -307,6 +309,36 @@ export class Player {
     opened.catch((err) => {
       if (generation === this.generation) this.fail(err);
     });
+  }
+
+  // holds tells whether the Replayer in hand has the events up to t (the
+  // recording's time).
+  private holds(t: number): boolean {
+    const all = this.loadedTo === this.segs.length;
+    return this.replayer !== null && t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to);
+  }
+
+  // aim starts fetching what a seek to ms would fetch: the seek bar is
+  // held there, and seeks on release, a tenth of a second or more later
+  // for a click, which is about what the request and its parsing take.
+  // One such fetch is kept, for one place.
+  aim(ms: number): void {
+    if (this.segs.length === 0 || this.state === "loading" || this.state === "error") return;
+    const t = this.start + Math.min(this.total, Math.max(this.firstFrame, ms));
+    if (this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) return;
+    const { at, from } = startFor(this.segs, t);
+    const range = { from: this.segs[from].from, to: this.segs[at].to };
+    const key = this.rangeKey(range);
+    if (this.aimed?.key === key) return;
+    this.aimed?.abort.abort();
+    const abort = new AbortController();
+    const events = fetchEvents(this.ref, this.windowId, range, abort.signal);
+    events.catch(() => {}); // a seek that takes it sees the failure
+    this.aimed = { key, events, abort };
+  }
+
+  private rangeKey(range: { from: number; to: number }): string {
+    return `${this.windowId ?? ""} ${range.from} ${range.to}`;
   }
 
   setSpeed(n: number): void {
@@ -358,7 +390,10 @@ export class Player {
   // segments after them in the background.
   private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
     const range = { from: this.segs[from].from, to: this.segs[at].to };
-    const events = await fetchEvents(this.ref, this.windowId, range, this.left.signal);
+    const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed.events : undefined;
+    if (aimed) this.aimed = null;
+    else this.dropAim();
+    const events = await (aimed ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
     if (generation !== this.generation) return;
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
     for (let k = from; k <= at; k++) {
@@ -440,7 +475,7 @@ export class Player {
   // (for the replay, or for the panes) is shared rather than made again.
   private segment(k: number): Promise<eventWithTime[]> {
     const seg = this.segs[k];
-    const key = `${this.windowId ?? ""} ${seg.from} ${seg.to}`;
+    const key = this.rangeKey(seg);
     const under = this.fetches.get(key);
     if (under) return under;
     const made: Promise<eventWithTime[]> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
@@ -702,6 +737,11 @@ export class Player {
     }
   }
 
+  private dropAim(): void {
+    this.aimed?.abort.abort();
+    this.aimed = null;
+  }
+
   private dropReplayer(): void {
     this.retire();
     for (const r of this.retired.splice(0)) destroy(r);
@@ -739,6 +779,7 @@ export class Player {
 
   private teardown(): void {
     this.dropReplayer();
+    this.dropAim();
     this.total = 0;
     this.firstFrame = 0;
     this.loadedFrom = this.loadedTo = 0;
