@@ -44,6 +44,7 @@ export class Controls {
   // While the user drags the handle the bar shows the drag position, not
   // the playing time; the seek happens on release.
   private dragging = false;
+  private aimTimer = 0;
 
   constructor(private readonly actions: ControlActions) {
     this.element = el("div", "ph-controls");
@@ -223,11 +224,15 @@ export class Controls {
   }
 
   // press shows where the held bar points and tells the player, which
-  // can start fetching that moment before the release seeks to it.
-  private press(clientX: number): void {
+  // can start fetching that moment before the release seeks to it: at
+  // once when pressed, and while dragging where the pointer rests, not at
+  // every place it passes.
+  private press(clientX: number, resting: boolean): void {
     const ms = this.offsetAt(clientX);
     this.render(ms);
-    this.actions.aim(ms);
+    clearTimeout(this.aimTimer);
+    if (resting) this.actions.aim(ms);
+    else this.aimTimer = window.setTimeout(() => this.actions.aim(ms), 100);
   }
 
   private bindBar(): void {
@@ -237,18 +242,20 @@ export class Controls {
       this.bar.focus();
       this.bar.setPointerCapture(e.pointerId);
       this.dragging = true;
-      this.press(e.clientX);
+      this.press(e.clientX, true);
     });
     this.bar.addEventListener("pointermove", (e) => {
-      if (this.dragging) this.press(e.clientX);
+      if (this.dragging) this.press(e.clientX, false);
     });
     this.bar.addEventListener("pointerup", (e) => {
       if (!this.dragging) return;
       this.dragging = false;
+      clearTimeout(this.aimTimer);
       this.actions.seek(this.offsetAt(e.clientX));
     });
     this.bar.addEventListener("pointercancel", () => {
       this.dragging = false;
+      clearTimeout(this.aimTimer);
       this.render();
     });
     // Arrows are the player's shortcuts (keys.ts), wherever focus is.
