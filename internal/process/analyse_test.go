@@ -101,14 +101,7 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			st, err := sqlite.Open(ctx, dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.CreateProject(ctx, "shop", nil); err != nil {
-				t.Fatal(err)
-			}
+			st, _ := shopStore(t, dir)
 			index := &analyses{Store: st, latest: map[string]*store.WindowAnalysis{}}
 			p := &process.Processor{Log: st, Index: index, Events: st}
 			var upto int64
@@ -122,6 +115,7 @@ func TestAnalysisFollowsSeqOrder(t *testing.T) {
 				if _, err := st.Append(ctx, batchOf(seq)); err != nil {
 					t.Fatal(err)
 				}
+				var err error
 				if upto, _, err = p.Step(ctx, upto); err != nil {
 					t.Fatal(err)
 				}
@@ -155,14 +149,7 @@ func TestAnalysisRebuiltFromChunks(t *testing.T) {
 	want := wholeFold(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.CreateProject(ctx, "shop", nil); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := shopStore(t, dir)
 	for seq := range 4 {
 		if _, err := st.Append(ctx, batchOf(seq)); err != nil {
 			t.Fatal(err)

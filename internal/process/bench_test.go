@@ -11,7 +11,6 @@ import (
 	"github.com/playhead/playhead/internal/batch"
 	"github.com/playhead/playhead/internal/process"
 	"github.com/playhead/playhead/internal/recordings"
-	"github.com/playhead/playhead/internal/store/sqlite"
 )
 
 // BenchmarkStep measures how many batches a second the processor folds
@@ -22,12 +21,7 @@ func BenchmarkStep(b *testing.B) {
 	for _, analyse := range []bool{false, true} {
 		b.Run(fmt.Sprintf("analyse=%v", analyse), func(b *testing.B) {
 			ctx := context.Background()
-			st, err := sqlite.Open(ctx, b.TempDir())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			p, _ := st.CreateProject(ctx, "shop", nil)
+			st, p := shopStore(b, b.TempDir())
 			batches := recordedBatches(b, p.ID, 2000)
 			var raw int64
 			for _, bt := range batches {

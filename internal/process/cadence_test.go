@@ -27,14 +27,7 @@ func (l busyWriter) WriteTime() time.Duration { return time.Since(l.start) }
 func runBusy(t *testing.T, n int, maxLag time.Duration) (*sqlite.Store, *process.Processor) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.CreateProject(ctx, "shop", nil); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := shopStore(t, t.TempDir())
 	for i := range n {
 		if _, err := st.Append(ctx, pageBatch(fmt.Sprint("w", i), 0)); err != nil {
 			t.Fatal(err)

@@ -23,6 +23,23 @@ import (
 
 // pageBatch is batch seq of window w: every tenth batch loads a page
 // (Meta and full snapshot), the others move the mouse; each is 20 s apart.
+// shopStore opens a store in dir, closed when the test ends, with one
+// project, "shop".
+func shopStore(tb testing.TB, dir string) (*sqlite.Store, store.Project) {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	p, err := st.CreateProject(ctx, "shop", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st, p
+}
+
 func pageBatch(w string, seq int) *batch.Batch {
 	ts := int64(t0) + int64(seq)*20_000
 	var events []string
@@ -105,14 +122,7 @@ func readAll(t *testing.T, st *sqlite.Store, window string) (events []string, pa
 func TestCompaction(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.CreateProject(ctx, "shop", nil); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := shopStore(t, dir)
 	// Window a has 40 batches; window b lacks its batch 3.
 	for seq := range 40 {
 		if _, err := st.Append(ctx, pageBatch("a", seq)); err != nil {
