@@ -158,8 +158,6 @@ func TestReplayCompactedSession(t *testing.T) {
 	// while the button is down; the release seeks there with what was
 	// fetched, asking for nothing again.
 	do(t, ctx, "open the player once more", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
-	bar := eval[[]float64](t, ctx, `(() => { const bar = document.querySelector('.ph-progress'); bar.scrollIntoView({ block: 'center' });
-		const r = bar.getBoundingClientRect(); return [r.left + 0.97 * r.width, r.top + r.height / 2] })()`)
 	events := `performance.getEntriesByType('resource').filter((e) => e.name.includes('/events?')).map((e) => e.name)`
 	// The panes have fetched every chunk once the fetches stop.
 	before := -1
@@ -170,6 +168,9 @@ func TestReplayCompactedSession(t *testing.T) {
 		time.Sleep(time.Second)
 		return settled
 	})
+	// Where the bar is once the page no longer grows.
+	bar := eval[[]float64](t, ctx, `(() => { const bar = document.querySelector('.ph-progress'); bar.scrollIntoView({ block: 'center' });
+		const r = bar.getBoundingClientRect(); return [r.left + 0.97 * r.width, r.top + r.height / 2] })()`)
 	do(t, ctx, "press the seek bar near the end", chromedp.MouseEvent(chromedp.MouseMoved, bar[0], bar[1]),
 		chromedp.MouseEvent(chromedp.MousePressed, bar[0], bar[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	var aimed string
