@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -169,8 +170,9 @@ func indexedEvents(t *testing.T, base string, projects []crashProjectRef, worker
 				}
 			}
 		}
-		// The batches cut off by the last kill may be stored too.
-		if total >= want {
+		// The batches cut off by the last kill may be stored too: the
+		// listing is read once the index holds all the log has.
+		if total >= want && processorCaughtUp(t, base) {
 			return strings.Join(lines, ", ")
 		}
 		if time.Now().After(deadline) {
@@ -178,4 +180,26 @@ func indexedEvents(t *testing.T, base string, projects []crashProjectRef, worker
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// processorCaughtUp says whether the server's processor has folded every
+// batch of its log into the index (playhead_process_lag_batches).
+func processorCaughtUp(t *testing.T, base string) bool {
+	t.Helper()
+	resp, err := crashGet(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("read the metrics: %d %v", resp.StatusCode, err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if lag, ok := strings.CutPrefix(strings.TrimSpace(line), "playhead_process_lag_batches "); ok {
+			return lag == "0"
+		}
+	}
+	t.Fatal("the metrics have no playhead_process_lag_batches")
+	return false
 }
