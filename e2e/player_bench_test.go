@@ -224,3 +224,85 @@ func BenchmarkPlayerMemory(b *testing.B) {
 	b.ReportMetric(heap[60]/heap[1], "heap-60/1")
 	b.ReportMetric(heap[180]/heap[1], "heap-180/1")
 }
+
+// BenchmarkFastForward times rrweb's two ways of applying a seek's
+// changes at once, on the replayed page itself and through a copy of it in
+// plain objects (its virtual DOM), in Chromium, on the same events: the
+// minute of a generated shop session (a page of some 3,000 nodes and a few
+// changes a second), and a page of 500 nodes that replaces a list of 100
+// items ten times a second for 100 s. The player takes the copy only when a
+// seek applies more than 20 changes per node of the page (seek.ts): these
+// figures are why.
+//
+//	go test -run '^$' -bench FastForward -benchtime 5x ./e2e
+func BenchmarkFastForward(b *testing.B) {
+	base, data := servertest.Start(b, func(c *server.Config) {
+		c.Ingest.RateClient.Per = 0
+		c.CompactQuiet, c.CompactEvery = time.Millisecond, 50*time.Millisecond
+	})
+	p := servertest.Project(b, data)
+	if _, err := synth.Send(context.Background(), http.DefaultClient, base, p.Key, "shop", 1, 1, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
+		b.Fatal(err)
+	}
+	servertest.WaitCompacted(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/shop", base, p.ID))
+	ctx := browser(b)
+	signIn(b, ctx, base)
+	page := fmt.Sprintf("%s/projects/%d/sessions/shop", base, p.ID)
+	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
+		b.Fatal(err)
+	}
+	// The player's own Replayer class; the events, fetched and generated
+	// once.
+	eval[chromedp.Void](b, ctx, fmt.Sprintf(`(async () => {
+		window.shop = await (await fetch("/api/v1/projects/%d/sessions/shop/events")).json();
+		let id = 10;
+		const t0 = window.shop[0].timestamp, list = ++id, kids = [];
+		const li = (n) => ({ type: 2, tagName: "li", attributes: {}, childNodes: [{ type: 3, textContent: "item " + n, id: ++id }], id: ++id });
+		for (let i = 0; i < 200; i++) kids.push({ type: 2, tagName: "p", attributes: { class: "c" + (i %% 7) }, childNodes: [{ type: 3, textContent: "text " + i, id: ++id }], id: ++id });
+		let items = [];
+		for (let k = 0; k < 100; k++) items.push(li(k));
+		const ul = { type: 2, tagName: "ul", attributes: {}, childNodes: items, id: list };
+		const html = { type: 2, tagName: "html", attributes: {}, id: 3, childNodes: [{ type: 2, tagName: "head", attributes: {}, childNodes: [], id: 4 },
+			{ type: 2, tagName: "body", attributes: {}, childNodes: [...kids, ul], id: 5 }] };
+		const churn = [{ type: 4, data: { href: "http://shop.test/", width: 1280, height: 800 }, timestamp: t0 },
+			{ type: 2, data: { node: { type: 0, childNodes: [{ type: 1, name: "html", publicId: "", systemId: "", id: 2 }, html], id: 1 }, initialOffset: { left: 0, top: 0 } }, timestamp: t0 }];
+		for (let s = 1; s <= 1000; s++) {
+			const removes = items.map((n) => ({ parentId: list, id: n.id }));
+			items = [];
+			for (let k = 0; k < 100; k++) items.push(li(s * 100 + k));
+			churn.push({ type: 3, data: { source: 0, texts: [], attributes: [], removes, adds: items.map((node) => ({ parentId: list, nextId: null, node })) }, timestamp: t0 + s * 100 });
+		}
+		window.churn = churn;
+	})()`, p.ID))
+	sum := map[string]float64{}
+	n := 0
+	for b.Loop() {
+		n++
+		for _, events := range []string{"shop", "churn"} {
+			for _, virtual := range []bool{false, true} {
+				ms := eval[float64](b, ctx, fmt.Sprintf(`(async () => {
+					const events = window.%s, root = document.createElement("div");
+					document.body.append(root);
+					const r = new window.playheadPlayer.replayer.constructor(events, { root, useVirtualDom: %t, showWarning: false });
+					r.pause(0);
+					await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 50)));
+					const t0 = performance.now();
+					r.pause(events[events.length - 1].timestamp - events[0].timestamp);
+					await new Promise(requestAnimationFrame);
+					const ms = performance.now() - t0;
+					r.destroy();
+					root.remove();
+					return ms;
+				})()`, events, virtual))
+				way := "page"
+				if virtual {
+					way = "virtual"
+				}
+				sum["ms-"+events+"-"+way] += ms
+			}
+		}
+	}
+	for k, v := range sum {
+		b.ReportMetric(v/float64(n), k)
+	}
+}

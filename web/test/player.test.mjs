@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { formatTime } from "../src/player/format.ts";
 import { windowsOverlap } from "../src/player/windows.ts";
 import { firstFrame } from "../src/player/events.ts";
+import { virtualDomPays } from "../src/player/seek.ts";
 
 const win = (id, start, end) => ({ id, start: new Date(start).toISOString(), end: new Date(end).toISOString(), events: 1 });
 
@@ -133,4 +134,24 @@ test("a tab's replay reads the session's clock", async () => {
   // The session's first tab, and a session not known yet, read from 0.
   assert.equal(new Clock(start, 0, session).label(61_000), "1:01");
   assert.equal(new Clock(start, 0).label(61_000), "1:01");
+});
+
+test("a seek goes through rrweb's virtual DOM only when the page churns", () => {
+  const node = (id, children = []) => ({ type: 2, tagName: "div", attributes: {}, childNodes: children, id });
+  const page = (t, nodes) => [
+    { type: 4, timestamp: t, data: { href: "https://shop.test/", width: 800, height: 600 } },
+    { type: 2, timestamp: t, data: { node: node(1, Array.from({ length: nodes - 1 }, (_, i) => node(i + 2))), initialOffset: { top: 0, left: 0 } } },
+  ];
+  const change = (t, n) => ({ type: 3, timestamp: t, data: { source: 0, texts: [], attributes: [], removes: [], adds: Array.from({ length: n }, (_, i) => ({ parentId: 1, nextId: null, node: node(1000 + i) })) } });
+  // 100 nodes: 2,000 changes are 20 per node, 2,001 more.
+  const calm = [...page(0, 100), change(10, 1000), change(20, 1000)];
+  assert.equal(virtualDomPays(calm, 30), false);
+  const churning = [...calm, change(25, 1)];
+  assert.equal(virtualDomPays(churning, 30), true);
+  // Only the changes before the moment count...
+  assert.equal(virtualDomPays(churning, 25), false);
+  // ...and since the last page load before it.
+  assert.equal(virtualDomPays([...churning, ...page(40, 100), change(50, 10)], 60), false);
+  assert.equal(virtualDomPays([...churning, ...page(40, 100), change(50, 10)], 40), true);
+  assert.equal(virtualDomPays([], 10), false);
 });
