@@ -63,7 +63,7 @@ function countNodes(root: serializedNodeWithId): number {
     const stack = [root];
     for (let node = stack.pop(); node; node = stack.pop()) {
       n++;
-      if ("childNodes" in node) stack.push(...node.childNodes);
+      if ("childNodes" in node) for (const child of node.childNodes) stack.push(child);
     }
     nodeCounts.set(root, n);
   }
