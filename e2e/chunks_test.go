@@ -21,6 +21,7 @@ import (
 
 	"github.com/playhead/playhead/internal/server"
 	"github.com/playhead/playhead/internal/server/servertest"
+	"github.com/playhead/playhead/internal/store"
 	"github.com/playhead/playhead/internal/synth"
 )
 
@@ -31,38 +32,24 @@ import (
 // reached in a Replayer that appended its chunk or in one built for it
 // from the chunk before it.
 func TestReplayCompactedSession(t *testing.T) {
-	base, data := servertest.Start(t, func(c *server.Config) {
-		c.Ingest.RateClient.Per = 0
-		c.CompactQuiet, c.CompactEvery = time.Millisecond, 50*time.Millisecond
-	})
-	project := servertest.Project(t, data)
-	if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, "long", 3, 30, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
+	base, project := compactedSession(t, "long", 3, 30)
+	api := fmt.Sprintf("%s/api/v1/projects/%d/sessions/long", base, project.ID)
+	var index struct {
+		Chunks []struct {
+			Start int64 `json:"start_ms"`
+			End   int64 `json:"end_ms"`
+		}
+	}
+	resp, err := servertest.Get(api + "/chunks")
+	if err != nil {
 		t.Fatal(err)
 	}
-	api := fmt.Sprintf("%s/api/v1/projects/%d/sessions/long", base, project.ID)
-	type chunk struct {
-		Pending bool  `json:"pending"`
-		Start   int64 `json:"start_ms"`
-		End     int64 `json:"end_ms"`
-		Full    bool  `json:"full"`
+	err = json.NewDecoder(resp.Body).Decode(&index)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var chunks []chunk
-	waitFor(t, "the session compacted", func() bool {
-		var index struct{ Chunks []chunk }
-		resp, err := servertest.Get(api + "/chunks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		json.NewDecoder(resp.Body).Decode(&index)
-		chunks = index.Chunks
-		for _, c := range chunks {
-			if c.Pending {
-				return false
-			}
-		}
-		return len(chunks) > 0
-	})
+	chunks := index.Chunks
 	if len(chunks) < 3 {
 		t.Fatalf("30 minutes make %d chunks, want several: %+v", len(chunks), chunks)
 	}
@@ -252,6 +239,23 @@ func firstDifference(a, b string) string {
 		i++
 	}
 	return fmt.Sprintf("first difference at %d: %q, %q", i, a[max(0, i-200):min(len(a), i+200)], b[max(0, i-200):min(len(b), i+200)])
+}
+
+// compactedSession starts a server that compacts what it is sent as soon
+// as it comes, sends it a generated window of minutes as session, and
+// waits until all of it is in chunks.
+func compactedSession(tb testing.TB, session string, seed uint64, minutes int) (base string, project store.Project) {
+	tb.Helper()
+	base, data := servertest.Start(tb, func(c *server.Config) {
+		c.Ingest.RateClient.Per = 0
+		c.CompactQuiet, c.CompactEvery = time.Millisecond, 50*time.Millisecond
+	})
+	project = servertest.Project(tb, data)
+	if _, err := synth.Send(context.Background(), http.DefaultClient, base, project.Key, session, seed, minutes, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
+		tb.Fatal(err)
+	}
+	servertest.WaitCompacted(tb, fmt.Sprintf("%s/api/v1/projects/%d/sessions/%s", base, project.ID, session))
+	return base, project
 }
 
 // eventFetches follows, through the browser, the current page's requests

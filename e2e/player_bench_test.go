@@ -236,15 +236,7 @@ func BenchmarkPlayerMemory(b *testing.B) {
 //
 //	go test -run '^$' -bench FastForward -benchtime 5x ./e2e
 func BenchmarkFastForward(b *testing.B) {
-	base, data := servertest.Start(b, func(c *server.Config) {
-		c.Ingest.RateClient.Per = 0
-		c.CompactQuiet, c.CompactEvery = time.Millisecond, 50*time.Millisecond
-	})
-	p := servertest.Project(b, data)
-	if _, err := synth.Send(context.Background(), http.DefaultClient, base, p.Key, "shop", 1, 1, time.Now().Add(-time.Hour).UnixMilli()); err != nil {
-		b.Fatal(err)
-	}
-	servertest.WaitCompacted(b, fmt.Sprintf("%s/api/v1/projects/%d/sessions/shop", base, p.ID))
+	base, p := compactedSession(b, "shop", 1, 1)
 	ctx := browser(b)
 	signIn(b, ctx, base)
 	page := fmt.Sprintf("%s/projects/%d/sessions/shop", base, p.ID)
