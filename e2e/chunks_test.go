@@ -65,6 +65,12 @@ func TestReplayCompactedSession(t *testing.T) {
 	ctx := browser(t)
 	signIn(t, ctx, base)
 	do(t, ctx, "open the player", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	// The page asks for the first chunk's events while the player's script
+	// loads (preload), and the player takes that answer.
+	first := fmt.Sprintf("/api/v1/projects/%d/sessions/long/events?from=%d&to=%d", project.ID, chunks[0].Start, chunks[1].Start)
+	if by := eval[[]string](t, ctx, fmt.Sprintf(`performance.getEntriesByType('resource').filter((e) => { const u = new URL(e.name); return u.pathname + u.search === %q }).map((e) => e.initiatorType)`, first)); !slices.Equal(by, []string{"link"}) {
+		t.Errorf("%s was fetched by %q, want once, by the page's preload link", first, by)
+	}
 	// The Replayer takes the chunks after the first as they come, those of
 	// the next minutes only (the rest as the replay moves on).
 	holds := func(ms int64) string {

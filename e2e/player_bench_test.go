@@ -119,6 +119,39 @@ func clickSeek(b *testing.B, ctx context.Context, url string, total int64) float
 	return ms
 }
 
+// BenchmarkPlayerFirstFrameLatency is the first frame of
+// BenchmarkPlayerFirstFrame with 50 ms between the browser and the server
+// (Chromium's network emulation), as over a real connection, where each
+// request the page waits for before the next costs that much again.
+//
+//	go test -run '^$' -bench PlayerFirstFrameLatency -benchtime 3x ./e2e
+func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
+	base, project, _ := benchSessions(b)
+	ctx := browser(b)
+	signIn(b, ctx, base)
+	if _, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.EmulateNetworkConditionsByRuleResult, error) {
+		return cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Latency: 50, DownloadThroughput: -1, UploadThroughput: -1}}})
+	}); err != nil {
+		b.Fatal(err)
+	}
+	first := map[int]float64{}
+	n := 0
+	for b.Loop() {
+		n++
+		for _, minutes := range benchLengths {
+			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
+			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
+				b.Fatalf("open %s: %v", url, err)
+			}
+			first[minutes] += eval[float64](b, ctx, `performance.getEntriesByName("playhead:first-frame")[0].startTime`)
+		}
+	}
+	for _, minutes := range benchLengths {
+		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
+	}
+}
+
 // benchLengths are the lengths, in minutes, of the generated sessions the
 // player's benchmarks open.
 var benchLengths = []int{1, 60, 180}

@@ -206,9 +206,7 @@ type chunkJSON struct {
 	Full     bool   `json:"full"`
 }
 
-// chunks answers the session's chunk index: each window's chunks, then
-// its batches not compacted yet as pending pseudo-chunks, a new one at
-// each batch that loads a page.
+// chunks answers the session's chunk index.
 func (a *API) chunks(w http.ResponseWriter, r *http.Request) {
 	project, ok := ProjectID(r)
 	if !ok {
@@ -220,6 +218,34 @@ func (a *API) chunks(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"chunks": chunkIndex(parts)})
+}
+
+// FirstRange is the time range of the first events a player opening the
+// session at its start asks for (from ≤ t < to; web/src/player/segments.ts):
+// from its first chunk's start to the next chunk's, or past its last event
+// when it has one chunk. A page can start fetching them before the player
+// asks. It is false when there are fewer than two events to replay.
+func FirstRange(parts []store.Part) (from, to int64, ok bool) {
+	index := chunkIndex(parts)
+	events := 0
+	from, to = math.MaxInt64, math.MinInt64
+	for _, c := range index {
+		events += c.Events
+		from, to = min(from, c.StartMS), max(to, c.EndMS+1)
+	}
+	for _, c := range index {
+		if c.StartMS > from {
+			to = min(to, c.StartMS)
+		}
+	}
+	return from, to, events >= 2
+}
+
+// chunkIndex is what a session's parts say to a player: each window's
+// chunks, then its batches not compacted yet as pending pseudo-chunks, a
+// new one at each batch that loads a page.
+func chunkIndex(parts []store.Part) []chunkJSON {
 	out := []chunkJSON{}
 	for _, p := range parts {
 		if n := len(out) - 1; !p.Chunk && n >= 0 && out[n].Pending && out[n].Window == p.Window && !p.Full {
@@ -231,5 +257,5 @@ func (a *API) chunks(w http.ResponseWriter, r *http.Request) {
 		out = append(out, chunkJSON{Window: p.Window, Pending: !p.Chunk, Ord: p.Ord, FirstSeq: p.FirstSeq, LastSeq: p.LastSeq,
 			StartMS: p.First, EndMS: p.Last, Events: p.Events, Bytes: p.Bytes, Full: p.Full})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"chunks": out})
+	return out
 }
