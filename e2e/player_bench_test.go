@@ -35,15 +35,7 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 	for b.Loop() {
 		n++
 		for _, minutes := range benchLengths {
-			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
-			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
-				b.Fatalf("open %s: %v", url, err)
-			}
-			ms, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByName("playhead:first-frame")[0].startTime`))
-			if err != nil {
-				b.Fatal(err)
-			}
-			first[minutes] += ms
+			first[minutes] += openBenchSession(b, ctx, base, project, minutes)
 			target := totals[minutes] * 9 / 10
 			res, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(async () => {
 				const root = document.querySelector("#player");
@@ -67,7 +59,8 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 				b.Fatalf("%d minutes: seek to %d ms shows %v ms", minutes, target, res[1])
 			}
 			seek[minutes] += res[0]
-			click[minutes] += clickSeek(b, ctx, url, totals[minutes])
+			openBenchSession(b, ctx, base, project, minutes)
+			click[minutes] += clickSeek(b, ctx, totals[minutes])
 		}
 	}
 	for _, minutes := range benchLengths {
@@ -77,15 +70,11 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 	}
 }
 
-// clickSeek opens the player at url afresh, clicks the seek bar at 90 %
-// of total ms (pressed for 100 ms, the player seeking on release) and
-// says how long from the release the player took to show that moment,
-// to the next frame.
-func clickSeek(b *testing.B, ctx context.Context, url string, total int64) float64 {
+// clickSeek clicks the seek bar of a player just opened at 90 % of total
+// ms (pressed for 100 ms, the player seeking on release) and says how long
+// from the release the player took to show that moment, to the next frame.
+func clickSeek(b *testing.B, ctx context.Context, total int64) float64 {
 	b.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
-		b.Fatalf("open %s: %v", url, err)
-	}
 	bar, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(`(() => {
 		const root = document.querySelector("#player"), bar = document.querySelector(".ph-progress");
 		window.clicked = new Promise((shown) => bar.addEventListener("pointerup", () => {
@@ -140,16 +129,23 @@ func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
 	for b.Loop() {
 		n++
 		for _, minutes := range benchLengths {
-			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
-			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
-				b.Fatalf("open %s: %v", url, err)
-			}
-			first[minutes] += eval[float64](b, ctx, `performance.getEntriesByName("playhead:first-frame")[0].startTime`)
+			first[minutes] += openBenchSession(b, ctx, base, project, minutes)
 		}
 	}
 	for _, minutes := range benchLengths {
 		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
 	}
+}
+
+// openBenchSession opens the generated session of minutes in the player
+// and says when its first frame was drawn, in ms from navigation.
+func openBenchSession(b *testing.B, ctx context.Context, base string, project int64, minutes int) float64 {
+	b.Helper()
+	url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
+		b.Fatalf("open %s: %v", url, err)
+	}
+	return eval[float64](b, ctx, `performance.getEntriesByName("playhead:first-frame")[0].startTime`)
 }
 
 // benchLengths are the lengths, in minutes, of the generated sessions the
@@ -215,10 +211,7 @@ func BenchmarkPlayerMemory(b *testing.B) {
 			if _, err := chromedp.Call(ctx, network.SetCookies, network.SetCookiesParams{Cookies: cookies}); err != nil {
 				b.Fatal(err)
 			}
-			url := fmt.Sprintf("%s/projects/%d/sessions/s%d", base, project, minutes)
-			if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`))); err != nil {
-				b.Fatalf("open %s: %v", url, err)
-			}
+			openBenchSession(b, ctx, base, project, minutes)
 			// Play a moment at 8x from each tenth of the session, from the
 			// start to the end, then wait for the fetching to settle.
 			_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(async () => {
