@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -34,22 +33,7 @@ import (
 func TestReplayCompactedSession(t *testing.T) {
 	base, project := compactedSession(t, "long", 3, 30)
 	api := fmt.Sprintf("%s/api/v1/projects/%d/sessions/long", base, project.ID)
-	var index struct {
-		Chunks []struct {
-			Start int64 `json:"start_ms"`
-			End   int64 `json:"end_ms"`
-		}
-	}
-	resp, err := servertest.Get(api + "/chunks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&index)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunks := index.Chunks
+	chunks := servertest.Chunks(t, api)
 	if len(chunks) < 3 {
 		t.Fatalf("30 minutes make %d chunks, want several: %+v", len(chunks), chunks)
 	}

@@ -93,6 +93,31 @@ func Project(t testing.TB, data string, origins ...string) store.Project {
 	return p
 }
 
+// Chunk is an entry of a session's chunk index (docs/api.md).
+type Chunk struct {
+	Pending bool  `json:"pending"`
+	Start   int64 `json:"start_ms"`
+	End     int64 `json:"end_ms"`
+}
+
+// Chunks reads the chunk index of the session at url (its API path).
+func Chunks(t testing.TB, url string) []Chunk {
+	t.Helper()
+	var index struct {
+		Chunks []Chunk `json:"chunks"`
+	}
+	resp, err := Get(url + "/chunks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&index)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return index.Chunks
+}
+
 // WaitCompacted waits, five minutes at most, until nothing of the session
 // at url (its API path) waits for compaction, and returns the length of
 // its recording in ms, from its chunk index.
@@ -100,25 +125,10 @@ func WaitCompacted(t testing.TB, url string) int64 {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
-		var index struct {
-			Chunks []struct {
-				Pending bool  `json:"pending"`
-				Start   int64 `json:"start_ms"`
-				End     int64 `json:"end_ms"`
-			} `json:"chunks"`
-		}
-		resp, err := Get(url + "/chunks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&index)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pending := len(index.Chunks) == 0
+		chunks := Chunks(t, url)
+		pending := len(chunks) == 0
 		var start, end int64 = 1 << 62, 0
-		for _, c := range index.Chunks {
+		for _, c := range chunks {
 			pending = pending || c.Pending
 			start, end = min(start, c.Start), max(end, c.End)
 		}

@@ -202,7 +202,7 @@ export class Player {
   // for this moment instead: the last seek is the one shown.
   seek(ms: number): void {
     if (this.state === "error" || (!this.replayer && this.state !== "loading") || this.segs.length === 0) return;
-    const at = Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
+    const at = this.within(ms);
     this.setFollowing(at >= this.total);
     this.goTo(at, this.state === "playing" || (this.state === "loading" && this.resume));
   }
@@ -324,10 +324,10 @@ export class Player {
   // One such fetch is kept, for one place.
   aim(ms: number): void {
     if (this.segs.length === 0 || this.state === "loading" || this.state === "error") return;
-    const t = this.start + Math.min(this.total, Math.max(this.firstFrame, ms));
+    const t = this.start + this.within(ms);
     if (this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) return;
     const { at, from } = startFor(this.segs, t);
-    const range = { from: this.segs[from].from, to: this.segs[at].to };
+    const range = this.span(from, at);
     const key = this.rangeKey(range);
     if (this.aimed?.key === key) return;
     this.aimed?.abort.abort();
@@ -335,6 +335,17 @@ export class Player {
     const events = fetchEvents(this.ref, this.windowId, range, abort.signal);
     events.catch(() => {}); // a seek that takes it sees the failure
     this.aimed = { key, events, abort };
+  }
+
+  // within is the replay offset a seek to ms goes to: the first frame at
+  // the earliest, the end at the latest.
+  private within(ms: number): number {
+    return Math.min(this.total, Math.max(this.firstFrame, Number(ms) || 0));
+  }
+
+  // span is the time range of segments from to at.
+  private span(from: number, at: number): { from: number; to: number } {
+    return { from: this.segs[from].from, to: this.segs[at].to };
   }
 
   private rangeKey(range: { from: number; to: number }): string {
@@ -389,7 +400,7 @@ export class Player {
   // shows offset at (the first frame when undefined), then fetches the
   // segments after them in the background.
   private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
-    const range = { from: this.segs[from].from, to: this.segs[at].to };
+    const range = this.span(from, at);
     const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed.events : undefined;
     if (aimed) this.aimed = null;
     else this.dropAim();

@@ -41,11 +41,10 @@ const CHANGES_PER_NODE = 20;
 // epoch) applies, from the last page load before it, are many enough for
 // rrweb's virtual DOM to be faster. events are in time order.
 export function virtualDomPays(events: readonly eventWithTime[], t: number): boolean {
-  let end = events.length;
-  while (end > 0 && events[end - 1].timestamp >= t) end--;
   let changes = 0;
-  for (let i = end - 1; i >= 0; i--) {
+  for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
+    if (e.timestamp >= t) continue;
     if (e.type === EventType.FullSnapshot) return changes > CHANGES_PER_NODE * countNodes(e.data.node);
     if (e.type === EventType.IncrementalSnapshot && e.data.source === IncrementalSource.Mutation) {
       changes += e.data.adds.length + e.data.removes.length;
