@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -249,6 +250,70 @@ func BenchmarkPlayerMemory(b *testing.B) {
 	}
 	b.ReportMetric(heap[60]/heap[1], "heap-60/1")
 	b.ReportMetric(heap[180]/heap[1], "heap-180/1")
+}
+
+// BenchmarkPlayerBackground opens generated sessions of 1, 60 and 180
+// minutes in Chromium and reports the main thread's work in the 5 s after
+// the first frame, while the player reads the rest of the session for the
+// panes and the timeline: in all (ms-main-thread, Chromium's TaskDuration)
+// and in its longest stretch without a break (ms-longest-busy, what a
+// viewer's click may wait for).
+//
+//	go test -run '^$' -bench PlayerBackground -benchtime 3x ./e2e
+func BenchmarkPlayerBackground(b *testing.B) {
+	base, project, _ := benchSessions(b)
+	ctx := browser(b)
+	signIn(b, ctx, base)
+	if _, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{}); err != nil {
+		b.Fatal(err)
+	}
+	busy, longest := map[int]float64{}, map[int]float64{}
+	n := 0
+	for b.Loop() {
+		n++
+		for _, minutes := range benchLengths {
+			openBenchSession(b, ctx, base, project, minutes)
+			before := taskSeconds(b, ctx)
+			time.Sleep(5 * time.Second)
+			busy[minutes] += (taskSeconds(b, ctx) - before) * 1000
+			// Again, watching the main thread: a message to itself, sent
+			// again as soon as it arrives, comes back at once unless the
+			// thread is busy.
+			openBenchSession(b, ctx, base, project, minutes)
+			longest[minutes] += eval[float64](b, ctx, `new Promise((done) => {
+				const channel = new MessageChannel(), end = performance.now() + 5000;
+				let last = performance.now(), longest = 0;
+				channel.port1.onmessage = () => {
+					const now = performance.now();
+					longest = Math.max(longest, now - last);
+					last = now;
+					if (now < end) channel.port2.postMessage(0);
+					else done(longest);
+				};
+				channel.port2.postMessage(0);
+			})`)
+		}
+	}
+	for _, minutes := range benchLengths {
+		b.ReportMetric(busy[minutes]/float64(n), fmt.Sprintf("ms-main-thread-%dmin", minutes))
+		b.ReportMetric(longest[minutes]/float64(n), fmt.Sprintf("ms-longest-busy-%dmin", minutes))
+	}
+}
+
+// taskSeconds is the time the page's main thread has spent on tasks.
+func taskSeconds(b *testing.B, ctx context.Context) float64 {
+	b.Helper()
+	m, err := chromedp.Call(ctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, metric := range m.Metrics {
+		if metric.Name == "TaskDuration" {
+			return metric.Value
+		}
+	}
+	b.Fatal("Chromium reports no TaskDuration")
+	return 0
 }
 
 // BenchmarkFastForward times rrweb's two ways of applying a seek's

@@ -157,6 +157,19 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('.ph-idle-stretch').length`); n != 1 {
 		t.Errorf("the timeline shades %d inactive stretches, want 1", n)
 	}
+	// Hovering a marker says what it is; leaving it hides that again.
+	mark := eval[[]float64](t, ctx, `(() => { const m = document.querySelector('.ph-mark.is-error'); m.scrollIntoView({ block: "center" }); const r = m.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2, r.bottom + 40] })()`)
+	tip := func() string {
+		return eval[string](t, ctx, `(() => { const tip = document.querySelector('.ph-tip'); return tip.hidden ? '' : tip.textContent })()`)
+	}
+	do(t, ctx, "hover the error's marker", chromedp.MouseEvent(chromedp.MouseMoved, mark[0], mark[1]))
+	if got := tip(); got != "0:06 · Error: TypeError: pay is not a function" {
+		t.Errorf("hovering the error's marker shows %q", got)
+	}
+	do(t, ctx, "leave the marker", chromedp.MouseEvent(chromedp.MouseMoved, mark[0], mark[2]))
+	if got := tip(); got != "" {
+		t.Errorf("the marker's tip still shows %q with the pointer away", got)
+	}
 	do(t, ctx, "click the error's marker", chromedp.Click(chromedp.CSS(`.ph-mark.is-error`)))
 	waitFor(t, "the player at the error", func() bool { return at() == idleError })
 

@@ -66,6 +66,7 @@ export class Controls {
     track.append(this.idle, this.fill);
     this.bar.append(track, this.handle);
     timeline.append(this.marks, this.bar, this.tip);
+    this.bindMarks();
     this.bindBar();
 
     const row = el("div", "ph-row");
@@ -173,12 +174,6 @@ export class Controls {
       const b = el("button", `ph-mark is-${m.kind}`, { type: "button", "aria-label": title, "data-at": String(Math.round(m.at)), "data-kind": m.kind });
       b.style.left = `${(m.at / this.total) * 100}%`;
       seen.set(key, { button: b, title, more: 0 });
-      b.addEventListener("click", () => this.actions.seek(m.at));
-      const show = () => this.showTip(b, b.getAttribute("aria-label") ?? title);
-      b.addEventListener("pointerenter", show);
-      b.addEventListener("focus", show);
-      b.addEventListener("pointerleave", () => (this.tip.hidden = true));
-      b.addEventListener("blur", () => (this.tip.hidden = true));
       this.marks.append(b);
     }
   }
@@ -195,6 +190,25 @@ export class Controls {
       node.style.width = `${((to - from) / this.total) * 100}%`;
       this.idle.append(node);
     }
+  }
+
+  // bindMarks listens once for every marker, present and to come: the
+  // timeline of a long session is drawn again as its events arrive.
+  private bindMarks(): void {
+    const mark = (e: Event) => (e.target instanceof HTMLElement ? e.target.closest<HTMLButtonElement>(".ph-mark") : null);
+    this.marks.addEventListener("click", (e) => {
+      const b = mark(e);
+      if (b) this.actions.seek(Number(b.dataset.at));
+    });
+    const show = (e: Event) => {
+      const b = mark(e);
+      if (b) this.showTip(b, b.getAttribute("aria-label") ?? "");
+    };
+    const hide = () => (this.tip.hidden = true);
+    this.marks.addEventListener("pointerover", show);
+    this.marks.addEventListener("focusin", show);
+    this.marks.addEventListener("pointerout", hide);
+    this.marks.addEventListener("focusout", hide);
   }
 
   private showTip(anchor: HTMLElement, text: string): void {

@@ -33,6 +33,10 @@ const AHEAD_MS = 3 * 60_000;
 const KEEP_MS = 10 * 60_000;
 // SEEKS_PER_REPLAYER is how many seeks one Replayer takes (see goTo).
 const SEEKS_PER_REPLAYER = 6;
+// A long session's segments are read for the panes one after another, tens
+// of ms apart, and drawing the panes and the timeline again takes about
+// 10 ms: they are drawn at most this often while segments arrive.
+const FEED_DRAW_MS = 250;
 
 export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" | "error";
 
@@ -84,6 +88,8 @@ export class Player {
   private readonly panes: Panes;
   private readonly help = new Help();
   private feed: Feed | null = null;
+  private feedDrawn = -Infinity; // performance.now() of the last draw
+  private feedTimer = 0;
   private clock = new Clock(0, 0);
   private marks: Mark[] = [];
   private idle: Stretch[] = [];
@@ -379,7 +385,7 @@ export class Player {
       this.controls.setTotal(this.total);
       this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
       this.controls.setClock(this.clock);
-      this.feed = new Feed(this.start, this.segs.length, () => this.feedChanged());
+      this.feed = new Feed(this.start, this.segs.length, () => this.feedArrived());
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
@@ -507,7 +513,19 @@ export class Player {
     }
   }
 
+  // feedArrived draws what the feed read now, or, when the last draw was
+  // less than FEED_DRAW_MS ago, then.
+  private feedArrived(): void {
+    if (this.feedTimer !== 0) return;
+    const wait = this.feedDrawn + FEED_DRAW_MS - performance.now();
+    if (wait <= 0) this.feedChanged();
+    else this.feedTimer = window.setTimeout(() => this.feedChanged(), wait);
+  }
+
   private feedChanged(): void {
+    clearTimeout(this.feedTimer);
+    this.feedTimer = 0;
+    this.feedDrawn = performance.now();
     const items = this.feed?.items ?? [];
     const fromSession = this.session ? sessionMarks(this.session, this.clock, this.windowId) : [];
     this.marks = [...fromSession, ...feedMarks(items), ...(this.notes?.marks() ?? []), ...this.tabMarks()];
