@@ -51,7 +51,8 @@ FUZZ_TARGETS := ./internal/ingest:FuzzDecode ./internal/ingest:FuzzScanner \
 	./internal/chunk:FuzzDecodePayload ./internal/ingest:FuzzDecodeImport \
 	./internal/api:FuzzDecodeTagRequest ./internal/api:FuzzDecodeCursor \
 	./internal/api:FuzzDecodeNoteRequest ./internal/jsonbody:FuzzDecode \
-	./internal/account:FuzzDecodeShareRequest ./internal/jsonlex:FuzzToken
+	./internal/account:FuzzDecodeShareRequest ./internal/jsonlex:FuzzToken \
+	./internal/api:FuzzParseMoment
 fuzz: web
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; f=$${t##*:}; \

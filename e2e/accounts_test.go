@@ -131,14 +131,25 @@ func TestShareLinkForALoggedOutBrowser(t *testing.T) {
 		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
 	)
-	// As on the session page, the session and its chunk index are asked
-	// for while the player's script loads, once each.
+	// As on the session page, the session, its chunk index and its first
+	// events are asked for while the player's script loads, and nothing
+	// twice.
 	api := "/api/v1/share/" + link[strings.LastIndex(link, "/")+1:]
-	by := eval[map[string][]string](t, stranger, `(() => { const by = {}; for (const e of performance.getEntriesByType('resource')) {
-		const path = new URL(e.name).pathname; (by[path] ??= []).push(e.initiatorType) } return by })()`)
-	for _, path := range []string{api, api + "/chunks"} {
-		if got := by[path]; !slices.Equal(got, []string{"link"}) {
-			t.Errorf("%s was fetched by %q, want once, by the page's preload link", path, got)
+	type fetch struct{ URL, By string }
+	var fetched []fetch
+	for _, f := range eval[[][2]string](t, stranger, `performance.getEntriesByType('resource').map((e) => { const u = new URL(e.name); return [u.pathname + u.search, e.initiatorType] })`) {
+		fetched = append(fetched, fetch{f[0], f[1]})
+	}
+	firstEvents := slices.IndexFunc(fetched, func(f fetch) bool { return strings.HasPrefix(f.URL, api+"/events?") })
+	for _, want := range []int{slices.Index(fetched, fetch{api, "link"}), slices.Index(fetched, fetch{api + "/chunks", "link"}), firstEvents} {
+		if want < 0 || fetched[want].By != "link" {
+			t.Errorf("the session, its chunk index and its first events were not all fetched by the page's preload links: %q", fetched)
+			break
+		}
+	}
+	for i, f := range fetched {
+		if slices.ContainsFunc(fetched[:i], func(g fetch) bool { return g.URL == f.URL }) {
+			t.Errorf("%s was fetched twice", f.URL)
 		}
 	}
 	eval[chromedp.Void](t, stranger, `window.playheadPlayer.seek(1e9)`)

@@ -220,6 +220,44 @@ func TestReplayCompactedSession(t *testing.T) {
 	if p.MostHeld > rows/2 {
 		t.Errorf("the events pane held %d of its %d rows at once", p.MostHeld, rows)
 	}
+
+	// A link to a moment opens the replay there: the first events it asks
+	// for are those from the full snapshot before the moment, not the
+	// first chunk's, and it shows the page a seek there shows.
+	linked := far / 1000 * 1000
+	before = fetches.settled(t)
+	do(t, ctx, "open a link to a moment in the last chunk", chromedp.Navigate(fmt.Sprintf("%s?t=%d", page, linked/1000)),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="paused"]`)))
+	if got := eval[string](t, ctx, `document.querySelector('#player').dataset.time`); got != fmt.Sprint(linked) {
+		t.Errorf("the link to %d ms opens the player at %s ms", linked, got)
+	}
+	if asked := fetches.since(before); len(asked) == 0 || !strings.Contains(asked[0], fmt.Sprintf("to=%d", end+1)) {
+		t.Errorf("the link to a moment in the last chunk first asked for %q, want the stretch that ends with it", asked)
+	} else {
+		// The page asked for it, and the player took that answer.
+		u, _ := url.Parse(asked[0])
+		if by := eval[[]string](t, ctx, fmt.Sprintf(`performance.getEntriesByType('resource').filter((e) => { const u = new URL(e.name); return u.pathname + u.search === %q }).map((e) => e.initiatorType)`, u.RequestURI())); !slices.Equal(by, []string{"link"}) {
+			t.Errorf("%s was fetched by %q, want once, by the page's preload link", u.RequestURI(), by)
+		}
+	}
+	linkedPage := replayed[string](t, ctx, dom)
+	// The session's start is still there to go back to.
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(0)`)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the seek back to the start did not finish: %v", err)
+	}
+	if at := eval[string](t, ctx, `document.querySelector('#player').dataset.time`); len(at) > 3 {
+		t.Errorf("a seek to the start after opening at a moment shows %s ms, want the first frame, within the first second", at)
+	}
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, linked))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the seek back to the linked moment did not finish: %v", err)
+	}
+	if sought := replayed[string](t, ctx, dom); len(linkedPage) < 10_000 || sought != linkedPage {
+		t.Errorf("the linked moment differs: %d bytes of page opened at it, %d sought to; %s", len(linkedPage), len(sought), firstDifference(linkedPage, sought))
+	}
 }
 
 // firstDifference quotes two pages around where they first differ.

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -24,14 +25,15 @@ import (
 // for each the time from navigation to the first frame drawn, and the time
 // a seek to 90 % takes to show that moment: called with no warning
 // (seek), and as a click on the seek bar, held 100 ms as a click is, from
-// its release (click-seek).
+// its release (click-seek); and the time from navigation to a link to
+// the moment (?t=) showing it (link).
 //
 //	go test -run '^$' -bench PlayerFirstFrame -benchtime 5x ./e2e
 func BenchmarkPlayerFirstFrame(b *testing.B) {
 	base, project, totals := benchSessions(b)
 	ctx := browser(b)
 	signIn(b, ctx, base)
-	first, seek, click := map[int]float64{}, map[int]float64{}, map[int]float64{}
+	first, seek, click, link := map[int]float64{}, map[int]float64{}, map[int]float64{}, map[int]float64{}
 	n := 0
 	for b.Loop() {
 		n++
@@ -62,13 +64,38 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 			seek[minutes] += res[0]
 			openBenchSession(b, ctx, base, project, minutes)
 			click[minutes] += clickSeek(b, ctx, totals[minutes])
+			link[minutes] += openLink(b, ctx, fmt.Sprintf("%s/projects/%d/sessions/s%d?t=%d", base, project, minutes, target/1000), target/1000*1000)
 		}
 	}
 	for _, minutes := range benchLengths {
 		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
 		b.ReportMetric(seek[minutes]/float64(n), fmt.Sprintf("ms-seek-90%%-%dmin", minutes))
 		b.ReportMetric(click[minutes]/float64(n), fmt.Sprintf("ms-click-seek-90%%-%dmin", minutes))
+		b.ReportMetric(link[minutes]/float64(n), fmt.Sprintf("ms-link-90%%-%dmin", minutes))
 	}
+}
+
+// openLink opens a link to a moment (?t=) and says how long from
+// navigation the player took to show it, at ms from the session's start.
+func openLink(b *testing.B, ctx context.Context, url string, ms int64) float64 {
+	b.Helper()
+	// Watches the player from the page's first script on.
+	watch, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
+		window.shown = new Promise((shown) => new MutationObserver((_, watch) => {
+			const root = document.querySelector("#player");
+			if (root && root.dataset.state === "paused" && root.dataset.time === "%d") {
+				watch.disconnect();
+				requestAnimationFrame(() => shown(performance.now()));
+			}
+		}).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-state", "data-time"] }));`, ms)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer chromedp.Call(ctx, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: watch.Identifier})
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		b.Fatal(err)
+	}
+	return eval[float64](b, ctx, `window.shown`)
 }
 
 // clickSeek clicks the seek bar of a player just opened at 90 % of total
@@ -109,14 +136,14 @@ func clickSeek(b *testing.B, ctx context.Context, total int64) float64 {
 	return ms
 }
 
-// BenchmarkPlayerFirstFrameLatency is the first frame of
-// BenchmarkPlayerFirstFrame with 50 ms between the browser and the server
+// BenchmarkPlayerFirstFrameLatency is the first frame and the link to 90 %
+// of BenchmarkPlayerFirstFrame with 50 ms between the browser and the server
 // (Chromium's network emulation), as over a real connection, where each
 // request the page waits for before the next costs that much again.
 //
 //	go test -run '^$' -bench PlayerFirstFrameLatency -benchtime 3x ./e2e
 func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
-	base, project, _ := benchSessions(b)
+	base, project, totals := benchSessions(b)
 	ctx := browser(b)
 	signIn(b, ctx, base)
 	if _, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.EmulateNetworkConditionsByRuleResult, error) {
@@ -125,16 +152,19 @@ func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	first := map[int]float64{}
+	first, link := map[int]float64{}, map[int]float64{}
 	n := 0
 	for b.Loop() {
 		n++
 		for _, minutes := range benchLengths {
 			first[minutes] += openBenchSession(b, ctx, base, project, minutes)
+			target := totals[minutes] * 9 / 10 / 1000
+			link[minutes] += openLink(b, ctx, fmt.Sprintf("%s/projects/%d/sessions/s%d?t=%d", base, project, minutes, target), target*1000)
 		}
 	}
 	for _, minutes := range benchLengths {
 		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
+		b.ReportMetric(link[minutes]/float64(n), fmt.Sprintf("ms-link-90%%-%dmin", minutes))
 	}
 }
 

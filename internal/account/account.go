@@ -54,6 +54,7 @@ type Store interface {
 	RotateProjectKey(ctx context.Context, id int64) (string, error)
 	DeleteProject(ctx context.Context, id int64) error
 	Goals(ctx context.Context, project int64) ([]store.Goal, error)
+	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
 	AddGoal(ctx context.Context, key string, g store.Goal) (store.Goal, error)
 	RemoveGoal(ctx context.Context, key, name string) error
 	Setting(ctx context.Context, key string) (value string, ok bool, err error)

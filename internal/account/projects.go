@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/store"
 )
@@ -113,9 +114,20 @@ func NormalizeOrigin(s string) (string, error) {
 // renderShare shows the player for a share link's session, and nothing
 // else: no navigation, no other session, no project.
 func (p *Pages) renderShare(w http.ResponseWriter, r *http.Request, s store.Session, sh store.Share) {
+	base := "/api/v1/share/" + r.PathValue("token")
+	// The player opens at the link's own moment, unless the address names
+	// another (?t=).
+	ms, ok := api.ParseMoment(r.URL.Query().Get("t"))
+	if !ok {
+		ms = sh.StartMS
+	}
+	var first string
+	if from, to, ok := api.OpeningEvents(r.Context(), p.Store, s, ms); ok {
+		first = fmt.Sprintf("%s/events?from=%d&to=%d", base, from, to)
+	}
 	var buf bytes.Buffer
 	err := p.pages["share"].ExecuteTemplate(&buf, "share", map[string]any{
-		"Session": s, "API": "/api/v1/share/" + r.PathValue("token"), "Start": sh.StartMS,
+		"Session": s, "API": base, "Start": sh.StartMS, "FirstEvents": first,
 	})
 	if err != nil {
 		p.fail(w, r, err)

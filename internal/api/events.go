@@ -221,27 +221,6 @@ func (a *API) chunks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"chunks": chunkIndex(parts)})
 }
 
-// FirstRange is the time range of the first events a player opening the
-// session at its start asks for (from ≤ t < to; web/src/player/segments.ts):
-// from its first chunk's start to the next chunk's, or past its last event
-// when it has one chunk. A page can start fetching them before the player
-// asks. It is false when there are fewer than two events to replay.
-func FirstRange(parts []store.Part) (from, to int64, ok bool) {
-	index := chunkIndex(parts)
-	events := 0
-	from, to = math.MaxInt64, math.MinInt64
-	for _, c := range index {
-		events += c.Events
-		from, to = min(from, c.StartMS), max(to, c.EndMS+1)
-	}
-	for _, c := range index {
-		if c.StartMS > from {
-			to = min(to, c.StartMS)
-		}
-	}
-	return from, to, events >= 2
-}
-
 // chunkIndex is what a session's parts say to a player: each window's
 // chunks, then its batches not compacted yet as pending pseudo-chunks, a
 // new one at each batch that loads a page.

@@ -12,10 +12,8 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -148,43 +146,14 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 }
 
 // firstEvents is the address of the events the player asks for first,
-// when the page can tell it: a session opened at its start, in one
-// stream (no tabs open side by side), and over (a live one's chunks change
-// as it comes). The page preloads it, so that the first frame does not
-// wait for the player's script before its events are on the way.
+// when the page can tell (api.OpeningEvents): the page preloads it.
 func (d *Dashboard) firstEvents(r *http.Request, s store.Session) string {
-	if r.URL.Query().Has("t") || time.Since(s.End) < liveWithin || windowsOverlap(s.Windows) {
-		return ""
-	}
-	parts, err := d.Store.Parts(r.Context(), s.Project, s.ID, "", math.MinInt64, math.MaxInt64)
-	if err != nil {
-		return ""
-	}
-	from, to, ok := api.FirstRange(parts)
+	ms, _ := api.ParseMoment(r.URL.Query().Get("t"))
+	from, to, ok := api.OpeningEvents(r.Context(), d.Store, s, ms)
 	if !ok {
 		return ""
 	}
 	return fmt.Sprintf("/api/v1/projects/%d/sessions/%s/events?from=%d&to=%d", s.Project, url.PathEscape(s.ID), from, to)
-}
-
-// liveWithin is how recent a session's last event is while the player
-// follows it live (web/src/player/live.ts).
-const liveWithin = 5 * time.Minute
-
-// windowsOverlap tells whether tabs of the session were open at the same
-// time, which the player replays one at a time (web/src/player/windows.ts).
-func windowsOverlap(windows []store.Window) bool {
-	sorted := slices.SortedFunc(slices.Values(windows), func(a, b store.Window) int { return a.Start.Compare(b.Start) })
-	var end time.Time
-	for _, w := range sorted {
-		if w.Start.Before(end) {
-			return true
-		}
-		if w.End.After(end) {
-			end = w.End
-		}
-	}
-	return false
 }
 
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {

@@ -40,9 +40,7 @@ if (root && id && project) {
   // A link may open the replay at a moment: ?t=90 or ?t=1m30s, or a share
   // link's own moment.
   const start = parseMoment(new URLSearchParams(location.search).get("t")) ?? Number(root.dataset.start ?? 0);
-  void player.load().then(() => {
-    if (start > 0) player.seekSession(start);
-  });
+  void player.load(start > 0 ? start : undefined);
   // The session page's moments (signals, pages) seek the replay.
   document.addEventListener("click", (e) => {
     const link = (e.target as Element | null)?.closest?.("a[data-seek]");

@@ -157,15 +157,19 @@ export class Player {
     });
   }
 
-  async load(): Promise<void> {
+  // load opens the session at its first frame, or at moment ms from its
+  // start (a link's): there, not at the start and then there.
+  async load(ms?: number): Promise<void> {
     this.setState("loading");
     try {
       [this.session, this.chunks] = await Promise.all([fetchSession(this.ref), fetchChunks(this.ref)]);
       this.tagBar?.set(this.session.tags);
       void this.notes?.load();
+      // The recording's time of the moment (see Clock).
+      const abs = ms === undefined ? undefined : Date.parse(this.session.start) - (this.session.clock_offset_ms ?? 0) + ms;
       const windows = this.sortedWindows();
-      if (this.makeTabs()) await this.show(windows[0].id);
-      else await this.show(undefined);
+      if (this.makeTabs()) await this.show(windows[0].id, abs);
+      else await this.show(undefined, abs);
       const device = this.session.device ?? "";
       this.stage.setPhone(device === "mobile" || device === "tablet");
       if (this.tabs) void this.readSwitches();
@@ -415,7 +419,7 @@ export class Player {
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
     for (let k = from; k <= at; k++) {
       const seg = this.segs[k];
-      this.feed?.put(k, events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to));
+      this.took(k, events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to));
     }
     this.build(events);
     this.loadedFrom = from;
@@ -429,7 +433,7 @@ export class Player {
       performance.mark("playhead:first-frame");
     } else {
       this.setState("paused");
-      this.goTo(offset, play);
+      this.goTo(Math.max(this.firstFrame, offset), play);
     }
     void this.fetchRest(generation)
       .then(() => this.fillFeed(generation))
@@ -459,7 +463,7 @@ export class Player {
         const events = await this.segment(this.loadedTo);
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
-        this.feed?.put(this.loadedTo, events);
+        this.took(this.loadedTo, events);
         for (const e of events) r.addEvent(e);
         this.loadedTo++;
         if (this.waiting) {
@@ -509,8 +513,16 @@ export class Player {
     for (let i = this.feed?.missing() ?? -1; i >= 0; i = this.feed?.missing() ?? -1) {
       const events = await this.segment(i);
       if (generation !== this.generation) return;
-      this.feed?.put(i, events);
+      this.took(i, events);
     }
+  }
+
+  // took reads segment k's events into the feed; the first segment's
+  // also tell where the first frame is, before which there is nothing to
+  // show.
+  private took(k: number, events: eventWithTime[]): void {
+    if (k === 0 && events.length > 0) this.firstFrame = Math.min(this.total, firstFrame(events) + events[0].timestamp - this.start);
+    this.feed?.put(k, events);
   }
 
   // feedArrived draws what the feed read now, or, when the last draw was
@@ -761,9 +773,6 @@ export class Player {
     });
     this.stage.attach(r.wrapper);
     this.destroyRetired();
-    if (this.loadedTo === 0 || this.firstFrame === 0) {
-      this.firstFrame = Math.min(this.total, firstFrame(events) + this.shift);
-    }
   }
 
   private dropAim(): void {

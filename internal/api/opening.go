@@ -1,0 +1,160 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/playhead/playhead/internal/store"
+)
+
+// What the player (web/src/player) asks for first when it opens a session,
+// told here so that a page can ask for it before the player's script has
+// loaded: one round trip less before the first frame.
+
+// PartLister lists the parts of a session's recording.
+type PartLister interface {
+	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
+}
+
+// OpeningEvents is the time range of the events the player asks for first
+// when it opens session s at moment ms from its start (0: its first
+// frame), when a page can tell: the session is replayed in one stream (no
+// tabs open side by side) and is over (a live one's chunks change as it
+// comes).
+func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms int64) (from, to int64, ok bool) {
+	if time.Since(s.End) < LiveWithin || WindowsOverlap(s.Windows) {
+		return 0, 0, false
+	}
+	list, err := parts.Parts(ctx, s.Project, s.ID, "", math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return 0, 0, false
+	}
+	at := int64(math.MinInt64)
+	if ms > 0 {
+		// The recording's time of the moment, as the player reckons it.
+		at = s.Start.UnixMilli() - s.ClockOffset.Milliseconds() + ms
+	}
+	return OpeningRange(list, at)
+}
+
+// LiveWithin is how recent a session's last event is while the player
+// follows it live (web/src/player/live.ts).
+const LiveWithin = 5 * time.Minute
+
+// WindowsOverlap tells whether tabs of the session were open at the same
+// time, which the player replays one at a time (web/src/player/windows.ts).
+func WindowsOverlap(windows []store.Window) bool {
+	sorted := slices.SortedFunc(slices.Values(windows), func(a, b store.Window) int { return a.Start.Compare(b.Start) })
+	var end time.Time
+	for _, w := range sorted {
+		if w.Start.Before(end) {
+			return true
+		}
+		if w.End.After(end) {
+			end = w.End
+		}
+	}
+	return false
+}
+
+// OpeningRange is the time range (from ≤ t < to) of the events the player
+// asks for first to show recording time at (math.MinInt64: the first
+// frame): from the start of the segment that begins with the last full
+// snapshot before at to the end of the one that holds it. It is false
+// when there are fewer than two events to replay.
+func OpeningRange(parts []store.Part, at int64) (from, to int64, ok bool) {
+	index := chunkIndex(parts)
+	events := 0
+	for _, c := range index {
+		events += c.Events
+	}
+	segs := segments(index)
+	if events < 2 || len(segs) == 0 {
+		return 0, 0, false
+	}
+	k := 0
+	for k+1 < len(segs) && segs[k+1].from <= at {
+		k++
+	}
+	first := k
+	for first > 0 && !segs[first].full {
+		first--
+	}
+	return segs[first].from, segs[k].to, true
+}
+
+// A segment is what one request of the player fetches: a chunk's events,
+// cut by time so that segments follow one another (segments.ts).
+type segment struct {
+	from, to int64
+	full     bool
+}
+
+// segments orders the chunk index by time into segments, as the player's
+// segments does.
+func segments(index []chunkJSON) []segment {
+	sorted := slices.Clone(index)
+	slices.SortStableFunc(sorted, func(a, b chunkJSON) int { return cmp.Compare(a.StartMS, b.StartMS) })
+	var out []segment
+	end := int64(math.MinInt64)
+	for _, c := range sorted {
+		end = max(end, c.EndMS+1)
+	}
+	for _, c := range sorted {
+		if n := len(out) - 1; n >= 0 && out[n].from == c.StartMS {
+			out[n].full = out[n].full || c.Full
+			continue
+		} else if n >= 0 {
+			out[n].to = c.StartMS
+		}
+		out = append(out, segment{from: c.StartMS, to: end, full: c.Full})
+	}
+	return out
+}
+
+// Forms of a moment in a link (?t=), as the player reads them
+// (web/src/player/format.ts): seconds, h:mm:ss or m:ss, or 1h2m3s.
+var (
+	momentSeconds = regexp.MustCompile(`^\d+(\.\d+)?$`)
+	momentClock   = regexp.MustCompile(`^(?:(\d+):)?(\d+):(\d{2})$`)
+	momentUnits   = regexp.MustCompile(`^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$`)
+)
+
+// ParseMoment reads a link's moment into ms, as the player does; it is
+// false for what the player would not read.
+func ParseMoment(v string) (ms int64, ok bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	num := func(s string) float64 {
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	}
+	var seconds float64
+	switch {
+	case v == "":
+		return 0, false
+	case momentSeconds.MatchString(v):
+		seconds = num(v)
+	case momentClock.MatchString(v):
+		m := momentClock.FindStringSubmatch(v)
+		seconds = (num(m[1])*60+num(m[2]))*60 + num(m[3])
+	case momentUnits.MatchString(v):
+		m := momentUnits.FindStringSubmatch(v)
+		if m[1] == "" && m[2] == "" && m[3] == "" {
+			return 0, false
+		}
+		seconds = (num(m[1])*60+num(m[2]))*60 + num(m[3])
+	default:
+		return 0, false
+	}
+	// Past a million hours no session goes; the player would show its end.
+	if seconds > 3.6e9 {
+		return 0, false
+	}
+	return int64(math.Round(seconds * 1000)), true
+}
