@@ -171,6 +171,35 @@ func TestReplayCompactedSession(t *testing.T) {
 		t.Errorf("%s was asked for %d times, want once", aimed, n)
 	}
 
+	// So does pressing a marker of the timeline in the last chunk.
+	do(t, ctx, "open the player to press a marker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	waitFor(t, "a marker in the last chunk", func() bool {
+		return eval[bool](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('.ph-mark')].some((m) => Number(m.dataset.at) > %d)`, chunks[len(chunks)-1].Start-start))
+	})
+	before = fetches.settled(t)
+	marker := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const m = [...document.querySelectorAll('.ph-mark')].findLast((m) => Number(m.dataset.at) > %d);
+		m.scrollIntoView({ block: 'center' }); const r = m.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2] })()`, chunks[len(chunks)-1].Start-start))
+	do(t, ctx, "press the marker", chromedp.MouseEvent(chromedp.MouseMoved, marker[0], marker[1]),
+		chromedp.MouseEvent(chromedp.MousePressed, marker[0], marker[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	aimed = ""
+	waitFor(t, "the pressed marker's moment asked for", func() bool {
+		for _, u := range fetches.since(before) {
+			q, _ := url.Parse(u)
+			if to, _ := strconv.ParseInt(q.Query().Get("to"), 10, 64); to > chunks[len(chunks)-1].Start {
+				aimed = u
+			}
+		}
+		return aimed != ""
+	})
+	do(t, ctx, "release it", chromedp.MouseEvent(chromedp.MouseReleased, marker[0], marker[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('#player').dataset.state === 'paused' && Number(document.querySelector('#player').dataset.time) > %d`, chunks[len(chunks)-1].Start-start),
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the click on the marker did not show its moment: %v", err)
+	}
+	if n := len(slices.DeleteFunc(fetches.since(before), func(u string) bool { return u != aimed })); n != 1 {
+		t.Errorf("%s was asked for %d times, want once", aimed, n)
+	}
+
 	// The events pane lists every row of the session, in time order, when
 	// scrolled from top to bottom, while the page holds only those near
 	// its view: a long session's rows would otherwise grow its memory.

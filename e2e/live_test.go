@@ -66,7 +66,9 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 
 	// Back to the start, then "Go live".
 	eval[chromedp.Void](t, viewer, `window.playheadPlayer.seek(0)`)
-	do(t, viewer, "seek back", chromedp.WaitVisible(chromedp.CSS(`#player[data-following="false"]`)))
+	// A seek may build a new Replayer (one takes a few seeks), the one
+	// before it on screen until then.
+	do(t, viewer, "seek back", chromedp.WaitVisible(chromedp.CSS(`#player[data-following="false"]:not([data-state="loading"])`)))
 	if text := eval[string](t, viewer, `document.querySelector('.ph-live').textContent`); text != "Go live" {
 		t.Errorf("behind the edge the live button reads %q, want Go live", text)
 	}

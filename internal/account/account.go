@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playhead/playhead/internal/api"
 	"github.com/playhead/playhead/internal/auth"
 	"github.com/playhead/playhead/internal/ingest"
 	"github.com/playhead/playhead/internal/store"
@@ -54,7 +55,6 @@ type Store interface {
 	RotateProjectKey(ctx context.Context, id int64) (string, error)
 	DeleteProject(ctx context.Context, id int64) error
 	Goals(ctx context.Context, project int64) ([]store.Goal, error)
-	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
 	AddGoal(ctx context.Context, key string, g store.Goal) (store.Goal, error)
 	RemoveGoal(ctx context.Context, key, name string) error
 	Setting(ctx context.Context, key string) (value string, ok bool, err error)
@@ -64,6 +64,7 @@ type Store interface {
 	Shares(ctx context.Context, project int64, session string) ([]store.Share, error)
 	RevokeShare(ctx context.Context, project, id int64) error
 	Session(ctx context.Context, project int64, id string) (store.Session, error)
+	api.PartLister // a shared session's first events, for its page to preload
 	ProjectUsage(ctx context.Context, project int64) (store.Usage, error)
 	Audit(ctx context.Context, e store.AuditEntry) error
 	AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error)

@@ -21,7 +21,7 @@ import (
 // batches not compacted yet) and reads the batches from the log; chunks
 // are read from the blobs (recordings.go).
 type Recordings interface {
-	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
+	PartLister
 	// BatchEvents returns the stored (compressed) events of the batch at
 	// log position id, or store.ErrReleased once they are only in chunks.
 	BatchEvents(ctx context.Context, id int64) ([]byte, error)

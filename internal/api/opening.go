@@ -17,7 +17,8 @@ import (
 // told here so that a page can ask for it before the player's script has
 // loaded: one round trip less before the first frame.
 
-// PartLister lists the parts of a session's recording.
+// PartLister lists the parts of a session's recording (compacted chunks and
+// batches not compacted yet) within a time range.
 type PartLister interface {
 	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
 }
@@ -28,7 +29,7 @@ type PartLister interface {
 // tabs open side by side) and is over (a live one's chunks change as it
 // comes).
 func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms int64) (from, to int64, ok bool) {
-	if time.Since(s.End) < LiveWithin || WindowsOverlap(s.Windows) {
+	if time.Since(s.End) < liveWithin || windowsOverlap(s.Windows) {
 		return 0, 0, false
 	}
 	list, err := parts.Parts(ctx, s.Project, s.ID, "", math.MinInt64, math.MaxInt64)
@@ -43,13 +44,13 @@ func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms in
 	return OpeningRange(list, at)
 }
 
-// LiveWithin is how recent a session's last event is while the player
+// liveWithin is how recent a session's last event is while the player
 // follows it live (web/src/player/live.ts).
-const LiveWithin = 5 * time.Minute
+const liveWithin = 5 * time.Minute
 
-// WindowsOverlap tells whether tabs of the session were open at the same
+// windowsOverlap tells whether tabs of the session were open at the same
 // time, which the player replays one at a time (web/src/player/windows.ts).
-func WindowsOverlap(windows []store.Window) bool {
+func windowsOverlap(windows []store.Window) bool {
 	sorted := slices.SortedFunc(slices.Values(windows), func(a, b store.Window) int { return a.Start.Compare(b.Start) })
 	var end time.Time
 	for _, w := range sorted {
@@ -107,10 +108,12 @@ func segments(index []chunkJSON) []segment {
 		end = max(end, c.EndMS+1)
 	}
 	for _, c := range sorted {
-		if n := len(out) - 1; n >= 0 && out[n].from == c.StartMS {
+		n := len(out) - 1
+		if n >= 0 && out[n].from == c.StartMS {
 			out[n].full = out[n].full || c.Full
 			continue
-		} else if n >= 0 {
+		}
+		if n >= 0 {
 			out[n].to = c.StartMS
 		}
 		out = append(out, segment{from: c.StartMS, to: end, full: c.Full})

@@ -36,7 +36,7 @@ type Store interface {
 	SaveSegment(ctx context.Context, seg store.Segment) (store.Segment, error)
 	DeleteSegment(ctx context.Context, project, id int64) error
 	MarkWatched(ctx context.Context, user, project int64, session string) error
-	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
+	api.PartLister // a session's first events, for its page to preload
 }
 
 // Dashboard serves the pages.

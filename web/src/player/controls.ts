@@ -32,6 +32,7 @@ export class Controls {
   private readonly handle: HTMLDivElement;
   private readonly idle: HTMLDivElement;
   private readonly marks: HTMLDivElement;
+  private markButtons = new Map<string, HTMLButtonElement>(); // by kind and place
   private readonly tip: HTMLDivElement;
   private readonly time: HTMLSpanElement;
   private readonly skipButton: HTMLButtonElement;
@@ -155,27 +156,35 @@ export class Controls {
     this.skipButton.classList.toggle("is-active", on);
   }
 
+  // setMarks draws the markers. Those already drawn stay the same buttons:
+  // the timeline is drawn again as a long session's events arrive, and a
+  // button replaced while pressed would take its click with it.
   setMarks(marks: Mark[]): void {
-    this.marks.textContent = "";
     // Marks of a kind closer than a 500th of the timeline would draw over
     // one another: the first stands for the rest, and says how many. A long
     // session keeps a bounded number of them in the page.
-    const seen = new Map<string, { button: HTMLButtonElement; title: string; more: number }>();
+    const drawn = new Map<string, { button: HTMLButtonElement; title: string; more: number }>();
     for (const m of [...marks].sort((a, b) => a.at - b.at)) {
       if (this.total <= 0 || !(m.at >= 0) || m.at > this.total) continue;
       const key = `${m.kind} ${Math.floor((m.at / this.total) * MARK_SLOTS)}`;
-      const first = seen.get(key);
+      const first = drawn.get(key);
       if (first) {
         first.more++;
-        first.button.setAttribute("aria-label", `${first.title} (and ${first.more} more)`);
         continue;
       }
-      const title = markTitle(m, this.clock);
-      const b = el("button", `ph-mark is-${m.kind}`, { type: "button", "aria-label": title, "data-at": String(Math.round(m.at)), "data-kind": m.kind });
+      const b = this.markButtons.get(key) ?? el("button", `ph-mark is-${m.kind}`, { type: "button", "data-kind": m.kind });
+      b.dataset.at = String(Math.round(m.at));
       b.style.left = `${(m.at / this.total) * 100}%`;
-      seen.set(key, { button: b, title, more: 0 });
-      this.marks.append(b);
+      drawn.set(key, { button: b, title: markTitle(m, this.clock), more: 0 });
     }
+    for (const { button, title, more } of drawn.values()) {
+      const label = more > 0 ? `${title} (and ${more} more)` : title;
+      if (button.getAttribute("aria-label") !== label) button.setAttribute("aria-label", label);
+    }
+    this.markButtons = new Map([...drawn].map(([key, d]) => [key, d.button]));
+    const order = [...this.markButtons.values()];
+    const now = this.marks.children;
+    if (now.length !== order.length || order.some((b, i) => now[i] !== b)) this.marks.replaceChildren(...order);
   }
 
   setStretches(list: Stretch[]): void {
@@ -196,6 +205,11 @@ export class Controls {
   // timeline of a long session is drawn again as its events arrive.
   private bindMarks(): void {
     const mark = (e: Event) => (e.target instanceof HTMLElement ? e.target.closest<HTMLButtonElement>(".ph-mark") : null);
+    // Pressed, a marker aims where its click will seek, as the bar does.
+    this.marks.addEventListener("pointerdown", (e) => {
+      const b = e.button === 0 ? mark(e) : null;
+      if (b) this.actions.aim(Number(b.dataset.at));
+    });
     this.marks.addEventListener("click", (e) => {
       const b = mark(e);
       if (b) this.actions.seek(Number(b.dataset.at));

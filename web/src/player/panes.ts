@@ -162,7 +162,7 @@ const span = (cls: string, text: string) => el("span", cls, {}, text);
 
 // Panes beside the replay: what happened (events, console, network, pages)
 // synced to the playhead, and the facts of the session. A click on a row
-// seeks the replay to it.
+// seeks the replay to it; pressing it already aims there (Player.aim).
 export class Panes {
   readonly element: HTMLDivElement;
   private readonly lists: List[];
@@ -174,7 +174,7 @@ export class Panes {
   private active: PaneName = "events";
   private time = 0;
 
-  constructor(seek: (ms: number) => void) {
+  constructor(seek: (ms: number) => void, aim: (ms: number) => void) {
     this.element = el("div", "ph-panes");
     const bar = el("div", "ph-pane-tabs", { role: "tablist", "aria-label": "Panes" });
     this.lists = [
@@ -196,10 +196,18 @@ export class Panes {
       this.bodies.set(name, content);
       body.append(content);
     }
-    body.addEventListener("click", (e) => {
+    // The row an event is on, unless on a part of it that does something
+    // else (a stack to open, a note's buttons).
+    const row = (e: Event) => {
       const target = e.target as Element;
-      if (target.closest("summary, pre, button, form")) return;
-      const item = target.closest<HTMLElement>(".ph-item[data-at]");
+      return target.closest("summary, pre, button, form") ? null : target.closest<HTMLElement>(".ph-item[data-at]");
+    };
+    body.addEventListener("pointerdown", (e) => {
+      const item = e.button === 0 ? row(e) : null;
+      if (item) aim(Number(item.dataset.at));
+    });
+    body.addEventListener("click", (e) => {
+      const item = row(e);
       if (item) seek(Number(item.dataset.at));
     });
     this.element.append(bar, body);

@@ -131,7 +131,10 @@ export class Player {
       copyLink: () => void this.copyLink(),
       goLive: () => this.goLive(),
     });
-    this.panes = new Panes((ms) => this.seek(ms));
+    this.panes = new Panes(
+      (ms) => this.seek(ms),
+      (ms) => this.aim(ms),
+    );
     this.message = el("div", "ph-message", { role: "status" });
     this.stage.element.append(this.message);
     root.classList.add("ph-player");
@@ -328,10 +331,10 @@ export class Player {
     return this.replayer !== null && t >= this.segs[this.loadedFrom].from && (all || t < this.segs[this.loadedTo - 1].to);
   }
 
-  // aim starts fetching what a seek to ms would fetch: the seek bar is
-  // held there, and seeks on release, a tenth of a second or more later
-  // for a click, which is about what the request and its parsing take.
-  // One such fetch is kept, for one place.
+  // aim starts fetching what a seek to ms would fetch: the seek bar, a
+  // marker or a pane's row is pressed there, and seeks on release, a tenth
+  // of a second or more later for a click, which is about what the request
+  // and its parsing take. One such fetch is kept, for one place.
   aim(ms: number): void {
     if (this.segs.length === 0 || this.state === "loading" || this.state === "error") return;
     const t = this.start + this.within(ms);
@@ -666,7 +669,7 @@ export class Player {
       for (const e of fresh) r.addEvent(e);
       this.loadedTo++;
     }
-    this.feed?.put(this.segs.length - 1, fresh);
+    this.took(this.segs.length - 1, fresh);
     this.controls.setMarks(this.marks);
     if (r && all && this.waiting) {
       // rrweb takes added events in a microtask. Caught up with the
