@@ -170,6 +170,20 @@ func TestReplayCompactedSession(t *testing.T) {
 	if n := len(slices.DeleteFunc(asked, func(u string) bool { return u != aimed })); n != 1 {
 		t.Errorf("%s was asked for %d times, want once", aimed, n)
 	}
+	// The moment, built while the button was down, is the page a seek
+	// there builds.
+	clicked := eval[string](t, ctx, `document.querySelector('#player').dataset.time`)
+	clickedPage := replayed[string](t, ctx, dom)
+	for _, step := range []struct{ to, shown string }{{"0", `!== '` + clicked + `'`}, {clicked, `=== '` + clicked + `'`}} {
+		eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(`+step.to+`)`)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused' && document.querySelector('#player').dataset.time `+step.shown,
+			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the seek to %s ms did not finish: %v", step.to, err)
+		}
+	}
+	if sought := replayed[string](t, ctx, dom); len(clickedPage) < 10_000 || sought != clickedPage {
+		t.Errorf("the clicked moment differs: %d bytes of page built while pressed, %d sought to; %s", len(clickedPage), len(sought), firstDifference(clickedPage, sought))
+	}
 
 	// So does pressing a marker of the timeline in the last chunk.
 	do(t, ctx, "open the player to press a marker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))

@@ -184,7 +184,7 @@ func play(t *testing.T, ctx context.Context, base string, s session) {
 // shownReplay selects the iframe of the replay the player shows. A far
 // seek keeps the Replayer before it in the stage, hidden and marked
 // data-leaving, until the new one has drawn its first frame.
-const shownReplay = "#player .replayer-wrapper:not([data-leaving]) iframe"
+const shownReplay = "#player .replayer-wrapper:not([data-leaving], [data-hidden]) iframe"
 
 // replayed evaluates js against the document inside the player's iframe.
 func replayed[T any](t *testing.T, ctx context.Context, js string) T {

@@ -102,7 +102,14 @@ export class Player {
   // this generation.
   private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
   // What a seek to where the seek bar is held would fetch (see aim).
-  private aimed: { key: string; events: Promise<eventWithTime[]>; abort: AbortController } | null = null;
+  // Once fetched, a Replayer is built there, hidden, for the release to
+  // show (ready, at offset at).
+  private aimed: {
+    key: string;
+    events: Promise<eventWithTime[]>;
+    abort: AbortController;
+    ready?: { r: Replayer; at: number };
+  } | null = null;
   // The Replayer being built is to play once built.
   private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
@@ -334,20 +341,30 @@ export class Player {
   // aim starts fetching what a seek to ms would fetch: the seek bar, a
   // marker or a pane's row is pressed there, and seeks on release, a tenth
   // of a second or more later for a click, which is about what the request
-  // and its parsing take. One such fetch is kept, for one place.
+  // and its parsing take. Once fetched, the moment is built, hidden, so
+  // that the release only shows it. One such fetch is kept, for one place.
   aim(ms: number): void {
     if (this.segs.length === 0 || this.state === "loading" || this.state === "error") return;
-    const t = this.start + this.within(ms);
+    const offset = this.within(ms);
+    const t = this.start + offset;
     if (this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) return;
     const { at, from } = startFor(this.segs, t);
     const range = this.span(from, at);
     const key = this.rangeKey(range);
     if (this.aimed?.key === key) return;
-    this.aimed?.abort.abort();
+    this.dropAim();
     const abort = new AbortController();
     const events = fetchEvents(this.ref, this.windowId, range, abort.signal);
-    events.catch(() => {}); // a seek that takes it sees the failure
-    this.aimed = { key, events, abort };
+    const aimed: NonNullable<Player["aimed"]> = { key, events, abort };
+    this.aimed = aimed;
+    events
+      .then((evs) => {
+        if (this.aimed !== aimed || this.state === "loading" || evs.length === 0) return;
+        const r = this.make(evs);
+        seekTo(r, offset - (evs[0].timestamp - this.start), false);
+        aimed.ready = { r, at: offset };
+      })
+      .catch(() => {}); // a seek that takes it sees the failure
   }
 
   // within is the replay offset a seek to ms goes to: the first frame at
@@ -414,17 +431,21 @@ export class Player {
   // segments after them in the background.
   private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
     const range = this.span(from, at);
-    const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed.events : undefined;
+    const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed : undefined;
     if (aimed) this.aimed = null;
     else this.dropAim();
-    const events = await (aimed ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
-    if (generation !== this.generation) return;
+    const events = await (aimed?.events ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
+    const ready = aimed?.ready;
+    if (generation !== this.generation) {
+      if (ready) destroy(ready.r);
+      return;
+    }
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
     for (let k = from; k <= at; k++) {
       const seg = this.segs[k];
       this.took(k, events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to));
     }
-    this.build(events);
+    this.present(ready?.r ?? this.make(events), events);
     this.loadedFrom = from;
     this.loadedTo = at + 1;
     const r = this.replayer!;
@@ -434,6 +455,10 @@ export class Player {
       this.setTime(this.firstFrame);
       this.setState("ready");
       performance.mark("playhead:first-frame");
+    } else if (ready && ready.at === offset && !play) {
+      // Built at this moment while the seek bar was pressed.
+      this.setState("paused");
+      this.setTime(offset);
     } else {
       this.setState("paused");
       this.goTo(Math.max(this.firstFrame, offset), play);
@@ -720,8 +745,8 @@ export class Player {
     this.stage.setURL(this.pages[Math.max(0, i)]?.url ?? "");
   }
 
-  private build(events: eventWithTime[]): void {
-    this.seeks = 0;
+  // make builds a Replayer of events in the stage, hidden until shown.
+  private make(events: eventWithTime[]): Replayer {
     const r = new Replayer(events, {
       root: this.stage.element,
       speed: this.speed,
@@ -739,47 +764,62 @@ export class Player {
       // masked <select> (its value is the fixed mask) shows a placeholder.
       insertStyleRules: BLOCK_RULES,
     });
-    this.replayer = r;
-    this.shift = events[0].timestamp - this.start;
+    r.wrapper.dataset.hidden = "";
     r.on("resize", (d) => {
       const { width, height } = d as { width: number; height: number };
-      this.stage.setViewport(width, height);
+      viewports.set(r, { width, height });
+      if (this.replayer === r) this.stage.setViewport(width, height);
     });
-    r.on("finish", () => {
-      if (this.replayer !== r) return;
-      if (this.loadedTo < this.segs.length || this.live) {
-        // The end of what is fetched, or of what has happened so far in
-        // a session in progress: go on once more is in.
-        if (this.state === "playing" && this.loadedTo < this.segs.length && this.full(this.loadedTo)) {
-          // Play on from a new Replayer, built from the next full
-          // snapshot, and let this one and all it holds go.
-          this.goTo(this.segs[this.loadedTo].from - this.start, true);
-        } else if (this.state === "playing") {
-          this.waiting = true;
-          if (this.loadedTo < this.segs.length) void this.fetchRest(this.generation);
-        }
-        return;
-      }
-      // The tab's recording ends where the visitor turned to another tab
-      // (or soon after): follow them there.
-      const next = this.tabs && this.state === "playing" ? nextSwitch(this.switches, this.lastAbs, this.windowId) : undefined;
-      if (next) {
-        void this.turnTo(next.window, next.at, true);
-        return;
-      }
-      // finish also fires shortly after a seek has applied the last event;
-      // by then the viewer may have seeked elsewhere.
-      if (this.state === "playing" || this.now() >= this.total) {
-        this.setTime(this.total);
-        this.setState("ended");
-      }
-    });
+    r.on("finish", () => this.finished(r));
+    return r;
+  }
+
+  // present makes r, built of events, the Replayer in hand and shows it.
+  private present(r: Replayer, events: eventWithTime[]): void {
+    this.seeks = 0;
+    this.replayer = r;
+    this.shift = events[0].timestamp - this.start;
+    const viewport = viewports.get(r);
+    if (viewport) this.stage.setViewport(viewport.width, viewport.height);
+    delete r.wrapper.dataset.hidden;
     this.stage.attach(r.wrapper);
     this.destroyRetired();
   }
 
+  // finished is r's end: of the replay, or of what is fetched so far.
+  private finished(r: Replayer): void {
+    if (this.replayer !== r) return;
+    if (this.loadedTo < this.segs.length || this.live) {
+      // The end of what is fetched, or of what has happened so far in
+      // a session in progress: go on once more is in.
+      if (this.state === "playing" && this.loadedTo < this.segs.length && this.full(this.loadedTo)) {
+        // Play on from a new Replayer, built from the next full
+        // snapshot, and let this one and all it holds go.
+        this.goTo(this.segs[this.loadedTo].from - this.start, true);
+      } else if (this.state === "playing") {
+        this.waiting = true;
+        if (this.loadedTo < this.segs.length) void this.fetchRest(this.generation);
+      }
+      return;
+    }
+    // The tab's recording ends where the visitor turned to another tab
+    // (or soon after): follow them there.
+    const next = this.tabs && this.state === "playing" ? nextSwitch(this.switches, this.lastAbs, this.windowId) : undefined;
+    if (next) {
+      void this.turnTo(next.window, next.at, true);
+      return;
+    }
+    // finish also fires shortly after a seek has applied the last event;
+    // by then the viewer may have seeked elsewhere.
+    if (this.state === "playing" || this.now() >= this.total) {
+      this.setTime(this.total);
+      this.setState("ended");
+    }
+  }
+
   private dropAim(): void {
     this.aimed?.abort.abort();
+    if (this.aimed?.ready) destroy(this.aimed.ready.r);
     this.aimed = null;
   }
 
@@ -793,7 +833,7 @@ export class Player {
   // own), and destroys them once it has drawn its first frame: taking an
   // iframe out of the page takes tens of ms that would otherwise come
   // before it. Until then they stay in the stage, marked data-leaving.
-  // It is a method of its own so that the handlers build gives the new
+  // It is a method of its own so that the handlers make gives the new
   // Replayer do not share a scope with the old ones: V8 would keep them,
   // and each the one before it, alive.
   private destroyRetired(): void {
@@ -886,6 +926,10 @@ export class Player {
     this.setState("error", `Could not play this session: ${reason}`);
   }
 }
+
+// The recorded viewport each Replayer last told (its resize event), to
+// show once it is the one in hand.
+const viewports = new WeakMap<Replayer, { width: number; height: number }>();
 
 function destroy(r: Replayer): void {
   try {
