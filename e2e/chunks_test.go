@@ -142,34 +142,12 @@ func TestReplayCompactedSession(t *testing.T) {
 	// fetched, asking for nothing again.
 	fetches := watchEventFetches(t, ctx)
 	do(t, ctx, "open the player once more", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
-	before := fetches.settled(t)
+	fetches.settled(t)
 	// Where the bar is once the page no longer grows.
 	bar := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const bar = document.querySelector('.ph-progress'); bar.scrollIntoView({ block: 'center' });
 		const r = bar.getBoundingClientRect(); return [r.left + %f * r.width, r.top + r.height / 2] })()`, float64(far)/float64(end-start)))
-	do(t, ctx, "press the seek bar in the last chunk", chromedp.MouseEvent(chromedp.MouseMoved, bar[0], bar[1]),
-		chromedp.MouseEvent(chromedp.MousePressed, bar[0], bar[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	var aimed string
-	waitFor(t, "the pressed moment asked for", func() bool {
-		for _, u := range fetches.since(before) {
-			q, _ := url.Parse(u)
-			if to, _ := strconv.ParseInt(q.Query().Get("to"), 10, 64); to > chunks[len(chunks)-1].Start {
-				aimed = u
-			}
-		}
-		return aimed != ""
-	})
-	do(t, ctx, "release it", chromedp.MouseEvent(chromedp.MouseReleased, bar[0], bar[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
-		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the click on the seek bar did not show its moment: %v", err)
-	}
-	if at := int64(eval[float64](t, ctx, `Number(document.querySelector('#player').dataset.time)`)); at < chunks[len(chunks)-1].Start-start {
-		t.Errorf("a click on the seek bar in the last chunk shows %d ms, before it (%d ms)", at, chunks[len(chunks)-1].Start-start)
-	}
-	asked := fetches.since(before)
-	if n := len(slices.DeleteFunc(asked, func(u string) bool { return u != aimed })); n != 1 {
-		t.Errorf("%s was asked for %d times, want once", aimed, n)
-	}
+	lastChunk := chunks[len(chunks)-1].Start
+	clickFar(t, ctx, fetches, "the seek bar", bar[0], bar[1], lastChunk, lastChunk-start)
 	// The moment, built while the button was down, is the page a seek
 	// there builds.
 	clicked := eval[string](t, ctx, `document.querySelector('#player').dataset.time`)
@@ -188,31 +166,12 @@ func TestReplayCompactedSession(t *testing.T) {
 	// So does pressing a marker of the timeline in the last chunk.
 	do(t, ctx, "open the player to press a marker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
 	waitFor(t, "a marker in the last chunk", func() bool {
-		return eval[bool](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('.ph-mark')].some((m) => Number(m.dataset.at) > %d)`, chunks[len(chunks)-1].Start-start))
+		return eval[bool](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('.ph-mark')].some((m) => Number(m.dataset.at) > %d)`, lastChunk-start))
 	})
-	before = fetches.settled(t)
+	fetches.settled(t)
 	marker := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const m = [...document.querySelectorAll('.ph-mark')].findLast((m) => Number(m.dataset.at) > %d);
-		m.scrollIntoView({ block: 'center' }); const r = m.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2] })()`, chunks[len(chunks)-1].Start-start))
-	do(t, ctx, "press the marker", chromedp.MouseEvent(chromedp.MouseMoved, marker[0], marker[1]),
-		chromedp.MouseEvent(chromedp.MousePressed, marker[0], marker[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	aimed = ""
-	waitFor(t, "the pressed marker's moment asked for", func() bool {
-		for _, u := range fetches.since(before) {
-			q, _ := url.Parse(u)
-			if to, _ := strconv.ParseInt(q.Query().Get("to"), 10, 64); to > chunks[len(chunks)-1].Start {
-				aimed = u
-			}
-		}
-		return aimed != ""
-	})
-	do(t, ctx, "release it", chromedp.MouseEvent(chromedp.MouseReleased, marker[0], marker[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('#player').dataset.state === 'paused' && Number(document.querySelector('#player').dataset.time) > %d`, chunks[len(chunks)-1].Start-start),
-		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		t.Fatalf("the click on the marker did not show its moment: %v", err)
-	}
-	if n := len(slices.DeleteFunc(fetches.since(before), func(u string) bool { return u != aimed })); n != 1 {
-		t.Errorf("%s was asked for %d times, want once", aimed, n)
-	}
+		m.scrollIntoView({ block: 'center' }); const r = m.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2] })()`, lastChunk-start))
+	clickFar(t, ctx, fetches, "a marker", marker[0], marker[1], lastChunk, lastChunk-start)
 
 	// The events pane lists every row of the session, in time order, when
 	// scrolled from top to bottom, while the page holds only those near
@@ -268,7 +227,7 @@ func TestReplayCompactedSession(t *testing.T) {
 	// for are those from the full snapshot before the moment, not the
 	// first chunk's, and it shows the page a seek there shows.
 	linked := far / 1000 * 1000
-	before = fetches.settled(t)
+	before := fetches.settled(t)
 	do(t, ctx, "open a link to a moment in the last chunk", chromedp.Navigate(fmt.Sprintf("%s?t=%d", page, linked/1000)),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="paused"]`)))
 	if got := eval[string](t, ctx, `document.querySelector('#player').dataset.time`); got != fmt.Sprint(linked) {
@@ -300,6 +259,35 @@ func TestReplayCompactedSession(t *testing.T) {
 	}
 	if sought := replayed[string](t, ctx, dom); len(linkedPage) < 10_000 || sought != linkedPage {
 		t.Errorf("the linked moment differs: %d bytes of page opened at it, %d sought to; %s", len(linkedPage), len(sought), firstDifference(linkedPage, sought))
+	}
+}
+
+// clickFar clicks at x, y, a place of the player that seeks into the last
+// chunk (from recording time lastChunk, offset ms of the replay), pressed
+// for as long as the page takes to ask for that chunk's stretch, and checks
+// that the release shows a moment in it without asking again.
+func clickFar(t *testing.T, ctx context.Context, fetches *eventFetches, what string, x, y float64, lastChunk, offset int64) {
+	t.Helper()
+	before := fetches.settled(t)
+	do(t, ctx, "press "+what, chromedp.MouseEvent(chromedp.MouseMoved, x, y),
+		chromedp.MouseEvent(chromedp.MousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	var aimed string
+	waitFor(t, "the moment "+what+" points at asked for", func() bool {
+		for _, u := range fetches.since(before) {
+			q, _ := url.Parse(u)
+			if to, _ := strconv.ParseInt(q.Query().Get("to"), 10, 64); to > lastChunk {
+				aimed = u
+			}
+		}
+		return aimed != ""
+	})
+	do(t, ctx, "release "+what, chromedp.MouseEvent(chromedp.MouseReleased, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('#player').dataset.state === 'paused' && Number(document.querySelector('#player').dataset.time) >= %d`, offset),
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("a click on %s in the last chunk did not show a moment in it: %v", what, err)
+	}
+	if n := len(slices.DeleteFunc(fetches.since(before), func(u string) bool { return u != aimed })); n != 1 {
+		t.Errorf("%s was asked for %d times, want once", aimed, n)
 	}
 }
 
