@@ -150,18 +150,23 @@ func TestReplayCompactedSession(t *testing.T) {
 	clickFar(t, ctx, fetches, "the seek bar", bar[0], bar[1], lastChunk, lastChunk-start)
 	// The moment, built while the button was down, is the page a seek
 	// there builds.
-	clicked := eval[string](t, ctx, `document.querySelector('#player').dataset.time`)
-	clickedPage := replayed[string](t, ctx, dom)
-	for _, step := range []struct{ to, shown string }{{"0", `!== '` + clicked + `'`}, {clicked, `=== '` + clicked + `'`}} {
-		eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(`+step.to+`)`)
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused' && document.querySelector('#player').dataset.time `+step.shown,
-			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-			t.Fatalf("the seek to %s ms did not finish: %v", step.to, err)
-		}
+	sameAsSought(t, ctx, dom, "the clicked moment far ahead")
+
+	// So is a moment the Replayer in hand holds, built from what it holds
+	// while the button is down.
+	do(t, ctx, "open the player for a click near", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	fetches.settled(t)
+	near := eval[[]float64](t, ctx, fmt.Sprintf(`(() => { const bar = document.querySelector('.ph-progress'); bar.scrollIntoView({ block: 'center' });
+		const r = bar.getBoundingClientRect(); return [r.left + %f * r.width, r.top + r.height / 2] })()`, float64(chunks[1].Start-start)/2/float64(end-start)))
+	do(t, ctx, "click the seek bar in the first chunk", chromedp.MouseEvent(chromedp.MouseMoved, near[0], near[1]),
+		chromedp.MouseEvent(chromedp.MousePressed, near[0], near[1], chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.MouseEvent(chromedp.MouseReleased, near[0], near[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('#player').dataset.state === 'paused' && Number(document.querySelector('#player').dataset.time) < %d`, chunks[1].Start-start),
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("a click on the seek bar in the first chunk did not show a moment in it: %v", err)
 	}
-	if sought := replayed[string](t, ctx, dom); len(clickedPage) < 10_000 || sought != clickedPage {
-		t.Errorf("the clicked moment differs: %d bytes of page built while pressed, %d sought to; %s", len(clickedPage), len(sought), firstDifference(clickedPage, sought))
-	}
+	sameAsSought(t, ctx, dom, "the clicked moment near")
 
 	// So does pressing a marker of the timeline in the last chunk.
 	do(t, ctx, "open the player to press a marker", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
@@ -259,6 +264,24 @@ func TestReplayCompactedSession(t *testing.T) {
 	}
 	if sought := replayed[string](t, ctx, dom); len(linkedPage) < 10_000 || sought != linkedPage {
 		t.Errorf("the linked moment differs: %d bytes of page opened at it, %d sought to; %s", len(linkedPage), len(sought), firstDifference(linkedPage, sought))
+	}
+}
+
+// sameAsSought checks that the page the player shows (dom, a page's
+// body) is the one a seek to the same moment builds, from elsewhere.
+func sameAsSought(t *testing.T, ctx context.Context, dom, what string) {
+	t.Helper()
+	at := eval[string](t, ctx, `document.querySelector('#player').dataset.time`)
+	shown := replayed[string](t, ctx, dom)
+	for _, step := range []struct{ to, shown string }{{"0", `!== '` + at + `'`}, {at, `=== '` + at + `'`}} {
+		eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(`+step.to+`)`)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused' && document.querySelector('#player').dataset.time `+step.shown,
+			chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			t.Fatalf("the seek to %s ms did not finish: %v", step.to, err)
+		}
+	}
+	if sought := replayed[string](t, ctx, dom); len(shown) < 10_000 || sought != shown {
+		t.Errorf("%s differs: %d bytes of page shown, %d sought to; %s", what, len(shown), len(sought), firstDifference(shown, sought))
 	}
 }
 

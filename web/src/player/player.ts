@@ -110,6 +110,9 @@ export class Player {
     abort: AbortController;
     ready?: { r: Replayer; at: number };
   } | null = null;
+  // A moment the Replayer in hand holds, built out of sight in a copy of
+  // it (of its count events) while the seek bar is pressed there.
+  private here: { r: Replayer; at: number; count: number } | null = null;
   // The Replayer being built is to play once built.
   private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
@@ -301,7 +304,13 @@ export class Player {
     const inHand = ++this.seeks <= SEEKS_PER_REPLAYER;
     if (r && inHand && this.holds(t)) {
       this.waiting = false;
-      if (play) {
+      const here = this.takeHere(r, at, play);
+      if (here) {
+        // Built while the seek bar was pressed here.
+        this.retire();
+        this.present(here, r.service.state.context.events);
+        this.setState("paused");
+      } else if (play) {
         seekTo(r, at - this.shift, true);
         this.setState("playing");
         this.tick();
@@ -347,7 +356,14 @@ export class Player {
     if (this.segs.length === 0 || this.state === "loading" || this.state === "error") return;
     const offset = this.within(ms);
     const t = this.start + offset;
-    if (this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) return;
+    // The end is shown by reaching the last event, which ends the replay
+    // (see goTo): nothing is built ahead for it.
+    if (offset >= this.total) return;
+    const r = this.replayer;
+    if (r && this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) {
+      this.aimHere(r, offset);
+      return;
+    }
     const { at, from } = startFor(this.segs, t);
     const range = this.span(from, at);
     const key = this.rangeKey(range);
@@ -365,6 +381,24 @@ export class Player {
         aimed.ready = { r, at: offset };
       })
       .catch(() => {}); // a seek that takes it sees the failure
+  }
+
+  // aimHere builds the moment at offset of the Replayer in hand r, in a
+  // copy of it, after the press is drawn, unless the replay is playing
+  // (it would have moved on by the release).
+  private aimHere(r: Replayer, offset: number): void {
+    if (this.state === "playing" || this.here?.at === offset) return;
+    this.dropAim();
+    const events = r.service.state.context.events;
+    const count = events.length;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (this.replayer !== r || this.aimed || this.here || events.length !== count) return;
+        const copy = this.make([...events]);
+        seekTo(copy, offset - this.shift, false);
+        this.here = { r: copy, at: offset, count };
+      }),
+    );
   }
 
   // within is the replay offset a seek to ms goes to: the first frame at
@@ -817,10 +851,23 @@ export class Player {
     }
   }
 
+  // takeHere is the copy of the Replayer in hand r built at offset at, if
+  // there is one and it is what the seek shows: paused, with every event
+  // r holds.
+  private takeHere(r: Replayer, at: number, play: boolean): Replayer | null {
+    const here = this.here;
+    this.here = null;
+    if (here && here.at === at && !play && here.count === r.service.state.context.events.length) return here.r;
+    if (here) destroy(here.r);
+    return null;
+  }
+
   private dropAim(): void {
     this.aimed?.abort.abort();
     if (this.aimed?.ready) destroy(this.aimed.ready.r);
     this.aimed = null;
+    if (this.here) destroy(this.here.r);
+    this.here = null;
   }
 
   private dropReplayer(): void {
