@@ -157,6 +157,10 @@ func TestShareLinkForALoggedOutBrowser(t *testing.T) {
 		return eval[bool](t, stranger, `(() => { const f = document.querySelector('`+shownReplay+`'); const d = f && f.contentDocument; return !!d && !!d.body && d.body.textContent.includes('Fixture complete') })()`)
 	})
 	screenshot(t, stranger, "shared-replay.png")
+	// The panes list what happened as soon as the replay shows it.
+	if n := eval[int](t, stranger, `document.querySelectorAll('.ph-list-events .ph-item').length`); n == 0 {
+		t.Errorf("at the shared replay's end its events pane lists nothing")
+	}
 	if n := eval[int](t, stranger, `document.querySelectorAll('header nav, a[href="/"]').length`); n != 0 {
 		t.Errorf("the shared page links to the dashboard (%d links)", n)
 	}

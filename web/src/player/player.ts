@@ -111,8 +111,8 @@ export class Player {
     ready?: { r: Replayer; at: number };
   } | null = null;
   // A moment the Replayer in hand holds, built out of sight in a copy of
-  // it (of its count events) while the seek bar is pressed there.
-  private here: { r: Replayer; at: number; count: number } | null = null;
+  // it (r, of its count events) while the seek bar is pressed there.
+  private here: { at: number; count: number; r?: Replayer } | null = null;
   // The Replayer being built is to play once built.
   private resume = false;
   // When the visitor turned to which tab (follow.ts), and the recording's
@@ -390,13 +390,13 @@ export class Player {
     if (this.state === "playing" || this.here?.at === offset) return;
     this.dropAim();
     const events = r.service.state.context.events;
-    const count = events.length;
+    const here: NonNullable<Player["here"]> = { at: offset, count: events.length };
+    this.here = here;
     requestAnimationFrame(() =>
       setTimeout(() => {
-        if (this.replayer !== r || this.aimed || this.here || events.length !== count) return;
-        const copy = this.make([...events]);
-        seekTo(copy, offset - this.shift, false);
-        this.here = { r: copy, at: offset, count };
+        if (this.here !== here || this.replayer !== r || events.length !== here.count) return;
+        here.r = this.make([...events]);
+        seekTo(here.r, offset - this.shift, false);
       }),
     );
   }
@@ -444,6 +444,9 @@ export class Player {
       this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
       this.controls.setClock(this.clock);
       this.feed = new Feed(this.start, this.segs.length, () => this.feedArrived());
+      clearTimeout(this.feedTimer);
+      this.feedTimer = 0;
+      this.feedDrawn = -Infinity;
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
@@ -587,19 +590,21 @@ export class Player {
     this.feed?.put(k, events);
   }
 
-  // feedArrived draws what the feed read now, or, when the last draw was
-  // less than FEED_DRAW_MS ago, then.
+  // feedArrived draws what the feed read now, or, when it last drew what
+  // it read less than FEED_DRAW_MS ago, then.
   private feedArrived(): void {
     if (this.feedTimer !== 0) return;
+    const draw = () => {
+      this.feedTimer = 0;
+      this.feedDrawn = performance.now();
+      this.feedChanged();
+    };
     const wait = this.feedDrawn + FEED_DRAW_MS - performance.now();
-    if (wait <= 0) this.feedChanged();
-    else this.feedTimer = window.setTimeout(() => this.feedChanged(), wait);
+    if (wait <= 0) draw();
+    else this.feedTimer = window.setTimeout(draw, wait);
   }
 
   private feedChanged(): void {
-    clearTimeout(this.feedTimer);
-    this.feedTimer = 0;
-    this.feedDrawn = performance.now();
     const items = this.feed?.items ?? [];
     const fromSession = this.session ? sessionMarks(this.session, this.clock, this.windowId) : [];
     this.marks = [...fromSession, ...feedMarks(items), ...(this.notes?.marks() ?? []), ...this.tabMarks()];
@@ -857,8 +862,9 @@ export class Player {
   private takeHere(r: Replayer, at: number, play: boolean): Replayer | null {
     const here = this.here;
     this.here = null;
-    if (here && here.at === at && !play && here.count === r.service.state.context.events.length) return here.r;
-    if (here) destroy(here.r);
+    if (!here?.r) return null;
+    if (here.at === at && !play && here.count === r.service.state.context.events.length) return here.r;
+    destroy(here.r);
     return null;
   }
 
@@ -866,7 +872,7 @@ export class Player {
     this.aimed?.abort.abort();
     if (this.aimed?.ready) destroy(this.aimed.ready.r);
     this.aimed = null;
-    if (this.here) destroy(this.here.r);
+    if (this.here?.r) destroy(this.here.r);
     this.here = null;
   }
 
