@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -57,12 +58,21 @@ func TestSignalsOnTheSessionPage(t *testing.T) {
 			t.Errorf("the session page's signals lack %q:\n%s", want, list)
 		}
 	}
-	// The rage click's moment seeks the replay to it.
+	// The rage click's moment seeks the replay to it. Pressed, it is
+	// built while the button is down: the release shows another Replayer.
 	at := eval[string](t, ctx, `document.querySelector('.signals a[data-seek]').dataset.seek`)
-	do(t, ctx, "seek to the rage click", chromedp.Click(chromedp.CSS(`.signals a[data-seek]`)))
+	link := eval[[]float64](t, ctx, `(() => { window.before = window.playheadPlayer.replayer; const a = document.querySelector('.signals a[data-seek]');
+		a.scrollIntoView({ block: 'center' }); const r = a.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2] })()`)
+	do(t, ctx, "seek to the rage click", chromedp.MouseEvent(chromedp.MouseMoved, link[0], link[1]),
+		chromedp.MouseEvent(chromedp.MousePressed, link[0], link[1], chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.MouseEvent(chromedp.MouseReleased, link[0], link[1], chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	waitFor(t, "the player at the rage click", func() bool {
 		return eval[string](t, ctx, `document.getElementById('player').dataset.time`) == at
 	})
+	if eval[bool](t, ctx, `window.playheadPlayer.replayer === window.before`) {
+		t.Errorf("the pressed moment was not built while the button was down")
+	}
 	if ms, _ := strconv.Atoi(at); ms <= 0 {
 		t.Errorf("the rage click is at %s ms of the replay", at)
 	}

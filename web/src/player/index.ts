@@ -41,12 +41,21 @@ if (root && id && project) {
   // link's own moment.
   const start = parseMoment(new URLSearchParams(location.search).get("t")) ?? Number(root.dataset.start ?? 0);
   void player.load(start > 0 ? start : undefined);
-  // The session page's moments (signals, pages) seek the replay.
-  document.addEventListener("click", (e) => {
+  // The session page's moments (signals, pages) seek the replay; pressed,
+  // they aim there, as the timeline does.
+  const moment = (e: Event) => {
     const link = (e.target as Element | null)?.closest?.("a[data-seek]");
-    if (!(link instanceof HTMLElement)) return;
+    return link instanceof HTMLElement ? Number(link.dataset.seek) : undefined;
+  };
+  document.addEventListener("pointerdown", (e) => {
+    const ms = e.button === 0 ? moment(e) : undefined;
+    if (ms !== undefined) player.aimSession(ms);
+  });
+  document.addEventListener("click", (e) => {
+    const ms = moment(e);
+    if (ms === undefined) return;
     e.preventDefault();
-    player.seekSession(Number(link.dataset.seek));
+    player.seekSession(ms);
     root.scrollIntoView({ block: "nearest" });
   });
 }

@@ -240,6 +240,11 @@ export class Player {
     this.seek(ms - this.clock.base);
   }
 
+  // aimSession aims at ms from the session's start (see aim).
+  aimSession(ms: number): void {
+    this.aim(ms - this.clock.base);
+  }
+
   // The moment shown, in ms from the start of the replay.
   get time(): number {
     return Number(this.root.dataset.time ?? 0);
