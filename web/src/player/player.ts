@@ -101,9 +101,9 @@ export class Player {
   // Segments' events being fetched, by window and time (segment), for
   // this generation.
   private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
-  // What a seek to where the seek bar is held would fetch (see aim).
-  // Once fetched, a Replayer is built there, hidden, for the release to
-  // show (ready, at offset at).
+  // What a seek to where the pointer is pressed (the seek bar, a marker, a
+  // row) would fetch (see aim). Once fetched, a Replayer is built there,
+  // hidden, for the release to show (ready, at offset at).
   private aimed: {
     key: string;
     events: Promise<eventWithTime[]>;
@@ -111,7 +111,7 @@ export class Player {
     ready?: { r: Replayer; at: number };
   } | null = null;
   // A moment the Replayer in hand holds, built out of sight in a copy of
-  // it (r, of its count events) while the seek bar is pressed there.
+  // it (r, of its count events) while the pointer is pressed there.
   private here: { at: number; count: number; r?: Replayer } | null = null;
   // The Replayer being built is to play once built.
   private resume = false;
