@@ -91,7 +91,7 @@ func openLink(b *testing.B, ctx context.Context, url string, ms int64) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer chromedp.Call(ctx, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams{Identifier: watch.Identifier})
+	defer chromedp.Call(ctx, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams(watch))
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		b.Fatal(err)
 	}
