@@ -64,21 +64,30 @@ func BenchmarkPlayerFirstFrame(b *testing.B) {
 			seek[minutes] += res[0]
 			openBenchSession(b, ctx, base, project, minutes)
 			click[minutes] += clickSeek(b, ctx, totals[minutes])
-			link[minutes] += openLink(b, ctx, fmt.Sprintf("%s/projects/%d/sessions/s%d?t=%d", base, project, minutes, target/1000), target/1000*1000)
+			link[minutes] += openLink(b, ctx, base, project, minutes, totals[minutes])
 		}
 	}
+	reportByLength(b, n, "ms-first-frame", first)
+	reportByLength(b, n, "ms-seek-90%", seek)
+	reportByLength(b, n, "ms-click-seek-90%", click)
+	reportByLength(b, n, "ms-link-90%", link)
+}
+
+// reportByLength reports, for each of benchLengths, the mean over n rounds
+// of its sum, as unit-<minutes>min.
+func reportByLength(b *testing.B, n int, unit string, sums map[int]float64) {
 	for _, minutes := range benchLengths {
-		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
-		b.ReportMetric(seek[minutes]/float64(n), fmt.Sprintf("ms-seek-90%%-%dmin", minutes))
-		b.ReportMetric(click[minutes]/float64(n), fmt.Sprintf("ms-click-seek-90%%-%dmin", minutes))
-		b.ReportMetric(link[minutes]/float64(n), fmt.Sprintf("ms-link-90%%-%dmin", minutes))
+		b.ReportMetric(sums[minutes]/float64(n), fmt.Sprintf("%s-%dmin", unit, minutes))
 	}
 }
 
-// openLink opens a link to a moment (?t=) and says how long from
-// navigation the player took to show it, at ms from the session's start.
-func openLink(b *testing.B, ctx context.Context, url string, ms int64) float64 {
+// openLink opens a link to 90 % (whole seconds) of the generated session
+// of minutes, total ms long, and says how long from navigation the player
+// took to show that moment.
+func openLink(b *testing.B, ctx context.Context, base string, project int64, minutes int, total int64) float64 {
 	b.Helper()
+	seconds := total * 9 / 10 / 1000
+	ms := seconds * 1000
 	// Watches the player from the page's first script on.
 	watch, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(`
 		window.shown = new Promise((shown) => new MutationObserver((_, watch) => {
@@ -92,7 +101,7 @@ func openLink(b *testing.B, ctx context.Context, url string, ms int64) float64 {
 		b.Fatal(err)
 	}
 	defer chromedp.Call(ctx, cdppage.RemoveScriptToEvaluateOnNewDocument, cdppage.RemoveScriptToEvaluateOnNewDocumentParams(watch))
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/projects/%d/sessions/s%d?t=%d", base, project, minutes, seconds))); err != nil {
 		b.Fatal(err)
 	}
 	return eval[float64](b, ctx, `window.shown`)
@@ -146,10 +155,8 @@ func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
 	base, project, totals := benchSessions(b)
 	ctx := browser(b)
 	signIn(b, ctx, base)
-	if _, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) (network.EmulateNetworkConditionsByRuleResult, error) {
-		return cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{Latency: 50, DownloadThroughput: -1, UploadThroughput: -1}}})
-	}); err != nil {
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+		MatchedNetworkConditions: []*network.Conditions{{Latency: 50, DownloadThroughput: -1, UploadThroughput: -1}}}); err != nil {
 		b.Fatal(err)
 	}
 	first, link := map[int]float64{}, map[int]float64{}
@@ -158,14 +165,11 @@ func BenchmarkPlayerFirstFrameLatency(b *testing.B) {
 		n++
 		for _, minutes := range benchLengths {
 			first[minutes] += openBenchSession(b, ctx, base, project, minutes)
-			target := totals[minutes] * 9 / 10 / 1000
-			link[minutes] += openLink(b, ctx, fmt.Sprintf("%s/projects/%d/sessions/s%d?t=%d", base, project, minutes, target), target*1000)
+			link[minutes] += openLink(b, ctx, base, project, minutes, totals[minutes])
 		}
 	}
-	for _, minutes := range benchLengths {
-		b.ReportMetric(first[minutes]/float64(n), fmt.Sprintf("ms-first-frame-%dmin", minutes))
-		b.ReportMetric(link[minutes]/float64(n), fmt.Sprintf("ms-link-90%%-%dmin", minutes))
-	}
+	reportByLength(b, n, "ms-first-frame", first)
+	reportByLength(b, n, "ms-link-90%", link)
 }
 
 // openBenchSession opens the generated session of minutes in the player
@@ -324,10 +328,8 @@ func BenchmarkPlayerBackground(b *testing.B) {
 			})`)
 		}
 	}
-	for _, minutes := range benchLengths {
-		b.ReportMetric(busy[minutes]/float64(n), fmt.Sprintf("ms-main-thread-%dmin", minutes))
-		b.ReportMetric(longest[minutes]/float64(n), fmt.Sprintf("ms-longest-busy-%dmin", minutes))
-	}
+	reportByLength(b, n, "ms-main-thread", busy)
+	reportByLength(b, n, "ms-longest-busy", longest)
 }
 
 // taskSeconds is the time the page's main thread has spent on tasks.

@@ -121,10 +121,7 @@ func (p *Pages) renderShare(w http.ResponseWriter, r *http.Request, s store.Sess
 	if !ok {
 		ms = sh.StartMS
 	}
-	var first string
-	if from, to, ok := api.OpeningEvents(r.Context(), p.Store, s, ms); ok {
-		first = fmt.Sprintf("%s/events?from=%d&to=%d", base, from, to)
-	}
+	first := api.OpeningEvents(r.Context(), p.Store, s, ms, base)
 	var buf bytes.Buffer
 	err := p.pages["share"].ExecuteTemplate(&buf, "share", map[string]any{
 		"Session": s, "API": base, "Start": sh.StartMS, "FirstEvents": first,

@@ -3,6 +3,7 @@ package api
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -23,25 +24,30 @@ type PartLister interface {
 	Parts(ctx context.Context, project int64, session, window string, from, to int64) ([]store.Part, error)
 }
 
-// OpeningEvents is the time range of the events the player asks for first
+// OpeningEvents is the address of the events the player asks for first
 // when it opens session s at moment ms from its start (0: its first
-// frame), when a page can tell: the session is replayed in one stream (no
-// tabs open side by side) and is over (a live one's chunks change as it
-// comes).
-func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms int64) (from, to int64, ok bool) {
+// frame), under the session's API address base, as the player writes it
+// (web/src/player/api.ts). It is "" when a page cannot tell: unless the
+// session is replayed in one stream (no tabs open side by side) and is
+// over (a live one's chunks change as it comes).
+func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms int64, base string) string {
 	if time.Since(s.End) < liveWithin || windowsOverlap(s.Windows) {
-		return 0, 0, false
+		return ""
 	}
 	list, err := parts.Parts(ctx, s.Project, s.ID, "", math.MinInt64, math.MaxInt64)
 	if err != nil {
-		return 0, 0, false
+		return ""
 	}
 	at := int64(math.MinInt64)
 	if ms > 0 {
 		// The recording's time of the moment, as the player reckons it.
 		at = s.Start.UnixMilli() - s.ClockOffset.Milliseconds() + ms
 	}
-	return OpeningRange(list, at)
+	from, to, ok := OpeningRange(list, at)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s/events?from=%d&to=%d", base, from, to)
 }
 
 // liveWithin is how recent a session's last event is while the player

@@ -149,11 +149,7 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 // when the page can tell (api.OpeningEvents): the page preloads it.
 func (d *Dashboard) firstEvents(r *http.Request, s store.Session) string {
 	ms, _ := api.ParseMoment(r.URL.Query().Get("t"))
-	from, to, ok := api.OpeningEvents(r.Context(), d.Store, s, ms)
-	if !ok {
-		return ""
-	}
-	return fmt.Sprintf("/api/v1/projects/%d/sessions/%s/events?from=%d&to=%d", s.Project, url.PathEscape(s.ID), from, to)
+	return api.OpeningEvents(r.Context(), d.Store, s, ms, fmt.Sprintf("/api/v1/projects/%d/sessions/%s", s.Project, url.PathEscape(s.ID)))
 }
 
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {

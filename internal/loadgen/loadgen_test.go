@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -53,15 +52,7 @@ func TestRun(t *testing.T) {
 		} `json:"sessions"`
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := servertest.Get(base + "/api/v1/sessions?limit=500")
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&list)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		servertest.GetJSON(t, base+"/api/v1/sessions?limit=500", &list)
 		if int64(len(list.Sessions)) >= min(res.Sessions, 500) {
 			break
 		}

@@ -93,6 +93,19 @@ func Project(t testing.TB, data string, origins ...string) store.Project {
 	return p
 }
 
+// GetJSON reads the JSON answer at url (Get) into v.
+func GetJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	resp, err := Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+}
+
 // Chunk is an entry of a session's chunk index (docs/api.md).
 type Chunk struct {
 	Pending bool  `json:"pending"`
@@ -106,15 +119,7 @@ func Chunks(t testing.TB, url string) []Chunk {
 	var index struct {
 		Chunks []Chunk `json:"chunks"`
 	}
-	resp, err := Get(url + "/chunks")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&index)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	GetJSON(t, url+"/chunks", &index)
 	return index.Chunks
 }
 

@@ -88,8 +88,6 @@ export class Player {
   private readonly panes: Panes;
   private readonly help = new Help();
   private feed: Feed | null = null;
-  private feedDrawn = -Infinity; // performance.now() of the last draw
-  private feedTimer = 0;
   private clock = new Clock(0, 0);
   private marks: Mark[] = [];
   private idle: Stretch[] = [];
@@ -381,9 +379,7 @@ export class Player {
     events
       .then((evs) => {
         if (this.aimed !== aimed || this.state === "loading" || evs.length === 0) return;
-        const r = this.make(evs);
-        seekTo(r, offset - (evs[0].timestamp - this.start), false);
-        aimed.ready = { r, at: offset };
+        aimed.ready = { r: this.makeAt(evs, offset), at: offset };
       })
       .catch(() => {}); // a seek that takes it sees the failure
   }
@@ -400,8 +396,7 @@ export class Player {
     requestAnimationFrame(() =>
       setTimeout(() => {
         if (this.here !== here || this.replayer !== r || events.length !== here.count) return;
-        here.r = this.make([...events]);
-        seekTo(here.r, offset - this.shift, false);
+        here.r = this.makeAt([...events], offset);
       }),
     );
   }
@@ -448,10 +443,7 @@ export class Player {
       this.controls.setTotal(this.total);
       this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
       this.controls.setClock(this.clock);
-      this.feed = new Feed(this.start, this.segs.length, () => this.feedArrived());
-      clearTimeout(this.feedTimer);
-      this.feedTimer = 0;
-      this.feedDrawn = -Infinity;
+      this.feed = new Feed(this.start, this.segs.length, atMostEvery(FEED_DRAW_MS, () => this.feedChanged()));
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
@@ -593,20 +585,6 @@ export class Player {
   private took(k: number, events: eventWithTime[]): void {
     if (k === 0 && events.length > 0) this.firstFrame = Math.min(this.total, firstFrame(events) + events[0].timestamp - this.start);
     this.feed?.put(k, events);
-  }
-
-  // feedArrived draws what the feed read now, or, when it last drew what
-  // it read less than FEED_DRAW_MS ago, then.
-  private feedArrived(): void {
-    if (this.feedTimer !== 0) return;
-    const draw = () => {
-      this.feedTimer = 0;
-      this.feedDrawn = performance.now();
-      this.feedChanged();
-    };
-    const wait = this.feedDrawn + FEED_DRAW_MS - performance.now();
-    if (wait <= 0) draw();
-    else this.feedTimer = window.setTimeout(draw, wait);
   }
 
   private feedChanged(): void {
@@ -818,6 +796,13 @@ export class Player {
     return r;
   }
 
+  // makeAt makes a Replayer of events, hidden, showing replay offset at.
+  private makeAt(events: eventWithTime[], at: number): Replayer {
+    const r = this.make(events);
+    seekTo(r, at - (events[0].timestamp - this.start), false);
+    return r;
+  }
+
   // present makes r, built of events, the Replayer in hand and shows it.
   private present(r: Replayer, events: eventWithTime[]): void {
     this.seeks = 0;
@@ -983,6 +968,24 @@ export class Player {
     const reason = err instanceof Error ? err.message : String(err);
     this.setState("error", `Could not play this session: ${reason}`);
   }
+}
+
+// atMostEvery calls f now, or, when it was called less than ms ago, then:
+// calls in between are one.
+function atMostEvery(ms: number, f: () => void): () => void {
+  let last = -Infinity;
+  let timer = 0;
+  const call = () => {
+    timer = 0;
+    last = performance.now();
+    f();
+  };
+  return () => {
+    if (timer !== 0) return;
+    const wait = last + ms - performance.now();
+    if (wait <= 0) call();
+    else timer = window.setTimeout(call, wait);
+  };
 }
 
 // The recorded viewport each Replayer last told (its resize event), to
