@@ -94,4 +94,28 @@ func TestPlayerFollowsTheVisitorsTab(t *testing.T) {
 	if h1 := replayed[string](t, list, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`); h1 != "Back on the list" {
 		t.Errorf("the replay ends on %q, want the first tab as the visitor left it", h1)
 	}
+	// The turns come with the session: no tab's whole recording is read
+	// to find them.
+	if whole := eval[[]string](t, list, `performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.includes('/events') && !u.includes('from='))`); len(whole) > 0 {
+		t.Errorf("the player read whole recordings: %q", whole)
+	}
+
+	// A link to a moment the visitor spent on the second tab opens there.
+	var productStart time.Time
+	for _, w := range s.Windows {
+		if w.ID == productWindow {
+			productStart = w.Start
+		}
+	}
+	at := productStart.Sub(s.Start) + 1500*time.Millisecond
+	do(t, list, "open a link to a moment on the second tab",
+		chromedp.Navigate(fmt.Sprintf("%s%s?live=0&t=%.3f", base, s.path(), at.Seconds())),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="paused"]`)),
+	)
+	if got := active(); got != productWindow {
+		t.Errorf("a link %v in opens on tab %q, want the one in view then, %q", at, got, productWindow)
+	}
+	if !replayed[bool](t, list, `!!doc.querySelector('#add-to-cart')`) {
+		t.Error("the link's replay does not show the product page")
+	}
 }

@@ -120,10 +120,16 @@ type scoreJSON struct {
 }
 
 type windowJSON struct {
-	ID     string    `json:"id"`
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
-	Events int       `json:"events"`
+	ID     string      `json:"id"`
+	Start  time.Time   `json:"start"`
+	End    time.Time   `json:"end"`
+	Events int         `json:"events"`
+	Shown  []shownJSON `json:"shown,omitempty"` // only for one session
+}
+
+type shownJSON struct {
+	Time    time.Time `json:"time"`
+	Visible bool      `json:"visible"`
 }
 
 type pageViewJSON struct {
@@ -200,7 +206,11 @@ func toJSON(s store.Session) sessionJSON {
 		j.Score.Parts = []store.ScorePart{}
 	}
 	for _, w := range s.Windows {
-		j.Windows = append(j.Windows, windowJSON{w.ID, w.Start, w.End, w.Events})
+		wj := windowJSON{ID: w.ID, Start: w.Start, End: w.End, Events: w.Events}
+		for _, v := range w.Shown {
+			wj.Shown = append(wj.Shown, shownJSON{v.Time, v.Visible})
+		}
+		j.Windows = append(j.Windows, wj)
 	}
 	for _, p := range s.PageViews {
 		j.PageViews = append(j.PageViews, pageViewJSON{p.URL, p.Start, p.Window, p.Width, p.Height})

@@ -65,6 +65,7 @@ type Event struct {
 	Identify *IdentifyPayload
 	Track    *TrackPayload
 	Device   *DevicePayload
+	Shown    *VisibilityPayload
 }
 
 // The payloads of the recorder's custom events (docs/recorder.md).
@@ -100,6 +101,9 @@ type (
 	TrackPayload struct {
 		Name string `json:"name"`
 	}
+	VisibilityPayload struct {
+		Visible bool `json:"visible"`
+	}
 	DevicePayload struct {
 		Viewport struct {
 			W float64 `json:"w"`
@@ -117,6 +121,7 @@ const (
 	tagIdentify = "playhead/identify"
 	tagTrack    = "playhead/track"
 	tagDevice   = "playhead/device"
+	tagShown    = "playhead/visibility"
 )
 
 // Position is one sample of a mouse or touch move.

@@ -241,6 +241,9 @@ func stdParseEvent(typ int, ts float64, data stdjson.RawMessage) (Event, bool) {
 		case tagDevice:
 			e.Device = new(DevicePayload)
 			decode(e.Device)
+		case tagShown:
+			e.Shown = new(VisibilityPayload)
+			decode(e.Shown)
 		}
 		if !ok {
 			return Event{}, false
@@ -293,6 +296,8 @@ var oddBatches = []string{
 	`[{"type":5,"data":{"tag":"playhead/request","payload":{"status":200.0}}},{"type":5,"data":{"tag":"playhead/vital"}},{"type":5,"data":{"tag":"other"}},{"type":5,"data":{"tag":"playhead/device","payload":null}}]`,
 	`[null,{"type":6},{"type":3},{"type":3,"data":null},{"type":2,"data":[]},{"type":5,"data":{"tag":"playhead/page","payload":{"url":"\ud800\udc00\udc00\u00e9ÿ"}}}]`,
 	`[{"type":3,"data":{"source":0,"adds":[{"node":{"type":3,"textContent":"` + strings.Repeat("é", 100) + `"}}]}}]`,
+	`[{"type":5,"data":{"tag":"playhead/visibility","payload":{"visible":true,"visible":null}}},{"type":5,"data":{"tag":"playhead/visibility","payload":{"visible":1}}},{"type":5,"data":{"tag":"playhead/visibility","payload":{"Visible":false}}}]`,
+	`[{"type":5,"data":{"tag":"playhead/visibility","payload":{"visible":tru}}}]`,
 	`null`, `{}`, `[1]`, `[{"type":"3"}]`, `[{"timestamp":1e400}]`, `[] x`, `[{"type":1,}]`,
 }
 

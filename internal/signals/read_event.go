@@ -246,6 +246,11 @@ func (r *reader) custom() (Event, bool, error) {
 		e.Track, read = p, func() error {
 			return r.object(trackFields, func(int) error { return r.string(&p.Name) })
 		}
+	case tagShown:
+		p := new(VisibilityPayload)
+		e.Shown, read = p, func() error {
+			return r.object(visibilityFields, func(int) error { return r.bool(&p.Visible) })
+		}
 	case tagDevice:
 		p := new(DevicePayload)
 		e.Device, read = p, func() error {
@@ -272,14 +277,15 @@ func (r *reader) custom() (Event, bool, error) {
 }
 
 var (
-	pageFields     = []string{"url", "referrer", "title", "nav"}
-	errorFields    = []string{"kind", "message", "stack", "source"}
-	requestFields  = []string{"initiator", "method", "url", "status", "duration", "failure"}
-	vitalFields    = []string{"name", "value"}
-	identifyFields = []string{"user", "traits"}
-	trackFields    = []string{"name"}
-	deviceFields   = []string{"viewport"}
-	viewportFields = []string{"w", "h"}
+	pageFields       = []string{"url", "referrer", "title", "nav"}
+	errorFields      = []string{"kind", "message", "stack", "source"}
+	requestFields    = []string{"initiator", "method", "url", "status", "duration", "failure"}
+	vitalFields      = []string{"name", "value"}
+	identifyFields   = []string{"user", "traits"}
+	trackFields      = []string{"name"}
+	visibilityFields = []string{"visible"}
+	deviceFields     = []string{"viewport"}
+	viewportFields   = []string{"w", "h"}
 )
 
 // traits reads an object of any values into m, adding to what it holds.

@@ -111,6 +111,26 @@ func parseFloat(s []byte) (float64, bool) {
 	return f, err == nil
 }
 
+// bool reads true or false; null leaves it as it is.
+func (r *reader) bool(p *bool) error {
+	var word string
+	switch r.Peek() {
+	case 'n':
+		return r.Literal("null")
+	case 't':
+		word = "true"
+	case 'f':
+		word = "false"
+	default:
+		return r.mismatch()
+	}
+	if err := r.Literal(word); err != nil {
+		return err
+	}
+	*p = word == "true"
+	return nil
+}
+
 // stringText reads a string's text, valid until the next read; ok is
 // false for null or a value of another kind (see expect).
 func (r *reader) stringText() (text []byte, ok bool, err error) {

@@ -3,6 +3,7 @@ package signals
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -253,6 +254,9 @@ func TestFacts(t *testing.T) {
 		custom(3000, "playhead/page", `{"url":"https://shop.example/cart","title":"Cart","nav":"push"}`).
 		custom(3500, "playhead/track", `{"name":"added_to_cart"}`).
 		custom(4000, "playhead/error", `{"kind":"rejection","message":"quota exceeded"}`).
+		custom(5000, "playhead/visibility", `{"visible":false}`).
+		custom(5001, "playhead/visibility", `{"visible":false}`).
+		custom(9000, "playhead/visibility", `{"visible":true}`).
 		moves(20000, 50, 5, 6)
 	a := r.analyse(t)
 	if a.Clicks != 1 || a.Errors != 1 || a.UserID != "u-42" || a.Traits["plan"] != "pro" || a.Traits["seats"] != "3" ||
@@ -270,6 +274,10 @@ func TestFacts(t *testing.T) {
 	}
 	if len(a.CustomEvents) != 1 || a.CustomEvents[0].Name != "added_to_cart" || !a.CustomEvents[0].Time.Equal(time.UnixMilli(t0+2500)) {
 		t.Errorf("custom events = %+v", a.CustomEvents)
+	}
+	// Hidden twice in a row is hidden once.
+	if want := []store.Visibility{{Time: time.UnixMilli(t0 + 5000)}, {Time: time.UnixMilli(t0 + 9000), Visible: true}}; !slices.Equal(a.Shown, want) {
+		t.Errorf("shown = %+v, want %+v", a.Shown, want)
 	}
 	for _, want := range []string{"Shop · Home", "Cart", "Buy now", "quota exceeded"} {
 		if !strings.Contains(strings.Join(a.Text, "|"), want) {

@@ -47,6 +47,7 @@ type Window struct {
 	user           string
 	traits         map[string]string
 	customEvents   []store.CustomEvent
+	shown          []store.Visibility
 	texts          []string
 	seenText       map[string]bool
 
@@ -114,6 +115,8 @@ func (w *Window) take(e *Event) {
 		w.identify(e.Identify)
 	case e.Track != nil && e.Track.Name != "":
 		w.track(e)
+	case e.Shown != nil:
+		w.show(e)
 	case e.Device != nil && e.Device.Viewport.W > 0:
 		w.width, w.height = int(e.Device.Viewport.W), int(e.Device.Viewport.H)
 	case e.Type == typeIncremental && e.Source == sourceViewportResize && e.Width > 0:
@@ -214,6 +217,16 @@ func (w *Window) track(e *Event) {
 	}
 }
 
+// show records the tab turned to or away from; the same state twice in a
+// row is once.
+func (w *Window) show(e *Event) {
+	n := len(w.shown)
+	if n > 0 && w.shown[n-1].Visible == e.Shown.Visible || n >= store.MaxShown {
+		return
+	}
+	w.shown = append(w.shown, store.Visibility{Time: time.UnixMilli(e.Timestamp), Visible: e.Shown.Visible})
+}
+
 func (w *Window) addText(s string) {
 	s = bound(strings.TrimSpace(s))
 	if s == "" || w.seenText[s] || len(w.texts) >= maxTexts {
@@ -245,7 +258,7 @@ func (w *Window) complete(s store.Signal) store.Signal {
 // Size is about how many bytes the analysis holds, for a cache to bound
 // how many it keeps.
 func (w *Window) Size() int {
-	return 1024 + 160*len(w.dom.nodes) + 256*(len(w.signals)+len(w.pages)+len(w.texts))
+	return 1024 + 160*len(w.dom.nodes) + 256*(len(w.signals)+len(w.pages)+len(w.texts)) + 32*len(w.shown)
 }
 
 // Analysis is the window's analysis so far, as if its events ended with
@@ -262,6 +275,7 @@ func (w *Window) Analysis() *store.WindowAnalysis {
 		Signals:        append([]store.Signal(nil), w.signals...),
 		Text:           append([]string(nil), w.texts...),
 		CustomEvents:   append([]store.CustomEvent(nil), w.customEvents...),
+		Shown:          append([]store.Visibility(nil), w.shown...),
 	}
 	if len(w.traits) > 0 {
 		a.Traits = make(map[string]string, len(w.traits))

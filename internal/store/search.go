@@ -154,6 +154,7 @@ const (
 	MaxSignals      = 500  // signals per window; the first ones are kept
 	MaxVisits       = 200  // pages with their time per window
 	MaxCustomEvents = 100  // distinct custom event names per window
+	MaxShown        = 1000 // times a tab was shown or hidden per window; the first ones are kept
 	MaxTraits       = 50   // traits per window, and per session
 	MaxTexts        = 200  // free-text strings per window
 	MaxTextBytes    = 500  // bytes of each text, title, selector, detail, trait and name

@@ -227,6 +227,8 @@ type Window struct {
 	Start  time.Time
 	End    time.Time
 	Events int
+	// Shown is when the tab was shown or hidden (one session's page only).
+	Shown []Visibility
 }
 
 // PageView is one page load in a window.
@@ -284,6 +286,10 @@ type WindowAnalysis struct {
 	CustomEvents []CustomEvent
 	// Pages are the window's pages in order with the time on each.
 	Pages []PageVisit
+	// Shown are the times the tab was shown or hidden, in order: the
+	// visitor turned to it or away (a tab is in view at its start unless
+	// the first says it was shown).
+	Shown []Visibility
 	// Signals are what happened that is worth a look, in time order.
 	Signals []Signal
 	// Text is what free-text search finds the window by besides its URLs:
@@ -295,6 +301,12 @@ type WindowAnalysis struct {
 type CustomEvent struct {
 	Name string
 	Time time.Time
+}
+
+// Visibility is a tab shown (Visible) or hidden at Time.
+type Visibility struct {
+	Time    time.Time
+	Visible bool
 }
 
 // PageVisit is one page of a window and how long the visitor stayed.

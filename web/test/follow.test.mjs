@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { crossed, nextSwitch, Tracks } from "../src/player/follow.ts";
+import { crossed, inView, nextSwitch, Tracks } from "../src/player/follow.ts";
 import { cursorOf } from "../src/player/live.ts";
 
 const vis = (timestamp, visible) => ({ type: 5, timestamp, data: { tag: "playhead/visibility", payload: { visible } } });
@@ -27,6 +27,31 @@ test("a tab opened in the background is turned to only when shown", () => {
     { at: 1000, window: "a" },
     { at: 7000, window: "b" },
   ]);
+});
+
+test("the index's times shown count as the events do, once each", () => {
+  const t = new Tracks();
+  t.start("a", 1000);
+  t.start("b", 2000);
+  t.show("a", [{ at: 1990, visible: false }, { at: 6000, visible: true }]);
+  t.add("a", [vis(6000, true)]); // seen again as it comes live
+  assert.deepEqual(t.switches(), [
+    { at: 1000, window: "a" },
+    { at: 2000, window: "b" },
+    { at: 6000, window: "a" },
+  ]);
+});
+
+test("inView is the tab the visitor was looking at", () => {
+  const list = [
+    { at: 1000, window: "a" },
+    { at: 5000, window: "b" },
+    { at: 9000, window: "a" },
+  ];
+  assert.equal(inView(list, 500), undefined); // before any
+  assert.equal(inView(list, 1000), "a");
+  assert.equal(inView(list, 7000), "b");
+  assert.equal(inView(list, 9000), "a");
 });
 
 test("crossed finds a switch to another tab passed by the clock", () => {

@@ -41,6 +41,7 @@ func fixed() []store.SessionUpdate {
 			Analysis: &store.WindowAnalysis{ActiveMS: 60_000, Clicks: 7, UserID: "u-1", ExitURL: "https://shop.example/cart",
 				ExitAt:       at(90 * time.Second),
 				CustomEvents: []store.CustomEvent{{Name: "checkout", Time: at(100 * time.Second)}},
+				Shown:        []store.Visibility{{Time: at(70 * time.Second), Visible: false}, {Time: at(80 * time.Second), Visible: true}},
 				Pages: []store.PageVisit{{URL: "https://shop.example/", Start: at(0), Duration: 90 * time.Second},
 					{URL: "https://shop.example/cart", Start: at(90 * time.Second), Duration: 30 * time.Second}},
 				Signals: []store.Signal{{Kind: store.SignalRageClick, Window: "w1", Time: at(95 * time.Second),
@@ -137,6 +138,13 @@ func Run(t *testing.T, open func(t *testing.T) Index) {
 		}
 		if len(a.Windows) != 2 || events["w1"] != 60 || events["w2"] != 5 {
 			t.Errorf("windows of 1/a = %+v, want w1 with 60 events and w2 with 5", a.Windows)
+		}
+		for _, w := range a.Windows {
+			want := map[string][]store.Visibility{"w1": {{Time: at(70 * time.Second)}, {Time: at(80 * time.Second), Visible: true}}}[w.ID]
+			if len(w.Shown) != len(want) || len(want) > 0 && (!w.Shown[0].Time.Equal(want[0].Time) || w.Shown[0].Visible ||
+				!w.Shown[1].Time.Equal(want[1].Time) || !w.Shown[1].Visible) {
+				t.Errorf("window %s of 1/a shown %+v, want %+v", w.ID, w.Shown, want)
+			}
 		}
 		if a.UserID != "u-1" || a.ActiveMS != 60_000 || a.Clicks != 7 || a.ExitURL != "https://shop.example/cart" ||
 			a.SignalCounts[store.SignalRageClick] != 1 || len(a.Signals) != 1 || a.Signals[0].Count != 4 ||

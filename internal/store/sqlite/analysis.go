@@ -43,12 +43,12 @@ func (st *analysisStatements) all() []stmtSQL {
 		// wid: the session's number and the window's place in it
 		// (slotBits); a session's windows are never removed one by one.
 		{&st.insertAnalysis, `INSERT INTO analysis (wid, sn, window, last_ts, active_ms, clicks, errors, failed_requests,
-			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts, text_sum)
+			exit_url, exit_ts, viewport_w, viewport_h, user_id, traits, visits, signals, counts, shown, text_sum)
 			VALUES ((?1 << ` + slotBits + `) + (SELECT count(*) FROM analysis WHERE sn = ?1),
-				?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
+				?1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING wid`},
 		{&st.updateAnalysis, `UPDATE analysis SET last_ts = ?, active_ms = ?, clicks = ?, errors = ?, failed_requests = ?,
 			exit_url = ?, exit_ts = ?, viewport_w = ?, viewport_h = ?, user_id = ?, traits = ?, visits = ?, signals = ?,
-			counts = ?, text_sum = ? WHERE wid = ?`},
+			counts = ?, shown = ?, text_sum = ? WHERE wid = ?`},
 		{&st.dropEvents, `DELETE FROM custom_events WHERE sn = ? AND window = ?`},
 		{&st.dropText, `DELETE FROM search WHERE rowid = ?`},
 		{&st.addEvent, `INSERT INTO custom_events (sn, name, window, ts) VALUES (?, ?, ?, ?)
@@ -83,6 +83,11 @@ type visitJSON struct {
 	Title      string `json:"title"`
 	Start      int64  `json:"start"`
 	DurationMS int64  `json:"duration_ms"`
+}
+
+type shownJSON struct {
+	TS      int64 `json:"ts"`
+	Visible bool  `json:"visible"`
 }
 
 type signalJSON struct {
@@ -126,8 +131,12 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 	for _, t := range a.Text[:min(len(a.Text), store.MaxTexts)] {
 		text.WriteString(store.Cut(t, store.MaxTextBytes) + "\n")
 	}
-	var js [4][]byte
-	for i, v := range []any{traits, visits, signals, counts} {
+	shown := make([]shownJSON, 0, min(len(a.Shown), store.MaxShown))
+	for _, v := range a.Shown[:min(len(a.Shown), store.MaxShown)] {
+		shown = append(shown, shownJSON{v.Time.UnixMilli() + offset, v.Visible})
+	}
+	var js [5][]byte
+	for i, v := range []any{traits, visits, signals, counts, shown} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
@@ -141,7 +150,7 @@ func (st *analysisStatements) replaceAnalysis(ctx context.Context, n int64, wind
 	sum := textSum(text.String())
 	args := []any{last, a.ActiveMS, a.Clicks, a.Errors, a.FailedRequests, store.Cut(a.ExitURL, store.MaxURLBytes), exitAt,
 		a.ViewportWidth, a.ViewportHeight, store.Cut(a.UserID, store.MaxTextBytes),
-		string(js[0]), string(js[1]), string(js[2]), string(js[3]), sum}
+		string(js[0]), string(js[1]), string(js[2]), string(js[3]), string(js[4]), sum}
 	var wid, stored int64
 	switch err := st.findAnalysis.QueryRowContext(ctx, n, window).Scan(&wid, &stored); {
 	case errors.Is(err, sql.ErrNoRows):

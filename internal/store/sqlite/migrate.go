@@ -387,6 +387,11 @@ var indexMigrations = []string{
 	-- search row alone: rewriting it costs the full-text index a delete
 	-- and an insert.
 	ALTER TABLE analysis ADD COLUMN text_sum INTEGER NOT NULL DEFAULT 0;`,
+	`-- When the window's tab was shown or hidden, [{ts (dated ms),
+	-- visible}]: the player follows the visitor from tab to tab with it. The index is made anew from the log to fill it in.
+	ALTER TABLE analysis ADD COLUMN shown TEXT NOT NULL DEFAULT '[]';
+	DELETE FROM page_views; DELETE FROM windows; DELETE FROM custom_events; DELETE FROM traits;
+	DELETE FROM search; DELETE FROM analysis; DELETE FROM sessions; DELETE FROM paths; DELETE FROM processed;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {

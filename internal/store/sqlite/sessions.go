@@ -391,17 +391,26 @@ func readDetail(ctx context.Context, tx *sql.Tx, n int64, sess *store.Session) e
 			sess.PageViews = append(sess.PageViews, p)
 			return err
 		}},
-		{`SELECT window, visits, signals FROM analysis WHERE sn = ?`, func(scan func(...any) error) error {
+		{`SELECT window, visits, signals, shown FROM analysis WHERE sn = ?`, func(scan func(...any) error) error {
 			var (
-				window, vj, sj string
-				visits         []visitJSON
-				signals        []signalJSON
+				window, vj, sj, shj string
+				visits              []visitJSON
+				signals             []signalJSON
+				shown               []shownJSON
 			)
-			if err := scan(&window, &vj, &sj); err != nil {
+			if err := scan(&window, &vj, &sj, &shj); err != nil {
 				return err
 			}
-			if err := errors.Join(json.Unmarshal([]byte(vj), &visits), json.Unmarshal([]byte(sj), &signals)); err != nil {
+			if err := errors.Join(json.Unmarshal([]byte(vj), &visits), json.Unmarshal([]byte(sj), &signals),
+				json.Unmarshal([]byte(shj), &shown)); err != nil {
 				return err
+			}
+			for i := range sess.Windows {
+				if w := &sess.Windows[i]; w.ID == window {
+					for _, v := range shown {
+						w.Shown = append(w.Shown, store.Visibility{Time: ms(v.TS), Visible: v.Visible})
+					}
+				}
 			}
 			for _, v := range visits {
 				sess.Visits = append(sess.Visits, store.Visit{Window: window, PageVisit: store.PageVisit{URL: v.URL, Title: v.Title,

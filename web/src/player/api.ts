@@ -7,6 +7,8 @@ export interface SessionWindow {
   start: string;
   end: string;
   events: number;
+  // When the visitor turned to the tab or away, in time order.
+  shown?: { time: string; visible: boolean }[];
 }
 
 export interface PageView {

@@ -7,9 +7,15 @@ export interface Switch {
   window: string;
 }
 
+// A tab shown or hidden at the recording's time at.
+export interface Shown {
+  at: number;
+  visible: boolean;
+}
+
 // visibility reads the recorder's playhead/visibility events (docs/recorder.md).
-export function visibility(events: eventWithTime[]): { at: number; visible: boolean }[] {
-  const out: { at: number; visible: boolean }[] = [];
+export function visibility(events: eventWithTime[]): Shown[] {
+  const out: Shown[] = [];
   for (const e of events) {
     if (e.type !== EventType.Custom || e.data.tag !== "playhead/visibility") continue;
     const p = e.data.payload as { visible?: unknown } | undefined;
@@ -18,21 +24,27 @@ export function visibility(events: eventWithTime[]): { at: number; visible: bool
   return out;
 }
 
-// Tracks collects, per window, when it started and its visibility events,
-// and tells when the visitor turned to which tab: a window that starts in
-// view (its first visibility event is not "visible") is turned to at its
-// start, and any window when it is shown again.
+// Tracks collects, per window, when it started and when it was shown or
+// hidden, and tells when the visitor turned to which tab: a window that
+// starts in view (its first visibility event is not "visible") is turned
+// to at its start, and any window when it is shown again.
 export class Tracks {
   private readonly starts = new Map<string, number>();
-  private readonly shown = new Map<string, { at: number; visible: boolean }[]>();
+  private readonly shown = new Map<string, Shown[]>();
 
   start(window: string, at: number): void {
     const s = this.starts.get(window);
     if (s === undefined || at < s) this.starts.set(window, at);
   }
 
+  // add takes the visibility events among a window's events.
   add(window: string, events: eventWithTime[]): void {
-    const v = visibility(events);
+    this.show(window, visibility(events));
+  }
+
+  // show takes times a window was shown or hidden; those known are kept
+  // once.
+  show(window: string, v: Shown[]): void {
     if (v.length === 0) return;
     const list = this.shown.get(window) ?? [];
     const seen = new Set(list.map((x) => `${x.at}:${x.visible}`));
@@ -65,6 +77,14 @@ export function crossed(list: Switch[], from: number, to: number, current: strin
     if (s.at > from) found = s;
   }
   return found && found.window !== current ? found : undefined;
+}
+
+// inView is the window the visitor was looking at at abs: the last turned
+// to at or before it.
+export function inView(list: Switch[], abs: number): string | undefined {
+  let found: string | undefined;
+  for (const s of list) if (s.at <= abs) found = s.window;
+  return found;
 }
 
 // nextSwitch is the first switch after from to another window than current.

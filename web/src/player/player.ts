@@ -5,7 +5,7 @@ import { Controls } from "./controls";
 import { el } from "./dom";
 import { firstFrame } from "./events";
 import { Feed, latest } from "./feed";
-import { crossed, nextSwitch, type Switch, Tracks } from "./follow";
+import { crossed, inView, nextSwitch, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
 import { cursorOf, inProgress, Live } from "./live";
@@ -179,11 +179,15 @@ export class Player {
       // The recording's time of the moment (see Clock).
       const abs = ms === undefined ? undefined : Date.parse(this.session.start) - (this.session.clock_offset_ms ?? 0) + ms;
       const windows = this.sortedWindows();
-      if (this.makeTabs()) await this.show(windows[0].id, abs);
-      else await this.show(undefined, abs);
+      if (this.makeTabs()) {
+        this.readShown(this.session);
+        // A link opens on the tab the visitor was looking at then.
+        await this.show((abs === undefined ? undefined : inView(this.switches, abs)) ?? windows[0].id, abs);
+      } else {
+        await this.show(undefined, abs);
+      }
       const device = this.session.device ?? "";
       this.stage.setPhone(device === "mobile" || device === "tablet");
-      if (this.tabs) void this.readSwitches();
       // ?live=0 replays what was recorded so far, without following.
       const follow = new URLSearchParams(location.search).get("live") !== "0";
       if (!this.ref.api && follow && inProgress(this.session)) this.startLive();
@@ -618,16 +622,14 @@ export class Player {
     return true;
   }
 
-  // readSwitches reads when the visitor turned to which tab: the recorder's
-  // visibility events, from every window's recording.
-  private async readSwitches(): Promise<void> {
-    try {
-      for (const w of this.sortedWindows()) this.tracks.add(w.id, await fetchEvents(this.ref, w.id));
-      this.switches = this.tracks.switches();
-      this.feedChanged();
-    } catch {
-      // Without them the tabs are still there to pick.
+  // readShown reads when the visitor turned to which tab, as the index
+  // read it from the recorder's visibility events.
+  private readShown(session: Session): void {
+    for (const w of session.windows) {
+      const shown = w.shown ?? [];
+      this.tracks.show(w.id, shown.map((s) => ({ at: Date.parse(s.time) - (session.clock_offset_ms ?? 0), visible: s.visible })));
     }
+    this.switches = this.tracks.switches();
   }
 
   private tabMarks(): Mark[] {
