@@ -64,8 +64,8 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 	}
 	screenshot(t, viewer, "player-live.png")
 
-	// Back to the start, then "Go live".
-	eval[chromedp.Void](t, viewer, `window.playheadPlayer.seek(0)`)
+	// Back to the start, paused so that it stays there, then "Go live".
+	eval[chromedp.Void](t, viewer, `window.playheadPlayer.pause(); window.playheadPlayer.seek(0)`)
 	// A seek may build a new Replayer (one takes a few seeks), the one
 	// before it on screen until then.
 	do(t, viewer, "seek back", chromedp.WaitVisible(chromedp.CSS(`#player[data-following="false"]:not([data-state="loading"])`)))

@@ -175,8 +175,14 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 
 	// The console pane: the error is the current row, with its stack.
 	do(t, ctx, "open the console pane", chromedp.Click(chromedp.CSS(`.ph-pane-tab[data-pane=console]`)))
+	// The panes follow the replay once its frame is drawn.
 	current := func(pane string) string {
-		return eval[string](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector('.ph-pane[data-pane=%s] .ph-item.is-current'); return r ? r.dataset.at + ' ' + r.className + ' ' + r.textContent : '' })()`, pane))
+		var row string
+		waitFor(t, "the "+pane+" pane's current row", func() bool {
+			row = eval[string](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector('.ph-pane[data-pane=%s] .ph-item.is-current'); return r ? r.dataset.at + ' ' + r.className + ' ' + r.textContent : '' })()`, pane))
+			return row != ""
+		})
+		return row
 	}
 	if got := current("console"); !strings.HasPrefix(got, "6000 ") || !strings.Contains(got, "TypeError: pay is not a function") || !strings.Contains(got, "checkout.js:12:5") {
 		t.Errorf("the console pane's current row at the error is %q", got)

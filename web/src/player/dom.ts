@@ -13,3 +13,18 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+// afterFrame calls f once the next frame is drawn, or after a second in a
+// hidden tab, which draws none: work that can wait lets the frame come
+// first.
+export function afterFrame(f: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(fallback);
+    f();
+  };
+  const fallback = setTimeout(run, 1000);
+  requestAnimationFrame(() => setTimeout(run));
+}

@@ -2,7 +2,7 @@ import { Replayer } from "@rrweb/replay";
 import { EventType, type eventWithTime } from "@rrweb/types";
 import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef, sessionURL } from "./api";
 import { Controls } from "./controls";
-import { el } from "./dom";
+import { afterFrame, el } from "./dom";
 import { firstFrame } from "./events";
 import { Feed, latest } from "./feed";
 import { crossed, inView, nextSwitch, type Switch, Tracks } from "./follow";
@@ -122,6 +122,8 @@ export class Player {
   private readonly tagBar: TagBar | null = null;
   // Replayers a far seek let go, on screen until the next is shown.
   private retired: Replayer[] = [];
+  // The moment the panes are to show once the next frame is drawn.
+  private panesAt: number | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -397,12 +399,10 @@ export class Player {
     const events = r.service.state.context.events;
     const here: NonNullable<Player["here"]> = { at: offset, count: events.length };
     this.here = here;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        if (this.here !== here || this.replayer !== r || events.length !== here.count) return;
-        here.r = this.makeAt([...events], offset);
-      }),
-    );
+    afterFrame(() => {
+      if (this.here !== here || this.replayer !== r || events.length !== here.count) return;
+      here.r = this.makeAt([...events], offset);
+    });
   }
 
   // within is the replay offset a seek to ms goes to: the first frame at
@@ -885,9 +885,7 @@ export class Player {
     const gone = this.retired.splice(0);
     if (gone.length === 0) return;
     for (const old of gone) old.wrapper.dataset.leaving = "";
-    const run = () => gone.splice(0).forEach(destroy);
-    requestAnimationFrame(() => setTimeout(run));
-    setTimeout(run, 1000); // a hidden tab draws no frame
+    afterFrame(() => gone.forEach(destroy));
   }
 
   // retire stops the Replayer in hand and keeps it, as it stands, until
@@ -947,9 +945,17 @@ export class Player {
     }
     this.root.dataset.time = String(Math.round(ms));
     this.controls.setTime(ms);
-    this.panes.sync(ms);
+    // The panes follow once the frame is drawn: laying out their lists
+    // would hold up a seek's.
+    if (this.panesAt === null) afterFrame(() => this.syncPanes());
+    this.panesAt = ms;
     this.notes?.sync(ms);
     this.showURL(ms);
+  }
+
+  private syncPanes(): void {
+    if (this.panesAt !== null) this.panes.sync(this.panesAt);
+    this.panesAt = null;
   }
 
   private setState(state: PlayerState, message = ""): void {
