@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/playhead
 WEB_SRC := $(shell find web/src web/build.mjs web/package.json web/tsconfig.json -type f 2>/dev/null)
-WEB_OUT := web/build/playhead.js web/build/player.js web/build/player.css
+WEB_OUT := web/build/playhead.js web/build/player.js web/build/player.css web/build/feed.js
 
 .PHONY: all build web run test test-go test-e2e fuzz bench lint deps clean
 

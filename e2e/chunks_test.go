@@ -180,17 +180,10 @@ func TestReplayCompactedSession(t *testing.T) {
 	// The events pane lists every row of the session, in time order, when
 	// scrolled from top to bottom, while the page holds only those near
 	// its view: a long session's rows would otherwise grow its memory.
-	setSize := `Number(document.querySelector('.ph-list-events .ph-item')?.getAttribute('aria-setsize') ?? 0)`
-	rows, same := 0, 0
 	waitFor(t, "the events pane filled from every chunk", func() bool {
-		n := eval[int](t, ctx, setSize)
-		if n > 0 && n == rows {
-			same++
-		} else {
-			rows, same = n, 0
-		}
-		return same >= 3
+		return eval[string](t, ctx, `document.querySelector('#player').dataset.panes`) == "filled"
 	})
+	rows := eval[int](t, ctx, `Number(document.querySelector('.ph-list-events .ph-item')?.getAttribute('aria-setsize') ?? 0)`)
 	type pass struct {
 		Seen []struct {
 			Pos int `json:"pos"`

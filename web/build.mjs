@@ -289,6 +289,14 @@ await build({
   outdir: out,
 });
 
+// The worker that reads a replay's segments for the player's panes
+// (src/player/feed-reader.ts loads it from beside player.js).
+await build({
+  ...common,
+  entryPoints: { feed: join(root, "src/player/feed-worker.ts") },
+  outdir: out,
+});
+
 // The session list's few enhancements; the list works without them.
 await build({
   ...common,

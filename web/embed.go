@@ -13,7 +13,7 @@ import (
 var build embed.FS
 
 // Build holds the bundles made by `npm run build`: playhead.js (the
-// recorder), player.js and player.css.
+// recorder), player.js and player.css, and feed.js (the player's worker).
 var Build, _ = fs.Sub(build, "build")
 
 //go:embed demo

@@ -63,6 +63,11 @@ export interface Session {
 }
 
 async function getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
+  return JSON.parse(await getText(url, signal)) as T;
+}
+
+// getText reads a JSON answer's text.
+async function getText(url: string, signal?: AbortSignal): Promise<string> {
   const res = await fetch(url, { headers: { Accept: "application/json" }, signal: signal ?? null });
   if (!res.ok) {
     // Errors carry {"error":{"code","message"}}; fall back to the status.
@@ -75,7 +80,7 @@ async function getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
     }
     throw new Error(message);
   }
-  return (await res.json()) as T;
+  return res.text();
 }
 
 // Names a session: its id is unique only within its project.
@@ -115,16 +120,10 @@ export async function fetchChunks(ref: SessionRef): Promise<Chunk[]> {
   return body.chunks ?? [];
 }
 
-// The events of the session, or of one window when windowId is given;
-// only those at or after from and before to (ms, recording time) when
-// given. The browser asks for them compressed (zstd or gzip). signal
-// gives the fetch up.
-export async function fetchEvents(
-  ref: SessionRef,
-  windowId?: string,
-  range?: { from: number; to: number },
-  signal?: AbortSignal,
-): Promise<eventWithTime[]> {
+// The address of the session's events, or of one window's when windowId
+// is given; only those at or after from and before to (ms, recording
+// time) when given.
+export function eventsURL(ref: SessionRef, windowId?: string, range?: { from: number; to: number }): string {
   const q = new URLSearchParams();
   if (windowId !== undefined) q.set("window", windowId);
   if (range) {
@@ -132,9 +131,28 @@ export async function fetchEvents(
     q.set("to", String(range.to));
   }
   const query = q.size > 0 ? `?${q}` : "";
-  const events = await getJSON<unknown>(`${sessionURL(ref)}/events${query}`, signal);
+  return `${sessionURL(ref)}/events${query}`;
+}
+
+// Events fetched, with the text the server sent them as, which the panes'
+// worker reads again (feed-reader.ts).
+export interface Fetched {
+  events: eventWithTime[];
+  text: string;
+}
+
+// fetchEvents fetches events (see eventsURL). The browser asks for them
+// compressed (zstd or gzip). signal gives the fetch up.
+export async function fetchEvents(
+  ref: SessionRef,
+  windowId?: string,
+  range?: { from: number; to: number },
+  signal?: AbortSignal,
+): Promise<Fetched> {
+  const text = await getText(eventsURL(ref, windowId, range), signal);
+  const events: unknown = JSON.parse(text);
   if (!Array.isArray(events)) throw new Error("the server sent no event list");
-  return markBlocked(events as eventWithTime[]);
+  return { events: markBlocked(events as eventWithTime[]), text };
 }
 
 // A note on a moment of the session; time_ms is the recording's time.

@@ -43,8 +43,8 @@ const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v)
 // built.
 export class Feed {
   readonly items: Item[] = [];
-  // The serialized nodes are the Replayer's own events: text changes are
-  // kept beside them, never written into them.
+  // The serialized nodes are the events' own: text changes are kept beside
+  // them, never written into them.
   private readonly nodes = new Map<number, SNode>();
   private readonly texts = new Map<number, string>();
   private readonly waiting = new Map<number, eventWithTime[]>();
@@ -67,10 +67,9 @@ export class Feed {
     return i < this.next || this.waiting.has(i);
   }
 
-  // The first segment not fetched yet, or -1 when all are.
-  missing(): number {
-    for (let i = this.next; i < this.segments; i++) if (!this.waiting.has(i)) return i;
-    return -1;
+  // Whether every segment has been read.
+  filled(): boolean {
+    return this.next >= this.segments;
   }
 
   put(i: number, events: eventWithTime[]): void {

@@ -1,10 +1,11 @@
 import { Replayer } from "@rrweb/replay";
 import { EventType, type eventWithTime } from "@rrweb/types";
-import { type Chunk, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef, sessionURL } from "./api";
+import { type Chunk, eventsURL, type Fetched, fetchChunks, fetchEvents, fetchSession, type Session, type SessionRef, sessionURL } from "./api";
 import { Controls } from "./controls";
 import { afterFrame, el } from "./dom";
 import { firstFrame } from "./events";
-import { Feed, latest } from "./feed";
+import { latest } from "./feed";
+import { FeedReader } from "./feed-reader";
 import { crossed, inView, nextSwitch, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
@@ -42,14 +43,16 @@ export type PlayerState = "loading" | "ready" | "playing" | "paused" | "ended" |
 
 // Player replays one session inside the page's #player element. Its state
 // is mirrored on the element as data-state and data-time (ms from the start
-// of the replay) for tests and assistive tech.
+// of the replay) for tests and assistive tech, and data-panes: "filled"
+// once the panes have read every segment.
 //
 // It reads the session's chunk index first and fetches the events a
 // segment (a chunk) at a time: the one it needs to show a moment (the first
 // for a fresh open) and then, in the background, the ones after it, which
 // it appends to the running Replayer. A seek to a moment not fetched yet
 // builds a new Replayer from the segment that starts with a full snapshot
-// before it.
+// before it. The panes read every segment in a worker (feed-reader.ts):
+// those the replay fetched, and the others, which the worker fetches.
 export class Player {
   replayer: Replayer | null = null;
   private state: PlayerState = "loading";
@@ -87,7 +90,7 @@ export class Player {
   private readonly main: HTMLDivElement;
   private readonly panes: Panes;
   private readonly help = new Help();
-  private feed: Feed | null = null;
+  private feed: FeedReader | null = null;
   private clock = new Clock(0, 0);
   private marks: Mark[] = [];
   private idle: Stretch[] = [];
@@ -98,13 +101,13 @@ export class Player {
   private seeks = 0; // by the Replayer in hand
   // Segments' events being fetched, by window and time (segment), for
   // this generation.
-  private readonly fetches = new Map<string, Promise<eventWithTime[]>>();
+  private readonly fetches = new Map<string, Promise<Fetched>>();
   // What a seek to where the pointer is pressed (the seek bar, a marker, a
   // row) would fetch (see aim). Once fetched, a Replayer is built there,
   // hidden, for the release to show (ready, at offset at).
   private aimed: {
     key: string;
-    events: Promise<eventWithTime[]>;
+    events: Promise<Fetched>;
     abort: AbortController;
     ready?: { r: Replayer; at: number };
   } | null = null;
@@ -331,10 +334,12 @@ export class Player {
         this.setState("paused");
       }
       this.setTime(at);
+      this.feed?.go();
       return;
     }
     const { at: seg, from } = startFor(this.segs, t);
     const generation = this.next();
+    this.feed?.hold();
     this.resume = play;
     // The fetch starts first. Until it is answered, the old Replayer
     // stays on screen, stopped, and only the seek bar moves: the panes
@@ -369,6 +374,7 @@ export class Player {
     // (see goTo): nothing is built ahead for it.
     if (offset >= this.total) return;
     const r = this.replayer;
+    this.feed?.hold();
     if (r && this.holds(t) && this.seeks < SEEKS_PER_REPLAYER) {
       this.aimHere(r, offset);
       return;
@@ -383,7 +389,7 @@ export class Player {
     const aimed: NonNullable<Player["aimed"]> = { key, events, abort };
     this.aimed = aimed;
     events
-      .then((evs) => {
+      .then(({ events: evs }) => {
         if (this.aimed !== aimed || this.state === "loading" || evs.length === 0) return;
         aimed.ready = { r: this.makeAt(evs, offset), at: offset };
       })
@@ -447,7 +453,7 @@ export class Player {
       this.controls.setTotal(this.total);
       this.clock = new Clock(this.start, this.session?.clock_offset_ms ?? 0, this.session?.start);
       this.controls.setClock(this.clock);
-      this.feed = new Feed(this.start, this.segs.length, atMostEvery(FEED_DRAW_MS, () => this.feedChanged()));
+      this.feed = this.readFeed(generation);
       this.idle = this.session ? stretches(this.session, this.clock, windowId) : [];
       this.controls.setStretches(this.idle);
       this.pages = this.session ? this.pagesOf(this.session, windowId) : [];
@@ -472,17 +478,15 @@ export class Player {
     const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed : undefined;
     if (aimed) this.aimed = null;
     else this.dropAim();
-    const events = await (aimed?.events ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
+    const got = await (aimed?.events ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
+    const { events } = got;
     const ready = aimed?.ready;
     if (generation !== this.generation) {
       if (ready) destroy(ready.r);
       return;
     }
     if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
-    for (let k = from; k <= at; k++) {
-      const seg = this.segs[k];
-      this.took(k, events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to));
-    }
+    this.took(from, at, got);
     this.present(ready?.r ?? this.make(events), events);
     this.loadedFrom = from;
     this.loadedTo = at + 1;
@@ -526,11 +530,11 @@ export class Player {
     this.fetching = generation;
     try {
       while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
-        const events = await this.segment(this.loadedTo);
+        const got = await this.segment(this.loadedTo);
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
-        this.took(this.loadedTo, events);
-        for (const e of events) r.addEvent(e);
+        this.took(this.loadedTo, this.loadedTo, got);
+        for (const e of got.events) r.addEvent(e);
         this.loadedTo++;
         if (this.waiting) {
           // rrweb takes added events in a microtask.
@@ -560,12 +564,12 @@ export class Player {
 
   // segment fetches segment k's events; a fetch of it already under way
   // (for the replay, or for the panes) is shared rather than made again.
-  private segment(k: number): Promise<eventWithTime[]> {
+  private segment(k: number): Promise<Fetched> {
     const seg = this.segs[k];
     const key = this.rangeKey(seg);
     const under = this.fetches.get(key);
     if (under) return under;
-    const made: Promise<eventWithTime[]> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
+    const made: Promise<Fetched> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
       // A fetch given up by next may end after the same segment's next one began.
       if (this.fetches.get(key) === made) this.fetches.delete(key);
     });
@@ -573,26 +577,52 @@ export class Player {
     return made;
   }
 
-  // fillFeed fetches, for the panes and the timeline, the segments before
-  // the one a replay was built at: a seek on open skips them.
-  private async fillFeed(generation: number): Promise<void> {
-    for (let i = this.feed?.missing() ?? -1; i >= 0; i = this.feed?.missing() ?? -1) {
-      const events = await this.segment(i);
-      if (generation !== this.generation) return;
-      this.took(i, events);
-    }
+  // readFeed starts reading the segments for the panes and the timeline,
+  // in a worker.
+  private readFeed(generation: number): FeedReader {
+    const redraw = atMostEvery(FEED_DRAW_MS, () => this.feedChanged());
+    const feed: FeedReader = new FeedReader(this.start, this.segs.length, {
+      changed: () => {
+        if (this.feed === feed) redraw();
+      },
+      first: (offset, at) => {
+        if (this.feed === feed) this.firstFrame = Math.min(this.total, offset + at - this.start);
+      },
+      failed: (err) => {
+        if (this.feed === feed && generation === this.generation) this.fail(err);
+      },
+    });
+    return feed;
   }
 
-  // took reads segment k's events into the feed; the first segment's
-  // also tell where the first frame is, before which there is nothing to
-  // show.
-  private took(k: number, events: eventWithTime[]): void {
-    if (k === 0 && events.length > 0) this.firstFrame = Math.min(this.total, firstFrame(events) + events[0].timestamp - this.start);
-    this.feed?.put(k, events);
+  // fillFeed has the worker fetch, for the panes and the timeline, the
+  // segments the replay has not fetched: those before the one a replay
+  // was built at, and those after what it holds.
+  private fillFeed(generation: number): void {
+    if (generation !== this.generation || !this.feed) return;
+    for (let k = 0; k < this.segs.length; k++) {
+      if (!this.feed.has(k)) this.feed.fetch(k, eventsURL(this.ref, this.windowId, this.span(k, k)));
+    }
+    this.feed.go();
+  }
+
+  // took gives segments from to to (of the replay's events got) to the
+  // feed; the first segment's also tell where the first frame is, before
+  // which there is nothing to show.
+  private took(from: number, to: number, got: Fetched): void {
+    if (from === 0 && got.events.length > 0) {
+      const seg = this.segs[0];
+      const first = got.events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to);
+      if (first.length > 0) this.firstFrame = Math.min(this.total, firstFrame(first) + first[0].timestamp - this.start);
+    }
+    const parts = [];
+    for (let k = from; k <= to; k++) parts.push({ k, ...this.span(k, k) });
+    this.feed?.text(parts, got.text);
   }
 
   private feedChanged(): void {
     const items = this.feed?.items ?? [];
+    this.root.dataset.panes = this.feed?.filled ? "filled" : "filling";
     const fromSession = this.session ? sessionMarks(this.session, this.clock, this.windowId) : [];
     this.marks = [...fromSession, ...feedMarks(items), ...(this.notes?.marks() ?? []), ...this.tabMarks()];
     this.panes.setNoteCount(this.notes?.count ?? 0);
@@ -718,7 +748,7 @@ export class Player {
       for (const e of fresh) r.addEvent(e);
       this.loadedTo++;
     }
-    this.took(this.segs.length - 1, fresh);
+    this.feed?.events(this.segs.length - 1, fresh);
     this.controls.setMarks(this.marks);
     if (r && all && this.waiting) {
       // rrweb takes added events in a microtask. Caught up with the
@@ -902,6 +932,8 @@ export class Player {
   }
 
   private teardown(): void {
+    this.feed?.close();
+    this.feed = null;
     this.dropReplayer();
     this.dropAim();
     this.total = 0;

@@ -1,0 +1,103 @@
+// The worker that reads a replay's segments for the panes and the
+// timeline (feed-reader.ts starts it): parsing a long session's JSON and
+// following its pages' nodes to label clicks takes hundreds of ms, which
+// here are not the page's.
+import type { eventWithTime } from "@rrweb/types";
+import { firstFrame } from "./events";
+import { Feed } from "./feed";
+import type { FromFeed, ToFeed } from "./feed-reader";
+
+declare const self: {
+  onmessage: ((e: MessageEvent<ToFeed>) => void) | null;
+  postMessage(m: FromFeed): void;
+};
+
+let feed: Feed | null = null;
+let posted = 0;
+// Segments to fetch, in order, one at a time: the server reads each from
+// its chunk, and the panes fill from the start. While held, the fetch under
+// way is given up, to be made again once let go: the replay's own fetch
+// for a moment far away comes first.
+const queue: { k: number; url: string }[] = [];
+let fetching = false;
+let held = false;
+let under: AbortController | null = null;
+let release = 0;
+
+self.onmessage = (e) => {
+  const m = e.data;
+  switch (m.kind) {
+    case "open":
+      feed = new Feed(m.start, m.segments, () => {
+        self.postMessage({ kind: "items", items: feed!.items.slice(posted), filled: feed!.filled() });
+        posted = feed!.items.length;
+      });
+      break;
+    case "text": {
+      const events = JSON.parse(m.text) as eventWithTime[];
+      for (const p of m.parts) take(p.k, events.filter((e) => e.timestamp >= p.from && e.timestamp < p.to));
+      break;
+    }
+    case "events":
+      take(m.k, m.events);
+      break;
+    case "fetch":
+      queue.push(m);
+      void drain();
+      break;
+    case "grow":
+      feed?.grow(m.segments);
+      break;
+    case "hold":
+      held = true;
+      under?.abort();
+      clearTimeout(release);
+      release = setTimeout(letGo, m.ms);
+      break;
+    case "go":
+      letGo();
+      break;
+  }
+};
+
+function letGo(): void {
+  held = false;
+  clearTimeout(release);
+  void drain();
+}
+
+function take(k: number, events: eventWithTime[]): void {
+  if (k === 0 && events.length > 0) self.postMessage({ kind: "first", offset: firstFrame(events), at: events[0].timestamp });
+  feed?.put(k, events);
+}
+
+async function drain(): Promise<void> {
+  if (fetching) return;
+  fetching = true;
+  try {
+    while (!held && queue.length > 0) {
+      const next = queue[0];
+      if (!feed?.has(next.k)) {
+        const abort = new AbortController();
+        under = abort;
+        let events: eventWithTime[];
+        try {
+          const res = await fetch(next.url, { headers: { Accept: "application/json" }, signal: abort.signal });
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          events = (await res.json()) as eventWithTime[];
+        } catch (err) {
+          if (abort.signal.aborted) continue; // held: made again once let go
+          throw err;
+        } finally {
+          under = null;
+        }
+        take(next.k, events);
+      }
+      queue.shift();
+    }
+  } catch (err) {
+    self.postMessage({ kind: "error", message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    fetching = false;
+  }
+}
