@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -27,15 +28,12 @@ type PartLister interface {
 // OpeningEvents is the address of the events the player asks for first
 // when it opens session s at moment ms from its start (0: its first
 // frame), under the session's API address base, as the player writes it
-// (web/src/player/api.ts). It is "" when a page cannot tell: unless the
-// session is replayed in one stream (no tabs open side by side) and is
-// over (a live one's chunks change as it comes).
+// (web/src/player/api.ts). A session whose tabs were open side by side is
+// replayed a tab at a time: the one the visitor was looking at at the
+// moment. It is "" when a page cannot tell: a session in progress (its
+// chunks change as it comes).
 func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms int64, base string) string {
-	if time.Since(s.End) < liveWithin || windowsOverlap(s.Windows) {
-		return ""
-	}
-	list, err := parts.Parts(ctx, s.Project, s.ID, "", math.MinInt64, math.MaxInt64)
-	if err != nil {
+	if time.Since(s.End) < liveWithin {
 		return ""
 	}
 	at := int64(math.MinInt64)
@@ -43,11 +41,64 @@ func OpeningEvents(ctx context.Context, parts PartLister, s store.Session, ms in
 		// The recording's time of the moment, as the player reckons it.
 		at = s.Start.UnixMilli() - s.ClockOffset.Milliseconds() + ms
 	}
+	window := ""
+	if windowsOverlap(s.Windows) {
+		window = windowInView(s, at)
+	}
+	list, err := parts.Parts(ctx, s.Project, s.ID, window, math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return ""
+	}
 	from, to, ok := OpeningRange(list, at)
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("%s/events?from=%d&to=%d", base, from, to)
+	query := fmt.Sprintf("from=%d&to=%d", from, to)
+	if window != "" {
+		query = "window=" + url.QueryEscape(window) + "&" + query
+	}
+	return base + "/events?" + query
+}
+
+// windowInView is the tab of s the player shows at recording time at
+// (math.MinInt64: on opening at the start) when its tabs were open side by
+// side (web/src/player/follow.ts): the last the visitor turned to at or
+// before at, else the first to start. A tab is turned to at its start,
+// unless its first visibility change shows it, and whenever it is shown.
+func windowInView(s store.Session, at int64) string {
+	type turn struct {
+		at     int64
+		window string
+	}
+	var (
+		turns []turn
+		first store.Window
+	)
+	offset := s.ClockOffset.Milliseconds()
+	for i, w := range s.Windows {
+		if i == 0 || w.Start.Before(first.Start) {
+			first = w
+		}
+		if len(w.Shown) == 0 || !w.Shown[0].Visible {
+			turns = append(turns, turn{w.Start.UnixMilli() - offset, w.ID})
+		}
+		for _, v := range w.Shown {
+			if v.Visible {
+				turns = append(turns, turn{v.Time.UnixMilli() - offset, w.ID})
+			}
+		}
+	}
+	if at == math.MinInt64 {
+		return first.ID
+	}
+	slices.SortStableFunc(turns, func(a, b turn) int { return cmp.Compare(a.at, b.at) })
+	window := first.ID
+	for _, t := range turns {
+		if t.at <= at {
+			window = t.window
+		}
+	}
+	return window
 }
 
 // liveWithin is how recent a session's last event is while the player

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playhead/playhead/internal/store"
 )
@@ -51,6 +52,45 @@ func TestOpeningRange(t *testing.T) {
 				t.Errorf("OpeningRange(%d) = %d, %d, %v; want %d, %d, %v", tc.at, from, to, ok, tc.from, tc.to, tc.ok)
 			}
 		})
+	}
+}
+
+// The tab a link opens on is the one the visitor was looking at, as the
+// player's inView reads it (web/test/follow.test.mjs).
+func TestWindowInView(t *testing.T) {
+	base := time.UnixMilli(1_795_000_000_000)
+	ms := func(d int64) time.Time { return base.Add(time.Duration(d) * time.Millisecond) }
+	shown := func(d int64, visible bool) store.Visibility { return store.Visibility{Time: ms(d), Visible: visible} }
+	s := store.Session{Windows: []store.Window{
+		// Listed in the index's order, not by start.
+		{ID: "b", Start: ms(5000), End: ms(20000), Shown: []store.Visibility{shown(8990, false)}},
+		{ID: "a", Start: ms(1000), End: ms(30000), Shown: []store.Visibility{shown(4990, false), shown(9000, true)}},
+		// Opened in the background, shown later.
+		{ID: "c", Start: ms(2000), End: ms(40000), Shown: []store.Visibility{shown(12000, true)}},
+	}}
+	for _, tc := range []struct {
+		at   int64
+		want string
+	}{
+		{math.MinInt64, "a"}, // opened at the start: the first tab
+		{500, "a"},           // before any turn
+		{3000, "a"},          // c opened in the background
+		{5000, "b"},
+		{9000, "a"},
+		{15000, "c"},
+	} {
+		at := tc.at
+		if at != math.MinInt64 {
+			at += base.UnixMilli()
+		}
+		if got := windowInView(s, at); got != tc.want {
+			t.Errorf("at %d: %q, want %q", tc.at, got, tc.want)
+		}
+	}
+	// Times are the index's: the clock offset comes off.
+	s.ClockOffset = 10 * time.Second
+	if got := windowInView(s, base.UnixMilli()+5000-10000); got != "b" {
+		t.Errorf("with a clock offset: %q, want b", got)
 	}
 }
 
