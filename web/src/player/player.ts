@@ -5,7 +5,7 @@ import { Controls } from "./controls";
 import { afterFrame, el } from "./dom";
 import { firstFrame } from "./events";
 import { latest } from "./feed";
-import { FeedReader } from "./feed-reader";
+import { FeedReader, type Part } from "./feed-reader";
 import { crossed, inView, nextSwitch, type Switch, Tracks } from "./follow";
 import { formatMoment } from "./format";
 import { bindKeys, Help } from "./keys";
@@ -99,9 +99,6 @@ export class Player {
   // A session in progress: its live mode (live.ts).
   private live: Live | null = null;
   private seeks = 0; // by the Replayer in hand
-  // Segments' events being fetched, by window and time (segment), for
-  // this generation.
-  private readonly fetches = new Map<string, Promise<Fetched>>();
   // What a seek to where the pointer is pressed (the seek bar, a marker, a
   // row) would fetch (see aim). Once fetched, a Replayer is built there,
   // hidden, for the release to show (ready, at offset at).
@@ -558,23 +555,12 @@ export class Player {
   private next(): number {
     this.left.abort();
     this.left = new AbortController();
-    this.fetches.clear();
     return ++this.generation;
   }
 
-  // segment fetches segment k's events; a fetch of it already under way
-  // (for the replay, or for the panes) is shared rather than made again.
+  // segment fetches segment k's events.
   private segment(k: number): Promise<Fetched> {
-    const seg = this.segs[k];
-    const key = this.rangeKey(seg);
-    const under = this.fetches.get(key);
-    if (under) return under;
-    const made: Promise<Fetched> = fetchEvents(this.ref, this.windowId, { from: seg.from, to: seg.to }, this.left.signal).finally(() => {
-      // A fetch given up by next may end after the same segment's next one began.
-      if (this.fetches.get(key) === made) this.fetches.delete(key);
-    });
-    this.fetches.set(key, made);
-    return made;
+    return fetchEvents(this.ref, this.windowId, this.span(k, k), this.left.signal);
   }
 
   // readFeed starts reading the segments for the panes and the timeline,
@@ -615,7 +601,7 @@ export class Player {
       const first = got.events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to);
       if (first.length > 0) this.firstFrame = Math.min(this.total, firstFrame(first) + first[0].timestamp - this.start);
     }
-    const parts = [];
+    const parts: Part[] = [];
     for (let k = from; k <= to; k++) parts.push({ k, ...this.span(k, k) });
     this.feed?.text(parts, got.text);
   }
