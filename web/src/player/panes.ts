@@ -53,11 +53,13 @@ class List {
     });
   }
 
-  set(rows: Row[]): void {
+  // set lists rows; reading says the recording is still being read for
+  // them, so that none yet is not none at all.
+  set(rows: Row[], reading = false): void {
     this.rows = rows.sort((a, b) => a.at - b.at);
     this.element.textContent = "";
     this.blocks = [];
-    if (rows.length === 0) this.element.append(el("li", "ph-empty", {}, this.empty));
+    if (rows.length === 0) this.element.append(el("li", "ph-empty", {}, reading ? "Reading the recording…" : this.empty));
     for (let from = 0; from < rows.length; from += BLOCK) {
       const to = Math.min(rows.length, from + BLOCK);
       const gap = el("li", "ph-gap", { "aria-hidden": "true" });
@@ -231,8 +233,8 @@ export class Panes {
   }
 
   // update fills the panes from the session's index and what of the
-  // recording has been read.
-  update(s: Session | null, clock: Clock, windowId: string | undefined, items: Item[]): void {
+  // recording has been read (all of it unless reading).
+  update(s: Session | null, clock: Clock, windowId: string | undefined, items: Item[], reading: boolean): void {
     const mine = (w: string | undefined) => windowId === undefined || !w || w === windowId;
     const events: Row[] = [];
     const consoleRows: Row[] = [];
@@ -290,11 +292,9 @@ export class Panes {
       if (!mine(g.window) || g.kind === "inactivity") continue;
       events.push(row(clock, clock.at(g.time), "is-signal", () => [span("ph-kind", "Signal"), span("ph-text", describeSignal(g))]));
     }
-    for (const [i, l] of this.lists.entries()) {
-      if (i === 0) l.set(events);
-      if (i === 1) l.set(consoleRows);
-      if (i === 2) l.set(network);
-    }
+    this.lists[0].set(events, reading);
+    this.lists[1].set(consoleRows, reading);
+    this.lists[2].set(network, reading);
     const pages: Row[] = [];
     for (const v of s?.visits ?? []) {
       if (!mine(v.window)) continue;

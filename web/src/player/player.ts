@@ -613,7 +613,7 @@ export class Player {
     this.marks = [...fromSession, ...feedMarks(items), ...(this.notes?.marks() ?? []), ...this.tabMarks()];
     this.panes.setNoteCount(this.notes?.count ?? 0);
     this.controls.setMarks(this.marks);
-    this.panes.update(this.session, this.clock, this.windowId, items);
+    this.panes.update(this.session, this.clock, this.windowId, items, !this.feed?.filled);
     // The recording's own page events date pages to the millisecond.
     const recorded = items.flatMap((i) => (i.kind === "page" ? [{ at: i.at, url: i.url }] : []));
     if (recorded.length > 0) this.pages = recorded;
