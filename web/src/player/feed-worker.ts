@@ -77,22 +77,20 @@ async function drain(): Promise<void> {
   try {
     while (!held && queue.length > 0) {
       const next = queue[0];
-      if (!feed?.has(next.k)) {
-        const abort = new AbortController();
-        under = abort;
-        let events: eventWithTime[];
-        try {
-          const res = await fetch(next.url, { headers: { Accept: "application/json" }, signal: abort.signal });
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          events = (await res.json()) as eventWithTime[];
-        } catch (err) {
-          if (abort.signal.aborted) continue; // held: made again once let go
-          throw err;
-        } finally {
-          under = null;
-        }
-        take(next.k, events);
+      const abort = new AbortController();
+      under = abort;
+      let events: eventWithTime[];
+      try {
+        const res = await fetch(next.url, { headers: { Accept: "application/json" }, signal: abort.signal });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        events = (await res.json()) as eventWithTime[];
+      } catch (err) {
+        if (abort.signal.aborted) continue; // held: made again once let go
+        throw err;
+      } finally {
+        under = null;
       }
+      take(next.k, events);
       queue.shift();
     }
   } catch (err) {

@@ -527,7 +527,7 @@ export class Player {
     this.fetching = generation;
     try {
       while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
-        const got = await this.segment(this.loadedTo);
+        const got = await fetchEvents(this.ref, this.windowId, this.span(this.loadedTo, this.loadedTo), this.left.signal);
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
         this.took(this.loadedTo, this.loadedTo, got);
@@ -558,11 +558,6 @@ export class Player {
     return ++this.generation;
   }
 
-  // segment fetches segment k's events.
-  private segment(k: number): Promise<Fetched> {
-    return fetchEvents(this.ref, this.windowId, this.span(k, k), this.left.signal);
-  }
-
   // readFeed starts reading the segments for the panes and the timeline,
   // in a worker.
   private readFeed(generation: number): FeedReader {
@@ -572,7 +567,7 @@ export class Player {
         if (this.feed === feed) redraw();
       },
       first: (offset, at) => {
-        if (this.feed === feed) this.firstFrame = Math.min(this.total, offset + at - this.start);
+        if (this.feed === feed) this.setFirstFrame(offset, at);
       },
       failed: (err) => {
         if (this.feed === feed && generation === this.generation) this.fail(err);
@@ -599,11 +594,17 @@ export class Player {
     if (from === 0 && got.events.length > 0) {
       const seg = this.segs[0];
       const first = got.events.filter((e) => e.timestamp >= seg.from && e.timestamp < seg.to);
-      if (first.length > 0) this.firstFrame = Math.min(this.total, firstFrame(first) + first[0].timestamp - this.start);
+      if (first.length > 0) this.setFirstFrame(firstFrame(first), first[0].timestamp);
     }
     const parts: Part[] = [];
     for (let k = from; k <= to; k++) parts.push({ k, ...this.span(k, k) });
     this.feed?.text(parts, got.text);
+  }
+
+  // setFirstFrame places the first frame offset ms after the first
+  // segment's first event, at (the recording's time).
+  private setFirstFrame(offset: number, at: number): void {
+    this.firstFrame = Math.min(this.total, offset + at - this.start);
   }
 
   private feedChanged(): void {
