@@ -190,7 +190,10 @@ func TestBrowserRefusesCrossSiteForms(t *testing.T) {
 		for (const [k, v] of [['name', 'stolen'], ['scope', 'admin'], ['csrf', 'guess']]) { const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i) }
 		document.body.appendChild(f); f.submit() })()`)
 	waitFor(t, "the refusal", func() bool {
-		return strings.Contains(eval[string](t, ctx, `location.href`), "/tokens")
+		// Asked while the form's navigation is under way, the page may
+		// not answer: not there yet.
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href`))
+		return err == nil && strings.Contains(href, "/tokens")
 	})
 	time.Sleep(200 * time.Millisecond)
 	if text := eval[string](t, ctx, `document.body ? document.body.innerText : ''`); !strings.Contains(text, "Forbidden") {
