@@ -48,7 +48,7 @@ func TestExportThenImport(t *testing.T) {
 	do(t, ctx, "export from the session page",
 		chromedp.Navigate(base+original.path()+"?live=0"),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)),
-		chromedp.Click(chromedp.CSS(`.export a[download]`)),
+		chromedp.Click(chromedp.CSS(`.session-actions a[download]`)),
 	)
 	file := filepath.Join(dir, "playhead-session-exported.json")
 	var exported []byte

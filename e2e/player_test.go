@@ -272,6 +272,24 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 	}{{1280, 800, false, "player-1280.png"}, {1920, 1080, false, "player-1920.png"}, {390, 844, true, "player-390.png"}} {
 		do(t, ctx, "open the player at "+size.name, chromedp.EmulateViewport(size.w, size.h),
 			chromedp.Navigate(page+"?t=6"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="paused"]`)))
+		// As the page opens, unscrolled: on a wide screen the replay and
+		// its controls fit the window; everywhere every pane's tab shows
+		// whole, counts and all.
+		do(t, ctx, "wait for the panes", chromedp.WaitVisible(chromedp.CSS(`#player[data-panes="filled"]`)))
+		fit := eval[[]string](t, ctx, fmt.Sprintf(`(() => {
+			const out = [], box = (s) => document.querySelector(s).getBoundingClientRect();
+			if (%t) for (const s of ['.ph-stage', '.ph-progress', '.ph-controls', '.ph-panes'])
+				if (box(s).bottom > innerHeight + 1) out.push(s + ' ends at ' + Math.round(box(s).bottom) + ' of ' + innerHeight);
+			const panes = box('.ph-panes');
+			for (const tab of document.querySelectorAll('.ph-pane-tab')) {
+				const r = tab.getBoundingClientRect();
+				if (r.left < panes.left - 1 || r.right > panes.right + 1) out.push('the tab ' + tab.textContent + ' at ' + Math.round(r.left) + '–' + Math.round(r.right) + ' in ' + Math.round(panes.left) + '–' + Math.round(panes.right));
+			}
+			return out;
+		})()`, !size.mobile))
+		for _, f := range fit {
+			t.Errorf("at %d×%d: %s", size.w, size.h, f)
+		}
 		bar := seekBar(t, ctx)
 		if bar.W < float64(size.w)*0.6 || bar.H < 24 {
 			t.Errorf("at %d px the seek bar is %.0f×%.0f px", size.w, bar.W, bar.H)

@@ -2,21 +2,24 @@
 // cannot do: it shows start times in the viewer's own time zone, and
 // applies a filter picked from a list at once instead of after "Apply".
 
-const zoned = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  timeZoneName: "short",
-});
+const day = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
+const hour = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 
+// part is a piece of a start that wraps as one (dashboard.css).
+function part(text: string): HTMLSpanElement {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
+// localTimes shows each start as its day over its time of day, so that the
+// column wraps where a reader expects.
 function localTimes(root: ParentNode): void {
   for (const el of Array.from(root.querySelectorAll<HTMLTimeElement>("table.sessions time[datetime]"))) {
     const at = new Date(el.dateTime);
     if (Number.isNaN(at.getTime())) continue;
     el.title = el.textContent ?? "";
-    el.textContent = zoned.format(at);
+    el.replaceChildren(part(day.format(at)), " ", part(hour.format(at)));
   }
 }
 

@@ -45,6 +45,7 @@ export class Stage {
   setPhone(on: boolean): void {
     this.phone = on;
     this.element.classList.toggle("is-phone", on);
+    this.shape();
     this.fit();
   }
 
@@ -54,7 +55,19 @@ export class Stage {
     this.width = width;
     this.height = height;
     this.size.textContent = `${width}×${height}`;
+    this.shape();
     this.fit();
+  }
+
+  // The phone frame's room around the page, in recorded pixels.
+  private pad(): number {
+    return this.phone ? 2 * BEZEL + 16 : 0;
+  }
+
+  // A narrow screen's stage takes the recording's shape (player.css).
+  private shape(): void {
+    const pad = this.pad();
+    this.element.style.setProperty("--ph-aspect", `${this.width + pad} / ${this.height + pad}`);
   }
 
   private fit(): void {
@@ -62,7 +75,7 @@ export class Stage {
     const boxW = this.element.clientWidth;
     const boxH = this.element.clientHeight;
     if (boxW === 0 || boxH === 0) return;
-    const pad = this.phone ? 2 * BEZEL + 16 : 0;
+    const pad = this.pad();
     const scale = Math.min(1, boxW / (this.width + pad), boxH / (this.height + pad));
     const x = (boxW - this.width * scale) / 2;
     const y = (boxH - this.height * scale) / 2;
