@@ -112,7 +112,7 @@ func New(p *Pages) (*Pages, error) {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.Local().Format("2006-01-02 15:04")
+			return t.Local().Format("2006-01-02 15:04 MST")
 		},
 		"public": p.Gate.PublicURL,
 	}

@@ -58,7 +58,7 @@ func New(st Store, publicURL string, logger *slog.Logger) (*Dashboard, error) {
 	d := &Dashboard{Store: st, PublicURL: strings.TrimSuffix(publicURL, "/"), Logger: logger, pages: map[string]*template.Template{}}
 	funcs := template.FuncMap{
 		"duration": formatDuration,
-		"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+		"when":     func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") },
 		"zoned":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04 MST") },
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"path":     urlPath,
