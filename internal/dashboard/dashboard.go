@@ -39,10 +39,21 @@ type Store interface {
 	api.PartLister // a session's first events, for its page to preload
 }
 
+// Indexing says how far the sessions index is behind the recordings
+// logged: the batches it has not taken in yet, and when the first of them
+// was received.
+type Indexing interface {
+	Lag(ctx context.Context) (batches int64, oldest time.Time, err error)
+}
+
 // Dashboard serves the pages.
 type Dashboard struct {
 	Store  Store
 	Logger *slog.Logger
+	// Indexing, if set, lets the list say when recent recordings are not
+	// in it yet: after a burst of traffic, or while an upgrade rebuilds
+	// the index.
+	Indexing Indexing
 	// PublicURL is where browsers reach the server: the empty list's
 	// snippet loads the recorder from it.
 	PublicURL string

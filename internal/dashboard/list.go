@@ -289,6 +289,7 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 	data["SegmentQuery"] = segmentQuery(values)
 
 	now := time.Now()
+	data["Lag"] = d.lag(r, now)
 	q, err := api.ParseQuery(values, 0, now)
 	var res store.SessionResults
 	if err == nil {
@@ -341,4 +342,32 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 		data["First"] = listURL(v)
 	}
 	d.render(w, r, http.StatusOK, "sessions", data)
+}
+
+// lagNotice is how long a batch may wait for the index before the list
+// says that recent recordings are missing from it: longer than the
+// processor lets batches gather under load.
+const lagNotice = 5 * time.Second
+
+// indexLag is what the list says of recordings not indexed yet.
+type indexLag struct {
+	Batches int64
+	Waiting time.Duration // since the first of them was received
+}
+
+// lag says how far the index is behind, or nil when it keeps up; a
+// failure to tell is logged, not shown, as the list is still right.
+func (d *Dashboard) lag(r *http.Request, now time.Time) *indexLag {
+	if d.Indexing == nil {
+		return nil
+	}
+	n, oldest, err := d.Indexing.Lag(r.Context())
+	if err != nil {
+		d.Logger.WarnContext(r.Context(), "read how far the index is behind", "err", err)
+		return nil
+	}
+	if n == 0 || now.Sub(oldest) < lagNotice {
+		return nil
+	}
+	return &indexLag{Batches: n, Waiting: now.Sub(oldest).Truncate(time.Second)}
 }

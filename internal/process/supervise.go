@@ -141,6 +141,22 @@ func (p *Processor) Health(ctx context.Context) error {
 	return nil
 }
 
+// Lag says how many batches of the log the sessions index has not taken
+// in yet, and when the first of them was received (zero when none is
+// waiting). Before Run has read its position, the index's is used.
+func (p *Processor) Lag(ctx context.Context) (batches int64, oldest time.Time, err error) {
+	s := &p.state
+	s.mu.Lock()
+	upto, known := s.upto, s.known
+	s.mu.Unlock()
+	if !known {
+		if upto, err = p.Index.Processed(ctx, Name); err != nil {
+			return 0, time.Time{}, err
+		}
+	}
+	return p.Log.Backlog(ctx, upto)
+}
+
 // Collectors returns the processor's lag as Prometheus gauges, read from
 // the log at each scrape.
 func (p *Processor) Collectors() []prometheus.Collector {
@@ -167,7 +183,7 @@ func (c *lagCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *lagCollector) Collect(ch chan<- prometheus.Metric) {
 	s := &c.p.state
 	s.mu.Lock()
-	upto, known, failed := s.upto, s.known, s.err != nil
+	known, failed := s.known, s.err != nil
 	s.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(failing, prometheus.GaugeValue, b2f(failed))
 	if !known {
@@ -175,7 +191,7 @@ func (c *lagCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	behind, oldest, err := c.p.Log.Backlog(ctx, upto)
+	behind, oldest, err := c.p.Lag(ctx)
 	if err != nil {
 		// Left out rather than failing the whole scrape: the failure
 		// shows in /readyz and the log.

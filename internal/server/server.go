@@ -271,6 +271,7 @@ func Handler(b *backend.Backend, proc *process.Processor, opts Options, logger *
 		return nil, nil, err
 	}
 	dash.DemoKey = opts.DemoKey
+	dash.Indexing = proc
 	dash.Register(mux)
 	pages, err := account.New(&account.Pages{Store: st, Gate: gate, Logins: auth.NewLogins(st, gate), Logger: logger,
 		SetupToken: opts.SetupToken, Proxies: opts.Ingest.Proxies, Raw: mux.Raw, Eraser: eraser,
