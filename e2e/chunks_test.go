@@ -219,6 +219,19 @@ func TestReplayCompactedSession(t *testing.T) {
 	if p.MostHeld > rows/2 {
 		t.Errorf("the events pane held %d of its %d rows at once", p.MostHeld, rows)
 	}
+	// A pane shown after the replay moved while it was hidden shows the
+	// row of the moment.
+	do(t, ctx, "open the console pane", chromedp.Click(chromedp.CSS(`.ph-pane-tab[data-pane=console]`)))
+	middle := (end - start) / 3
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d)`, middle))
+	waitFor(t, "the replay a third in", func() bool {
+		return eval[bool](t, ctx, fmt.Sprintf(`document.querySelector('#player').dataset.state === 'paused' && document.querySelector('#player').dataset.time === '%d'`, middle))
+	})
+	do(t, ctx, "open the events pane again", chromedp.Click(chromedp.CSS(`.ph-pane-tab[data-pane=events]`)))
+	waitFor(t, "the events pane's row of the moment in view", func() bool {
+		return eval[bool](t, ctx, `(() => { const list = document.querySelector('.ph-list-events'), row = list.querySelector('.ph-item.is-current');
+			if (!row) return false; const l = list.getBoundingClientRect(), r = row.getBoundingClientRect(); return r.top >= l.top && r.bottom <= l.bottom })()`)
+	})
 
 	// A link to a moment opens the replay there: the first events it asks
 	// for are those from the full snapshot before the moment, not the

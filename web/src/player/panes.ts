@@ -77,16 +77,22 @@ class List {
     for (const b of this.blocks) if (b.nodes) this.mark(b);
     const b = this.blocks[Math.floor(Math.max(0, i) / BLOCK)];
     if (b) this.open(b);
-    const node = b?.nodes?.[Math.max(0, i) - b.from];
-    if (follow && i >= 0 && node) {
-      // Scrolls the list only, never the page.
-      const list = this.element;
-      const top = node.offsetTop - list.offsetTop;
-      if (top < list.scrollTop || top + node.offsetHeight > list.scrollTop + list.clientHeight) {
-        list.scrollTop = top - list.clientHeight / 3;
-      }
-    }
+    if (follow) this.reveal();
     this.fill();
+  }
+
+  // reveal scrolls the list, never the page, to the current row when it
+  // is out of view.
+  reveal(): void {
+    const i = this.current;
+    const b = this.blocks[Math.floor(Math.max(0, i) / BLOCK)];
+    const node = b?.nodes?.[Math.max(0, i) - b.from];
+    if (i < 0 || !node) return;
+    const list = this.element;
+    const top = node.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + node.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = top - list.clientHeight / 3;
+    }
   }
 
   // fill makes the blocks within a screen of the view, and that of the
@@ -224,7 +230,10 @@ export class Panes {
       this.bodies.get(n)!.hidden = n !== name;
     }
     this.sync(this.time);
-    this.lists.find((l) => l.name === name)?.fill();
+    // A list synced while hidden has its current row, but not in view.
+    const shown = this.lists.find((l) => l.name === name);
+    shown?.reveal();
+    shown?.fill();
   }
 
   sync(ms: number): void {
@@ -298,7 +307,7 @@ export class Panes {
     const pages: Row[] = [];
     for (const v of s?.visits ?? []) {
       if (!mine(v.window)) continue;
-      pages.push(row(clock, clock.at(v.start), "is-page", () => [span("ph-text", v.title || v.url), span("ph-url-small", v.url), span("ph-duration", formatTime(v.duration_ms))]));
+      pages.push(row(clock, clock.at(v.start), "is-page", () => [span("ph-text", v.title || v.url), span("ph-duration", formatTime(v.duration_ms)), span("ph-url-small", v.url)]));
     }
     if (pages.length === 0) {
       for (const v of s?.page_views ?? []) if (mine(v.window)) pages.push(row(clock, clock.at(v.start), "is-page", () => [span("ph-text", v.url)]));
