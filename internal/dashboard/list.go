@@ -349,25 +349,21 @@ func (d *Dashboard) list(w http.ResponseWriter, r *http.Request) {
 // processor lets batches gather under load.
 const lagNotice = 5 * time.Second
 
-// indexLag is what the list says of recordings not indexed yet.
-type indexLag struct {
-	Batches int64
-	Waiting time.Duration // since the first of them was received
-}
-
-// lag says how far the index is behind, or nil when it keeps up; a
-// failure to tell is logged, not shown, as the list is still right.
-func (d *Dashboard) lag(r *http.Request, now time.Time) *indexLag {
+// lag says how long the oldest recording not indexed yet has waited, or
+// zero when the index keeps up. How many wait is left out: the log is
+// every project's, and a member sees only their own. A failure to tell is
+// logged, not shown, as the list is still right.
+func (d *Dashboard) lag(r *http.Request, now time.Time) time.Duration {
 	if d.Indexing == nil {
-		return nil
+		return 0
 	}
 	n, oldest, err := d.Indexing.Lag(r.Context())
 	if err != nil {
 		d.Logger.WarnContext(r.Context(), "read how far the index is behind", "err", err)
-		return nil
+		return 0
 	}
 	if n == 0 || now.Sub(oldest) < lagNotice {
-		return nil
+		return 0
 	}
-	return &indexLag{Batches: n, Waiting: now.Sub(oldest).Truncate(time.Second)}
+	return now.Sub(oldest).Truncate(time.Second)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,7 +26,8 @@ import (
 // index has not taken in (its processor not started, as when it is far
 // behind after a burst or rebuilding after an upgrade): the list says that
 // recent recordings are missing from it, and says no more once the
-// processor has taken them in and the session is listed.
+// processor has taken them in and the session is listed. A link to the
+// session says the same until then.
 func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
@@ -72,7 +74,7 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 		page, _ := io.ReadAll(res.Body)
 		return string(page)
 	}
-	const notice = "Recent recordings are still being indexed: 1 batch, the first received"
+	const notice = "Recent recordings are still being indexed: the oldest waiting came in"
 	if page := list(); strings.Contains(page, notice) {
 		t.Error("the list says recordings are missing from it a moment after they came")
 	}
@@ -88,6 +90,17 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+	// A link to the session says why it is not there yet.
+	sessionPage := fmt.Sprintf("%s/projects/%d/sessions/late", srv.URL, p.ID)
+	res, err = client.Get(sessionPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(string(page), "There is no such session yet. Recent recordings are still being indexed") {
+		t.Errorf("the session's page before the index has it: %s %s", res.Status, page)
+	}
 	go proc.Run(ctx)
 	deadline = time.Now().Add(15 * time.Second)
 	for page := list(); strings.Contains(page, notice) || !strings.Contains(page, "/sessions/late"); page = list() {
@@ -95,5 +108,10 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 			t.Fatalf("with the index caught up the list shows: %s", page)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if res, err := client.Get(sessionPage); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("the session's page once indexed: %v %v", res, err)
+	} else {
+		res.Body.Close()
 	}
 }
