@@ -131,11 +131,13 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, err := d.Store.Session(r.Context(), project, r.PathValue("id"))
-	if lag := d.lag(r, time.Now()); errors.Is(err, store.ErrNotFound) && lag > 0 {
-		d.message(w, r, http.StatusNotFound, fmt.Sprintf("There is no such session yet. Recent recordings are still being indexed (the oldest waiting came in %v ago): one recorded since then shows here once the index takes it in.", lag))
-		return
-	}
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			if lag := d.lag(r, time.Now()); lag > 0 {
+				d.message(w, r, http.StatusNotFound, fmt.Sprintf("There is no such session yet. Recent recordings are still being indexed (the oldest waiting came in %v ago): one recorded since then shows here once the index takes it in.", lag))
+				return
+			}
+		}
 		d.fail(w, r, err)
 		return
 	}
