@@ -79,6 +79,7 @@ func New(st Store, publicURL string, logger *slog.Logger) (*Dashboard, error) {
 		// from the session's start, as the player counts.
 		"since": func(start, t time.Time) int64 { return max(0, t.Sub(start).Milliseconds()) },
 		"clock": func(ms int64) string { return formatDuration(time.Duration(ms) * time.Millisecond) },
+		"inc":   func(n int) int { return n + 1 },
 	}
 	for _, page := range []string{"sessions", "session", "error"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
@@ -159,7 +160,24 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 	if pr := auth.FromContext(r.Context()); pr.Login != nil && pr.Role().AtLeast(store.RoleMember) {
 		write = pr.Login.CSRF
 	}
-	d.render(w, r, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write, "FirstEvents": d.firstEvents(r, s)})
+	moments := make([]signalMoment, len(s.Signals))
+	for i, g := range s.Signals {
+		moments[i] = signalMoment{Signal: g, At: max(0, g.Time.Sub(s.Start).Milliseconds())}
+	}
+	shown := min(len(moments), signalsShown)
+	d.render(w, r, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write, "FirstEvents": d.firstEvents(r, s),
+		"Signals": moments[:shown], "MoreSignals": moments[shown:]})
+}
+
+// signalsShown is how many of its signals a session's page lists before
+// the rest, which a long session has by the hundred, are folded away.
+const signalsShown = 12
+
+// signalMoment is a signal placed on the replay's timeline: At is ms from
+// the session's start, as the player counts.
+type signalMoment struct {
+	store.Signal
+	At int64
 }
 
 // firstEvents is the address of the events the player asks for first,
