@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/playhead/playhead/internal/server/servertest"
@@ -53,10 +56,26 @@ func TestSessionList(t *testing.T) {
 	if got := rows(); got != "second first" {
 		t.Fatalf("the list shows %q", got)
 	}
-	// Start times are shown in the browser's time zone, by list.js.
-	if title := eval[string](t, ctx, `document.querySelector('table.sessions time').title`); title == "" {
-		t.Errorf("the start time was not shown in the browser's zone")
+	// Start times are shown in the browser's time zone, by list.js, and
+	// so is a session's on its page, by the player's script: here Tokyo's.
+	var second session
+	for _, s := range sessions(t, base) {
+		if s.ID == "second" {
+			second = s
+		}
 	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTokyo := second.Start.In(tokyo)
+	inZone(t, ctx, "Asia/Tokyo")
+	do(t, ctx, "reload the list in Tokyo", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
+	if got, want := eval[string](t, ctx, `document.querySelector('table.sessions time').textContent`), inTokyo.Format("Jan 2, 2006 03:04 PM")+" GMT+9"; got != want {
+		t.Errorf("the second session's start in Tokyo reads %q, want %q", got, want)
+	}
+	inZone(t, ctx, "")
+	do(t, ctx, "back to the list", chromedp.Navigate(base+"/?project="+itoa(shop.ID)), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
 
 	// A tag is a link to its filter; a signal picked from the filters
 	// applies at once; each is a chip in the address.
@@ -94,7 +113,12 @@ func TestSessionList(t *testing.T) {
 	waitFor(t, "the tag filter back", func() bool { return query().Get("tag") == "checkout bug" && rows() == "first" })
 
 	// Watching a session takes it out of the unwatched ones.
-	do(t, ctx, "watch a session", chromedp.Navigate(base+"/projects/"+itoa(shop.ID)+"/sessions/second"), chromedp.WaitVisible(chromedp.ID("player")))
+	inZone(t, ctx, "Asia/Tokyo")
+	do(t, ctx, "watch a session from Tokyo", chromedp.Navigate(base+"/projects/"+itoa(shop.ID)+"/sessions/second"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	if got, want := eval[string](t, ctx, `document.querySelector('h1 time').textContent`), inTokyo.Format("Jan 2, 2006, 3:04:05 PM")+" GMT+9"; got != want {
+		t.Errorf("the session's page says it started %q, want %q", got, want)
+	}
+	inZone(t, ctx, "")
 	do(t, ctx, "list the unwatched", chromedp.Navigate(base+"/?project="+itoa(shop.ID)+"&watched=false"), chromedp.WaitVisible(chromedp.CSS("table.sessions")))
 	if got := rows(); got != "first" {
 		t.Errorf("unwatched: %q", got)
@@ -107,4 +131,13 @@ func TestSessionList(t *testing.T) {
 		t.Errorf("segments %q", segs)
 	}
 	screenshot(t, ctx, "list.png")
+}
+
+// inZone has the browser keep time in the IANA zone named, or in the
+// machine's for "".
+func inZone(t *testing.T, ctx context.Context, zone string) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone}); err != nil {
+		t.Fatalf("keep time in %q: %v", zone, err)
+	}
 }

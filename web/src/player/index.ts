@@ -3,6 +3,7 @@
 // data-session="{id}"></div> and loads this script.
 import "@rrweb/replay/dist/style.css";
 import "./player.css";
+import { localTimes } from "../local-time";
 import { parseMoment } from "./format";
 import { Player } from "./player";
 import type { Replayer } from "@rrweb/replay";
@@ -21,6 +22,10 @@ declare global {
     playheadPlayer?: PlayheadPlayerApi;
   }
 }
+
+// The session's times on its page, in the viewer's time zone.
+const moment = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "long" });
+localTimes(document, "h1 time[datetime], .goals time[datetime]", (at) => [moment.format(at)]);
 
 const root = document.getElementById("player");
 const id = root?.dataset.session;
