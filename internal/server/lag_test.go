@@ -1,9 +1,7 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,16 +50,11 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "late", "window": "w1", "seq": 0, "events": []map[string]any{
+	batch := map[string]any{"key": p.Key, "session": "late", "window": "w1", "seq": 0, "events": []map[string]any{
 		{"type": 4, "timestamp": time.Now().UnixMilli(), "data": map[string]any{"href": "https://shop.example/", "width": 1280, "height": 800}},
-	}})
-	res, err := http.Post(srv.URL+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusAccepted {
-		t.Fatalf("ingest: %s", res.Status)
+	}}
+	if status, out := post(t, srv.URL, batch, false); status != http.StatusAccepted {
+		t.Fatalf("ingest: %d %s", status, out)
 	}
 
 	client := servertest.Login(t, srv.URL, servertest.OwnerEmail, servertest.OwnerPassword)
@@ -92,7 +85,7 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 	}
 	// A link to the session says why it is not there yet.
 	sessionPage := fmt.Sprintf("%s/projects/%d/sessions/late", srv.URL, p.ID)
-	res, err = client.Get(sessionPage)
+	res, err := client.Get(sessionPage)
 	if err != nil {
 		t.Fatal(err)
 	}

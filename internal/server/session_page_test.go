@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,12 +24,9 @@ func TestSessionPageFoldsManySignals(t *testing.T) {
 		events = append(events, map[string]any{"type": 5, "timestamp": at + int64(i+1)*1000, "data": map[string]any{
 			"tag": "playhead/error", "payload": map[string]any{"kind": "error", "message": fmt.Sprintf("TypeError: failure %d", i+1)}}})
 	}
-	body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "failing", "window": "w1", "seq": 0, "events": events})
-	res, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	if status, out := post(t, base, map[string]any{"key": p.Key, "session": "failing", "window": "w1", "seq": 0, "events": events}, false); status != http.StatusAccepted {
+		t.Fatalf("ingest: %d %s", status, out)
 	}
-	res.Body.Close()
 	owner := servertest.Login(t, base, servertest.OwnerEmail, servertest.OwnerPassword)
 	var page string
 	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(page, "failure 15"); time.Sleep(100 * time.Millisecond) {
