@@ -30,6 +30,10 @@ export type FromFeed =
   | { kind: "first"; offset: number; at: number }
   | { kind: "error"; message: string };
 
+// How long a hold lasts at most: a moment the viewer waits for is shown
+// well within it.
+const HOLD_MS = 3000;
+
 // The worker's script, beside the player's own.
 const WORKER_URL = new URL("feed.js", (document.currentScript as HTMLScriptElement | null)?.src ?? location.href).href;
 
@@ -46,6 +50,10 @@ export class FeedReader {
   private readonly given = new Set<number>();
   private worker: Worker | null = null;
   private closed = false;
+  // Held: items that came meanwhile are drawn on go.
+  private held = false;
+  private missed = false;
+  private release = 0;
 
   constructor(
     private readonly start: number,
@@ -78,15 +86,31 @@ export class FeedReader {
   }
 
   // hold has the worker fetch nothing until go, or for a few seconds at
-  // most: the replay is fetching or building a moment the viewer is about
-  // to wait for, and on a machine of few cores the worker's reading would
-  // hold that up.
+  // most, and the page draw nothing of what it sends meanwhile: the replay
+  // is fetching or building a moment the viewer is about to wait for, and
+  // on a machine of few cores the worker's reading would hold that up, as
+  // drawing its rows would the frame that shows the moment.
   hold(): void {
-    if (this.worker) this.post({ kind: "hold", ms: 3000 });
+    if (!this.worker) return;
+    this.post({ kind: "hold", ms: HOLD_MS });
+    clearTimeout(this.release);
+    this.held = true;
+    this.release = setTimeout(() => this.go(), HOLD_MS);
   }
 
   go(): void {
-    if (this.worker) this.post({ kind: "go" });
+    if (!this.worker) return;
+    this.post({ kind: "go" });
+    clearTimeout(this.release);
+    this.held = false;
+    // What came meanwhile is drawn after the frame that shows the moment.
+    if (this.missed) {
+      afterFrame(() => {
+        if (!this.missed || this.held) return;
+        this.missed = false;
+        this.handlers.changed();
+      });
+    }
   }
 
   grow(segments: number): void {
@@ -96,6 +120,7 @@ export class FeedReader {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.release);
     this.worker?.terminate();
   }
 
@@ -119,7 +144,8 @@ export class FeedReader {
       if (m.kind === "items") {
         for (const it of m.items) this.items.push(it);
         this.filled = m.filled;
-        handlers.changed();
+        if (this.held) this.missed = true;
+        else handlers.changed();
       } else if (m.kind === "first") {
         handlers.first(m.offset, m.at);
       } else {
