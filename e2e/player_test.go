@@ -128,6 +128,10 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 	if got := at(); got != 60_000 {
 		t.Errorf("?t=1m opens the replay at %d ms, want 60000", got)
 	}
+	// The page's snapshot came: nothing is said over the replay.
+	if eval[bool](t, ctx, `!document.querySelector('.ph-blank').hidden`) {
+		t.Error("the player says no snapshot was recorded over a recording that has one")
+	}
 	// The page asks for the session and its chunk index while the player's
 	// script loads (preload), and the player takes those answers: each is
 	// fetched once, and every segment of events once too.
@@ -311,4 +315,53 @@ func seekBar(t *testing.T, ctx context.Context) (box struct{ X, Y, W, H float64 
 		t.Fatal(err)
 	}
 	return box
+}
+
+// TestPlayerSaysWhenNoSnapshotCame opens a recording whose page snapshot
+// never reached the server (its batch lost or refused) while the pointer's
+// moves did: rrweb has no page to draw, and the player says so over the
+// empty stage instead of showing a blank page without a word.
+func TestPlayerSaysWhenNoSnapshotCame(t *testing.T) {
+	base, data := servertest.Start(t)
+	project := servertest.Project(t, data)
+	at := time.Now().Add(-time.Hour).UnixMilli()
+	events := []map[string]any{{"type": 4, "timestamp": at, "data": map[string]any{"href": "https://shop.example/", "width": 1280, "height": 800}}}
+	for i := int64(1); i < 20; i++ {
+		events = append(events, map[string]any{"type": 3, "timestamp": at + i*500, "data": map[string]any{
+			"source": 1, "positions": []map[string]any{{"x": 10 * i, "y": 10, "id": 1, "timeOffset": 0}}}})
+	}
+	body, _ := json.Marshal(map[string]any{"key": project.Key, "session": "unseen", "window": "w1", "seq": 0, "events": events})
+	resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ingest: %s", resp.Status)
+	}
+	var s session
+	waitFor(t, "the session", func() bool {
+		l := sessions(t, base)
+		if len(l) == 1 {
+			s = l[0]
+		}
+		return len(l) == 1
+	})
+	ctx := browser(t)
+	signIn(t, ctx, base)
+	do(t, ctx, "open the session", chromedp.Navigate(base+s.path()), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))
+	blank := func() string {
+		return eval[string](t, ctx, `(() => { const b = document.querySelector('.ph-blank'); return b && !b.hidden ? b.textContent : '' })()`)
+	}
+	if got := blank(); !strings.Contains(got, "No snapshot of the page was recorded") {
+		t.Errorf("over a recording with no snapshot the stage says %q", got)
+	}
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.seek(8000)`)
+	waitFor(t, "the player at 0:08", func() bool {
+		return eval[string](t, ctx, `document.getElementById('player').dataset.time`) == "8000"
+	})
+	if blank() == "" {
+		t.Error("the notice went with a seek, though no snapshot came")
+	}
+	screenshot(t, ctx, "player-no-snapshot.png")
 }

@@ -87,6 +87,11 @@ export class Player {
   private readonly stage = new Stage();
   private readonly controls: Controls;
   private readonly message: HTMLDivElement;
+  // Said over the stage at a moment before any snapshot of the page the
+  // Replayer in hand holds: rrweb has nothing to draw there.
+  private readonly blank: HTMLDivElement;
+  // The recording's time of that Replayer's first full snapshot.
+  private snapshotAt = Infinity;
   private readonly main: HTMLDivElement;
   private readonly panes: Panes;
   private readonly help = new Help();
@@ -146,7 +151,9 @@ export class Player {
       (ms) => this.aim(ms),
     );
     this.message = el("div", "ph-message", { role: "status" });
-    this.stage.element.append(this.message);
+    this.blank = el("div", "ph-blank", { role: "status", hidden: "" },
+      "No snapshot of the page was recorded before this moment, so there is nothing to show until one comes.");
+    this.stage.element.append(this.message, this.blank);
     root.classList.add("ph-player");
     root.textContent = "";
     this.main = el("div", "ph-main");
@@ -532,6 +539,7 @@ export class Player {
         if (generation !== this.generation || !r) return;
         this.took(this.loadedTo, this.loadedTo, got);
         for (const e of got.events) r.addEvent(e);
+        this.sawSnapshot(got.events);
         this.loadedTo++;
         if (this.waiting) {
           // rrweb takes added events in a microtask.
@@ -733,6 +741,7 @@ export class Player {
     const r = this.replayer;
     if (r && all) {
       for (const e of fresh) r.addEvent(e);
+      this.sawSnapshot(fresh);
       this.loadedTo++;
     }
     this.feed?.events(this.segs.length - 1, fresh);
@@ -832,6 +841,16 @@ export class Player {
     delete r.wrapper.dataset.hidden;
     this.stage.attach(r.wrapper);
     this.destroyRetired();
+    this.snapshotAt = Infinity;
+    this.sawSnapshot(events);
+  }
+
+  // sawSnapshot notes the first full snapshot among events the Replayer in
+  // hand now holds.
+  private sawSnapshot(events: eventWithTime[]): void {
+    if (this.snapshotAt !== Infinity) return;
+    const e = events.find((e) => e.type === EventType.FullSnapshot);
+    if (e) this.snapshotAt = e.timestamp;
   }
 
   // finished is r's end: of the replay, or of what is fetched so far.
@@ -970,6 +989,7 @@ export class Player {
     this.panesAt = ms;
     this.notes?.sync(ms);
     this.showURL(ms);
+    this.blank.hidden = !this.replayer || this.start + ms >= this.snapshotAt;
   }
 
   private syncPanes(): void {
