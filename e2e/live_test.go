@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -72,14 +73,14 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 	if text := eval[string](t, viewer, `document.querySelector('.ph-live').textContent`); text != "Go live" {
 		t.Errorf("behind the edge the live button reads %q, want Go live", text)
 	}
-	if h := replayedNow[string](t, viewer, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`); h != "Things for your desk" {
-		t.Errorf("at the start the heading is %q", h)
+	// The start's page, once its frame is drawn.
+	heading := func() string {
+		return replayedNow[string](t, viewer, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`)
 	}
+	waitFor(t, "the start's heading", func() bool { return heading() == "Things for your desk" })
 	do(t, viewer, "go live", chromedp.Click(chromedp.CSS(".ph-live")),
 		chromedp.WaitVisible(chromedp.CSS(`#player[data-following="true"][data-state="playing"]`)))
-	waitFor(t, "the newest heading again", func() bool {
-		return replayedNow[string](t, viewer, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`) == "Watching it live"
-	})
+	waitFor(t, "the newest heading again", func() bool { return heading() == "Watching it live" })
 
 	// A note at the moment shown, in the pane and on the timeline.
 	do(t, viewer, "write a note",
@@ -146,4 +147,62 @@ func getJSONAs(t *testing.T, ctx context.Context, url string, v any) int {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestLiveReplayBackToTheStart opens a session in progress when all it
+// holds ends with the page's snapshot, as a visitor's first batch does;
+// the visitor then changes the heading. Back at the start, the replay shows
+// the page as it was loaded: the first frame is just past the snapshot,
+// however little of the session there was when the player opened it.
+func TestLiveReplayBackToTheStart(t *testing.T) {
+	base, data := servertest.Start(t)
+	project := servertest.Project(t, data)
+	t0 := time.Now().Add(-10 * time.Second).UnixMilli()
+	text := func(id int, s string) map[string]any { return map[string]any{"type": 3, "id": id, "textContent": s} }
+	send := func(seq int, events []map[string]any) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"key": project.Key, "session": "live", "window": "w1", "seq": seq, "events": events})
+		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("ingest batch %d: %s", seq, resp.Status)
+		}
+	}
+	send(0, []map[string]any{
+		{"type": 4, "timestamp": t0, "data": map[string]any{"href": "https://shop.example/", "width": 1280, "height": 800}},
+		{"type": 2, "timestamp": t0 + 20, "data": map[string]any{"initialOffset": map[string]any{"left": 0, "top": 0}, "node": map[string]any{
+			"type": 0, "id": 1, "childNodes": []map[string]any{{"type": 2, "id": 2, "tagName": "html", "attributes": map[string]any{}, "childNodes": []map[string]any{
+				{"type": 2, "id": 3, "tagName": "body", "attributes": map[string]any{}, "childNodes": []map[string]any{
+					{"type": 2, "id": 4, "tagName": "h1", "attributes": map[string]any{}, "childNodes": []map[string]any{text(5, "As loaded")}},
+				}},
+			}}},
+		}}},
+	})
+	var s session
+	waitFor(t, "the session listed", func() bool {
+		l := sessions(t, base)
+		if len(l) == 1 {
+			s = l[0]
+		}
+		return len(l) == 1
+	})
+	ctx := browser(t)
+	signIn(t, ctx, base)
+	do(t, ctx, "open the session in progress", chromedp.Navigate(base+s.path()),
+		chromedp.WaitVisible(chromedp.CSS(`#player[data-live="true"]:not([data-state="loading"])`)))
+	heading := func() string {
+		return replayedNow[string](t, ctx, `doc.querySelector('h1') ? doc.querySelector('h1').textContent : ''`)
+	}
+	send(1, []map[string]any{{"type": 3, "timestamp": t0 + 3000, "data": map[string]any{
+		"source": 0, "texts": []map[string]any{{"id": 5, "value": "Changed later"}}, "attributes": []any{}, "removes": []any{}, "adds": []any{}}}})
+	waitFor(t, "the change in the live replay", func() bool { return heading() == "Changed later" })
+	eval[chromedp.Void](t, ctx, `window.playheadPlayer.pause(); window.playheadPlayer.seek(0)`)
+	do(t, ctx, "seek back", chromedp.WaitVisible(chromedp.CSS(`#player[data-following="false"]:not([data-state="loading"])`)))
+	time.Sleep(500 * time.Millisecond)
+	if got := heading(); got != "As loaded" {
+		t.Errorf("back at the start the replay shows the heading %q, want it as loaded", got)
+	}
 }

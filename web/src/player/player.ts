@@ -498,7 +498,7 @@ export class Player {
     if (offset === undefined) {
       // Draws the first frame; a new Replayer shows nothing until asked.
       seekTo(r, this.firstFrame - this.shift, false);
-      this.setTime(this.firstFrame);
+      this.setTime(Math.min(this.total, this.firstFrame));
       this.setState("ready");
       performance.mark("playhead:first-frame");
     } else if (ready && ready.at === offset && !play) {
@@ -612,7 +612,10 @@ export class Player {
   // setFirstFrame places the first frame offset ms after the first
   // segment's first event, at (the recording's time).
   private setFirstFrame(offset: number, at: number): void {
-    this.firstFrame = Math.min(this.total, offset + at - this.start);
+    // Not bounded by the length: a session in progress may hold no more
+    // than its snapshot yet, and a first frame at the end of that would
+    // stay at the snapshot itself, which a seek there leaves out.
+    this.firstFrame = offset + at - this.start;
   }
 
   private feedChanged(): void {
