@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -228,15 +226,7 @@ func importSession(t *testing.T, base, key string, project int64, session string
 		t.Fatal(err)
 	}
 	for _, w := range rec.Windows {
-		body, _ := json.Marshal(map[string]any{"key": key, "session": session, "window": w.ID, "seq": 0, "events": w.Events})
-		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("import %s: %s", session, resp.Status)
-		}
+		ingest(t, base, key, session, w.ID, 0, w.Events)
 	}
 	if servertest.Token(base) == "" {
 		return // no token to read the API with: the caller waits

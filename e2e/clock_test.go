@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,23 +36,10 @@ func TestPlayerShowsTheSessionsClock(t *testing.T) {
 		seq    int
 		events []json.RawMessage
 	}{{first.ID, 0, first.Events}, {first.ID, 1, []json.RawMessage{still}}, {second.ID, 0, second.Events}} {
-		body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "tabs", "window": b.window, "seq": b.seq, "events": b.events})
-		res, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusAccepted {
-			t.Fatalf("ingest %s/%d: %s", b.window, b.seq, res.Status)
-		}
+		ingest(t, base, p.Key, "tabs", b.window, b.seq, b.events)
 	}
-	var s session
-	waitFor(t, "one session with two windows that overlap", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && len(s.Windows) == 2 && s.Windows[0].End.After(s.Windows[1].End)
+	s := onlySession(t, base, "one session with two windows that overlap", func(s session) bool {
+		return len(s.Windows) == 2 && s.Windows[0].End.After(s.Windows[1].End)
 	})
 
 	ctx := browser(t)

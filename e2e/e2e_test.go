@@ -130,6 +130,46 @@ func sessions(t *testing.T, base string) []session {
 	return out.Sessions
 }
 
+// onlySession waits until the server lists a single session, one that
+// ready accepts (any, for nil), and returns it.
+func onlySession(t *testing.T, base, what string, ready func(session) bool) session {
+	t.Helper()
+	var s session
+	waitFor(t, what, func() bool {
+		l := sessions(t, base)
+		if len(l) != 1 {
+			return false
+		}
+		s = l[0]
+		return ready == nil || ready(s)
+	})
+	return s
+}
+
+// ingest posts one batch of a window's events with a project's key, as a
+// recorder does, with the headers given in pairs, and fails the test
+// unless the server accepts it.
+func ingest(t testing.TB, base, key, session, window string, seq int, events any, header ...string) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"key": key, "session": session, "window": window, "seq": seq, "events": events})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ingest %s/%s/%d: %s", session, window, seq, resp.Status)
+	}
+}
+
 // path is where the session lives under /api/v1 and the dashboard.
 func (s session) path() string { return fmt.Sprintf("/projects/%d/sessions/%s", s.Project, s.ID) }
 
@@ -366,15 +406,7 @@ func ingestTwoWindows(t *testing.T, base, key, id string) {
 		t.Fatal(err)
 	}
 	for _, w := range rec.Windows {
-		body, _ := json.Marshal(map[string]any{"key": key, "session": id, "window": w.ID, "seq": 0, "events": w.Events})
-		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("ingest window %s: %s", w.ID, resp.Status)
-		}
+		ingest(t, base, key, id, w.ID, 0, w.Events)
 	}
 }
 
@@ -405,13 +437,8 @@ func TestReplayTabsOpenTogether(t *testing.T) {
 
 	// The index has both windows, and the first one's last batch: the
 	// player offers tabs only for windows that overlap in time.
-	var s session
-	waitFor(t, "one session with two windows that overlap", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && len(s.Windows) == 2 &&
+	s := onlySession(t, base, "one session with two windows that overlap", func(s session) bool {
+		return len(s.Windows) == 2 &&
 			s.Windows[0].End.After(s.Windows[1].Start) && s.Windows[1].End.After(s.Windows[0].Start)
 	})
 

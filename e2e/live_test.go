@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -24,14 +23,7 @@ func TestPlayerFollowsLiveSession(t *testing.T) {
 	do(t, visitor, "open the shop", chromedp.Navigate(base+"/demo/index.html"), chromedp.WaitVisible(chromedp.CSS("h1")))
 	waitFor(t, "the recorder", func() bool { return eval[bool](t, visitor, `!!(window.playhead && window.playhead.sessionId)`) })
 	eval[chromedp.Void](t, visitor, `window.playhead.flush()`)
-	var s session
-	waitFor(t, "the session listed", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1
-	})
+	s := onlySession(t, base, "the session listed", nil)
 
 	viewer, cancel := chromedp.NewContext(visitor) // a second tab
 	defer cancel()
@@ -159,18 +151,7 @@ func TestLiveReplayBackToTheStart(t *testing.T) {
 	project := servertest.Project(t, data)
 	t0 := time.Now().Add(-10 * time.Second).UnixMilli()
 	text := func(id int, s string) map[string]any { return map[string]any{"type": 3, "id": id, "textContent": s} }
-	send := func(seq int, events []map[string]any) {
-		t.Helper()
-		body, _ := json.Marshal(map[string]any{"key": project.Key, "session": "live", "window": "w1", "seq": seq, "events": events})
-		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("ingest batch %d: %s", seq, resp.Status)
-		}
-	}
+	send := func(seq int, events []map[string]any) { ingest(t, base, project.Key, "live", "w1", seq, events) }
 	send(0, []map[string]any{
 		{"type": 4, "timestamp": t0, "data": map[string]any{"href": "https://shop.example/", "width": 1280, "height": 800}},
 		{"type": 2, "timestamp": t0 + 20, "data": map[string]any{"initialOffset": map[string]any{"left": 0, "top": 0}, "node": map[string]any{
@@ -181,14 +162,7 @@ func TestLiveReplayBackToTheStart(t *testing.T) {
 			}}},
 		}}},
 	})
-	var s session
-	waitFor(t, "the session listed", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1
-	})
+	s := onlySession(t, base, "the session listed", nil)
 	ctx := browser(t)
 	signIn(t, ctx, base)
 	do(t, ctx, "open the session in progress", chromedp.Navigate(base+s.path()),

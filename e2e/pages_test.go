@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -123,15 +122,8 @@ func TestPagesAtEverySize(t *testing.T) {
 	project := itoa(p.ID)
 	// A checkout with an error, a failed request and an idle stretch, for
 	// the list's signals and the player's panes, from a desktop browser.
-	body, _ := json.Marshal(map[string]any{"key": p.Key, "session": "checkout", "window": "w1", "seq": 0, "events": idleRecording(time.Now().Add(-time.Hour).UnixMilli())})
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	ingest(t, base, p.Key, "checkout", "w1", 0, idleRecording(time.Now().Add(-time.Hour).UnixMilli()),
+		"User-Agent", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36")
 	waitFor(t, "the checkout's signals", func() bool {
 		for _, s := range sessions(t, base) {
 			if s.ID == "checkout" && s.SignalCounts["inactivity"] == 1 {

@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -89,22 +87,9 @@ func TestPlayerTimelineAndPanes(t *testing.T) {
 	base, data := servertest.Start(t)
 	project := servertest.Project(t, data)
 	start := time.Now().Add(-time.Hour).UnixMilli()
-	body, _ := json.Marshal(map[string]any{"key": project.Key, "session": "idle", "window": "w1", "seq": 0, "events": idleRecording(start)})
-	resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("ingest: %s", resp.Status)
-	}
-	var s session
-	waitFor(t, "the session's inactivity", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && s.SignalCounts["inactivity"] == 1
+	ingest(t, base, project.Key, "idle", "w1", 0, idleRecording(start))
+	s := onlySession(t, base, "the session's inactivity", func(s session) bool {
+		return s.SignalCounts["inactivity"] == 1
 	})
 
 	ctx := browser(t)
@@ -330,23 +315,8 @@ func TestPlayerSaysWhenNoSnapshotCame(t *testing.T) {
 		events = append(events, map[string]any{"type": 3, "timestamp": at + i*500, "data": map[string]any{
 			"source": 1, "positions": []map[string]any{{"x": 10 * i, "y": 10, "id": 1, "timeOffset": 0}}}})
 	}
-	body, _ := json.Marshal(map[string]any{"key": project.Key, "session": "unseen", "window": "w1", "seq": 0, "events": events})
-	resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("ingest: %s", resp.Status)
-	}
-	var s session
-	waitFor(t, "the session", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1
-	})
+	ingest(t, base, project.Key, "unseen", "w1", 0, events)
+	s := onlySession(t, base, "the session", nil)
 	ctx := browser(t)
 	signIn(t, ctx, base)
 	do(t, ctx, "open the session", chromedp.Navigate(base+s.path()), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))

@@ -29,13 +29,8 @@ func TestReplayPhoneMasksAndBlocks(t *testing.T) {
 	eval[chromedp.Void](t, ctx, `document.getElementById('plan').dispatchEvent(new Event('change', {bubbles: true}))`)
 	eval[chromedp.Void](t, ctx, `new Promise(r => setTimeout(r, 200)).then(() => window.playhead.flush())`)
 
-	var s session
-	waitFor(t, "the phone's session", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && s.Device == "mobile"
+	s := onlySession(t, base, "the phone's session", func(s session) bool {
+		return s.Device == "mobile"
 	})
 
 	// Leave the page first: it would record the window's resize.

@@ -39,14 +39,7 @@ func TestReplayTextChanges(t *testing.T) {
 		"x=x words", "x=* *****",
 	).Replace(want)
 
-	var s session
-	waitFor(t, "the session", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1
-	})
+	s := onlySession(t, base, "the session", nil)
 	do(t, ctx, "leave the page", chromedp.Navigate("about:blank"))
 	signIn(t, ctx, base)
 	do(t, ctx, "open the replay", chromedp.Navigate(base+s.path()+"?live=0"), chromedp.WaitVisible(chromedp.CSS(`#player[data-state="ready"]`)))

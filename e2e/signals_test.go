@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,23 +24,10 @@ func TestSignalsOnTheSessionPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range rec.Windows {
-		body, _ := json.Marshal(map[string]any{"key": key, "session": "signals", "window": w.ID, "seq": 0, "events": w.Events})
-		resp, err := http.Post(base+"/api/v1/ingest", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("import: %s", resp.Status)
-		}
+		ingest(t, base, key, "signals", w.ID, 0, w.Events)
 	}
-	var s session
-	waitFor(t, "the session's signals", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && s.SignalCounts["rage_click"] == 1
+	s := onlySession(t, base, "the session's signals", func(s session) bool {
+		return s.SignalCounts["rage_click"] == 1
 	})
 
 	ctx := browser(t)

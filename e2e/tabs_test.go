@@ -58,13 +58,8 @@ func TestPlayerFollowsTheVisitorsTab(t *testing.T) {
 	eval[chromedp.Void](t, product, `window.playhead.flush()`)
 	eval[chromedp.Void](t, list, `window.playhead.flush()`)
 
-	var s session
-	waitFor(t, "one session with two windows", func() bool {
-		l := sessions(t, base)
-		if len(l) == 1 {
-			s = l[0]
-		}
-		return len(l) == 1 && len(s.Windows) == 2 && s.Windows[0].End.After(s.Windows[1].End)
+	s := onlySession(t, base, "one session with two windows", func(s session) bool {
+		return len(s.Windows) == 2 && s.Windows[0].End.After(s.Windows[1].End)
 	})
 
 	signIn(t, list, base)
