@@ -77,7 +77,7 @@ func New(st Store, publicURL string, logger *slog.Logger) (*Dashboard, error) {
 		"label":    label,
 		// since and clock place a moment on the replay's timeline, in ms
 		// from the session's start, as the player counts.
-		"since": func(start, t time.Time) int64 { return max(0, t.Sub(start).Milliseconds()) },
+		"since": since,
 		"clock": func(ms int64) string { return formatDuration(time.Duration(ms) * time.Millisecond) },
 		"inc":   func(n int) int { return n + 1 },
 	}
@@ -162,7 +162,7 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 	}
 	moments := make([]signalMoment, len(s.Signals))
 	for i, g := range s.Signals {
-		moments[i] = signalMoment{Signal: g, At: max(0, g.Time.Sub(s.Start).Milliseconds())}
+		moments[i] = signalMoment{Signal: g, At: since(s.Start, g.Time)}
 	}
 	shown := min(len(moments), signalsShown)
 	d.render(w, r, http.StatusOK, "session", map[string]any{"Session": s, "EraseCSRF": erase, "WriteCSRF": write, "FirstEvents": d.firstEvents(r, s),
@@ -173,8 +173,11 @@ func (d *Dashboard) session(w http.ResponseWriter, r *http.Request) {
 // the rest, which a long session has by the hundred, are folded away.
 const signalsShown = 12
 
-// signalMoment is a signal placed on the replay's timeline: At is ms from
-// the session's start, as the player counts.
+// since places t on the replay's timeline: ms from the session's start,
+// as the player counts.
+func since(start, t time.Time) int64 { return max(0, t.Sub(start).Milliseconds()) }
+
+// signalMoment is a signal placed on the replay's timeline (since).
 type signalMoment struct {
 	store.Signal
 	At int64

@@ -62,7 +62,8 @@ export interface Session {
   tags?: string[];
 }
 
-async function getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
+// getJSON reads a JSON answer, or throws the server's error message.
+export async function getJSON<T>(url: string, signal?: AbortSignal): Promise<T> {
   return JSON.parse(await getText(url, signal)) as T;
 }
 

@@ -13,8 +13,8 @@ export type ToFeed =
   // A segment only the feed needs: the worker fetches it.
   | { kind: "fetch"; k: number; url: string }
   | { kind: "grow"; segments: number }
-  // The worker stops fetching until let go, or for ms at most.
-  | { kind: "hold"; ms: number }
+  // The worker stops fetching until let go.
+  | { kind: "hold" }
   | { kind: "go" };
 
 export interface Part {
@@ -92,7 +92,7 @@ export class FeedReader {
   // drawing its rows would the frame that shows the moment.
   hold(): void {
     if (!this.worker) return;
-    this.post({ kind: "hold", ms: HOLD_MS });
+    this.post({ kind: "hold" });
     clearTimeout(this.release);
     this.held = true;
     this.release = setTimeout(() => this.go(), HOLD_MS);

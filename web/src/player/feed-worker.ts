@@ -3,6 +3,7 @@
 // following its pages' nodes to label clicks takes hundreds of ms, which
 // here are not the page's.
 import type { eventWithTime } from "@rrweb/types";
+import { getJSON } from "./api";
 import { firstFrame } from "./events";
 import { Feed } from "./feed";
 import type { FromFeed, ToFeed } from "./feed-reader";
@@ -22,7 +23,6 @@ const queue: { k: number; url: string }[] = [];
 let fetching = false;
 let held = false;
 let under: AbortController | null = null;
-let release = 0;
 
 self.onmessage = (e) => {
   const m = e.data;
@@ -51,20 +51,13 @@ self.onmessage = (e) => {
     case "hold":
       held = true;
       under?.abort();
-      clearTimeout(release);
-      release = setTimeout(letGo, m.ms);
       break;
     case "go":
-      letGo();
+      held = false;
+      void drain();
       break;
   }
 };
-
-function letGo(): void {
-  held = false;
-  clearTimeout(release);
-  void drain();
-}
 
 function take(k: number, events: eventWithTime[]): void {
   if (k === 0 && events.length > 0) self.postMessage({ kind: "first", offset: firstFrame(events), at: events[0].timestamp });
@@ -81,9 +74,7 @@ async function drain(): Promise<void> {
       under = abort;
       let events: eventWithTime[];
       try {
-        const res = await fetch(next.url, { headers: { Accept: "application/json" }, signal: abort.signal });
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
-        events = (await res.json()) as eventWithTime[];
+        events = await getJSON<eventWithTime[]>(next.url, abort.signal);
       } catch (err) {
         if (abort.signal.aborted) continue; // held: made again once let go
         throw err;

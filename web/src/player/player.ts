@@ -538,8 +538,7 @@ export class Player {
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
         this.took(this.loadedTo, this.loadedTo, got);
-        for (const e of got.events) r.addEvent(e);
-        this.sawSnapshot(got.events);
+        this.addEvents(r, got.events);
         this.loadedTo++;
         if (this.waiting) {
           // rrweb takes added events in a microtask.
@@ -743,8 +742,7 @@ export class Player {
     this.feed?.grow(this.segs.length);
     const r = this.replayer;
     if (r && all) {
-      for (const e of fresh) r.addEvent(e);
-      this.sawSnapshot(fresh);
+      this.addEvents(r, fresh);
       this.loadedTo++;
     }
     this.feed?.events(this.segs.length - 1, fresh);
@@ -845,6 +843,12 @@ export class Player {
     this.stage.attach(r.wrapper);
     this.destroyRetired();
     this.snapshotAt = Infinity;
+    this.sawSnapshot(events);
+  }
+
+  // addEvents appends events to the Replayer in hand r.
+  private addEvents(r: Replayer, events: eventWithTime[]): void {
+    for (const e of events) r.addEvent(e);
     this.sawSnapshot(events);
   }
 
