@@ -32,8 +32,14 @@ const BLOCK_RULES = [
 // it (docs/benchmarks.md, BenchmarkPlayerMemory).
 const AHEAD_MS = 3 * 60_000;
 const KEEP_MS = 10 * 60_000;
-// SEEKS_PER_REPLAYER is how many seeks one Replayer takes (see goTo).
+// SEEKS_PER_REPLAYER is how many seeks one Replayer takes (see goTo). A
+// seek to a moment it does not hold has it replay the segments fetched for
+// that moment only while it has taken fewer than REFILL_BEFORE: each page
+// rrweb builds in a Replayer keeps memory until the Replayer goes, and
+// with six, the 180-minute figure of BenchmarkPlayerMemory went from 14.0
+// to 15.9 MiB.
 const SEEKS_PER_REPLAYER = 6;
+const REFILL_BEFORE = 2;
 // A long session's segments are read for the panes one after another, tens
 // of ms apart, and drawing the panes and the timeline again takes about
 // 10 ms: they are drawn at most this often while segments arrive.
@@ -111,7 +117,7 @@ export class Player {
     key: string;
     events: Promise<Fetched>;
     abort: AbortController;
-    ready?: { r: Replayer; at: number };
+    ready?: { r: Replayer; at: number; got: Fetched };
   } | null = null;
   // A moment the Replayer in hand holds, built out of sight in a copy of
   // it (r, of its count events) while the pointer is pressed there.
@@ -302,8 +308,10 @@ export class Player {
     toast.dataset.timer = String(setTimeout(() => (t.hidden = true), 4000));
   }
 
-  // The replay's time: the Replayer's clock moved to the replay's.
+  // The replay's time: the Replayer's clock moved to the replay's, or the
+  // moment being fetched.
   private now(): number {
+    if (this.state === "loading") return this.time;
     return (this.replayer?.getCurrentTime() ?? 0) + this.shift;
   }
 
@@ -317,13 +325,13 @@ export class Player {
     // Each seek rebuilds the page inside the Replayer, and rrweb keeps
     // some of every page it built until the Replayer goes: past a few, a
     // new one is made.
-    const inHand = ++this.seeks <= SEEKS_PER_REPLAYER;
-    if (r && inHand && this.holds(t)) {
+    const room = this.seeks < SEEKS_PER_REPLAYER;
+    if (r && room && this.state !== "loading" && this.holds(t)) {
+      this.seeks++;
       this.waiting = false;
       const here = this.takeHere(r, at, play);
       if (here) {
         // Built while the seek bar was pressed here.
-        this.retire();
         this.present(here, r.service.state.context.events);
         this.setState("paused");
       } else if (play) {
@@ -343,13 +351,24 @@ export class Player {
     }
     const { at: seg, from } = startFor(this.segs, t);
     const generation = this.next();
+    const ready = this.aimed?.key === this.rangeKey(this.span(from, seg)) ? this.aimed.ready : undefined;
+    if (ready?.at === at && !play) {
+      // Built at this moment while the seek bar was pressed: shown now,
+      // with no wait for the fetch's promise, which a frame could pass.
+      this.aimed = null;
+      this.settle(generation, from, seg, ready.got, ready.r);
+      this.setState("paused");
+      this.setTime(at);
+      return;
+    }
     this.feed?.hold();
     this.resume = play;
-    // The fetch starts first. Until it is answered, the old Replayer
+    // The fetch starts first. Until it is answered, the Replayer in hand
     // stays on screen, stopped, and only the seek bar moves: the panes
-    // follow once the moment is shown.
-    const opened = this.open(generation, from, seg, at, play);
-    this.retire();
+    // follow once the moment is shown. Unless it has taken its share of
+    // seeks, it then replays what was fetched (see open).
+    const opened = this.open(generation, from, seg, at, play, this.seeks < REFILL_BEFORE);
+    this.stop();
     this.setState("loading");
     this.root.dataset.time = String(Math.round(at));
     this.controls.setTime(at);
@@ -393,9 +412,9 @@ export class Player {
     const aimed: NonNullable<Player["aimed"]> = { key, events, abort };
     this.aimed = aimed;
     events
-      .then(({ events: evs }) => {
-        if (this.aimed !== aimed || this.state === "loading" || evs.length === 0) return;
-        aimed.ready = { r: this.makeAt(evs, offset), at: offset };
+      .then((got) => {
+        if (this.aimed !== aimed || this.state === "loading" || got.events.length === 0) return;
+        aimed.ready = { r: this.makeAt(got.events, offset), at: offset, got };
       })
       .catch(() => {}); // a seek that takes it sees the failure
   }
@@ -474,27 +493,31 @@ export class Player {
     }
   }
 
-  // open fetches segments from to at and builds a Replayer of them that
-  // shows offset at (the first frame when undefined), then fetches the
-  // segments after them in the background.
-  private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean): Promise<void> {
+  // open fetches segments from to at and has a Replayer of them show
+  // offset at (the first frame when undefined), then fetches the segments
+  // after them in the background. The Replayer is the one built while the
+  // seek bar was pressed, if any; else, when refill, the one in hand, as a
+  // seek in what it holds would (a new one's page, an iframe, takes tens
+  // of ms to set up); else a new one.
+  private async open(generation: number, from: number, at: number, offset: number | undefined, play: boolean, refill = false): Promise<void> {
     const range = this.span(from, at);
     const aimed = this.aimed?.key === this.rangeKey(range) ? this.aimed : undefined;
     if (aimed) this.aimed = null;
     else this.dropAim();
     const got = await (aimed?.events ?? fetchEvents(this.ref, this.windowId, range, this.left.signal));
-    const { events } = got;
     const ready = aimed?.ready;
     if (generation !== this.generation) {
       if (ready) destroy(ready.r);
       return;
     }
-    if (events.length === 0) throw new Error("This session has no recorded events to replay yet.");
-    this.took(from, at, got);
-    this.present(ready?.r ?? this.make(events), events);
-    this.loadedFrom = from;
-    this.loadedTo = at + 1;
-    const r = this.replayer!;
+    if (got.events.length === 0) throw new Error("This session has no recorded events to replay yet.");
+    let r = ready?.r;
+    if (!r && refill && this.replayer) {
+      r = this.replayer;
+      replace(r, got.events);
+    }
+    r ??= this.make(got.events);
+    this.settle(generation, from, at, got, r);
     if (offset === undefined) {
       // Draws the first frame; a new Replayer shows nothing until asked.
       seekTo(r, this.firstFrame - this.shift, false);
@@ -509,6 +532,15 @@ export class Player {
       this.setState("paused");
       this.goTo(Math.max(this.firstFrame, offset), play);
     }
+  }
+
+  // settle makes r, built of segments from to at (got), the Replayer in
+  // hand, and fetches the segments after them in the background.
+  private settle(generation: number, from: number, at: number, got: Fetched, r: Replayer): void {
+    this.took(from, at, got);
+    this.present(r, got.events);
+    this.loadedFrom = from;
+    this.loadedTo = at + 1;
     void this.fetchRest(generation)
       .then(() => this.fillFeed(generation))
       .catch((err) => {
@@ -528,12 +560,15 @@ export class Player {
   }
 
   // fetchRest appends the segments after those loaded, one at a time, as
-  // far as wants allows; setTime calls it again as the replay moves on.
+  // far as wants allows; setTime calls it again as the replay moves on. It
+  // starts once the next frame is drawn: starting a request takes the best
+  // part of a millisecond, which a seek's frame would wait for.
   private async fetchRest(generation: number): Promise<void> {
     if (this.fetching === generation) return;
     this.fetching = generation;
     try {
-      while (this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
+      await new Promise<void>((drawn) => afterFrame(drawn));
+      while (generation === this.generation && this.loadedTo < this.segs.length && (this.waiting || this.wants(this.loadedTo))) {
         const got = await fetchEvents(this.ref, this.windowId, this.span(this.loadedTo, this.loadedTo), this.left.signal);
         const r = this.replayer;
         if (generation !== this.generation || !r) return;
@@ -740,7 +775,7 @@ export class Player {
     this.controls.setTotal(this.total);
     this.controls.setStretches(this.idle);
     this.feed?.grow(this.segs.length);
-    const r = this.replayer;
+    const r = this.state === "loading" ? null : this.replayer;
     if (r && all) {
       this.addEvents(r, fresh);
       this.loadedTo++;
@@ -832,16 +867,20 @@ export class Player {
     return r;
   }
 
-  // present makes r, built of events, the Replayer in hand and shows it.
+  // present makes r, built of events, the Replayer in hand and shows it,
+  // in place of the one before, if another.
   private present(r: Replayer, events: eventWithTime[]): void {
-    this.seeks = 0;
-    this.replayer = r;
+    if (r !== this.replayer) {
+      this.retire();
+      this.seeks = 0;
+      this.replayer = r;
+      const viewport = viewports.get(r);
+      if (viewport) this.stage.setViewport(viewport.width, viewport.height);
+      delete r.wrapper.dataset.hidden;
+      this.stage.attach(r.wrapper);
+      this.destroyRetired();
+    }
     this.shift = events[0].timestamp - this.start;
-    const viewport = viewports.get(r);
-    if (viewport) this.stage.setViewport(viewport.width, viewport.height);
-    delete r.wrapper.dataset.hidden;
-    this.stage.attach(r.wrapper);
-    this.destroyRetired();
     this.snapshotAt = Infinity;
     this.sawSnapshot(events);
   }
@@ -934,14 +973,16 @@ export class Player {
   // retire stops the Replayer in hand and keeps it, as it stands, until
   // the next one is built (see destroyRetired).
   private retire(): void {
+    this.stop();
+    if (this.replayer) this.retired.push(this.replayer);
+    this.replayer = null;
+  }
+
+  // stop stops the Replayer in hand where it is.
+  private stop(): void {
     cancelAnimationFrame(this.frame);
     this.waiting = false;
-    const r = this.replayer;
-    this.replayer = null;
-    if (r) {
-      r.pause();
-      this.retired.push(r);
-    }
+    this.replayer?.pause();
   }
 
   private teardown(): void {
@@ -1045,6 +1086,15 @@ function atMostEvery(ms: number, f: () => void): () => void {
 // The recorded viewport each Replayer last told (its resize event), to
 // show once it is the one in hand.
 const viewports = new WeakMap<Replayer, { width: number; height: number }>();
+
+// replace has r replay events instead of those it holds, from the next
+// seek on (seekTo), which rebuilds the page from the last full snapshot
+// before its moment.
+function replace(r: Replayer, events: eventWithTime[]): void {
+  const held = r.service.state.context.events;
+  held.length = 0;
+  for (const e of events) held.push(e);
+}
 
 function destroy(r: Replayer): void {
   try {

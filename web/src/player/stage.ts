@@ -17,6 +17,9 @@ export class Stage {
   private width = 1024;
   private height = 768;
   private phone = false;
+  // The stage's size, as last laid out: reading it from the element would
+  // lay the page out again in the middle of a seek.
+  private box = { width: 0, height: 0 };
 
   constructor() {
     this.element = el("div", "ph-stage");
@@ -24,9 +27,10 @@ export class Stage {
     this.address = el("span", "ph-address", { title: "The page at this moment" });
     this.size = el("span", "ph-viewport", { title: "The recorded viewport" });
     this.bar.append(this.address, this.size);
-    const refit = () => this.fit();
-    if (typeof ResizeObserver === "function") new ResizeObserver(refit).observe(this.element);
-    else window.addEventListener("resize", refit);
+    new ResizeObserver(([entry]) => {
+      this.box = { width: entry.contentRect.width, height: entry.contentRect.height };
+      this.fit();
+    }).observe(this.element);
   }
 
   // Shows the Replayer's wrapper element (it holds the iframe and the mouse).
@@ -72,8 +76,7 @@ export class Stage {
 
   private fit(): void {
     if (!this.wrapper) return;
-    const boxW = this.element.clientWidth;
-    const boxH = this.element.clientHeight;
+    const { width: boxW, height: boxH } = this.box;
     if (boxW === 0 || boxH === 0) return;
     const pad = this.pad();
     const scale = Math.min(1, boxW / (this.width + pad), boxH / (this.height + pad));
