@@ -137,6 +137,18 @@ func TestReplayCompactedSession(t *testing.T) {
 		return eval[int](t, ctx, `document.querySelectorAll('#player .replayer-wrapper').length`) == 1 && eval[int](t, ctx, shown) == 1
 	})
 
+	// A step forward pressed while a far moment loads steps from that
+	// moment, not from the one still on the stage.
+	back := (chunks[1].Start - start) / 2
+	eval[chromedp.Void](t, ctx, fmt.Sprintf(`window.playheadPlayer.seek(%d); document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }))`, back))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#player').dataset.state === 'paused'`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the seek back and the step did not finish: %v", err)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#player').dataset.time`); got != fmt.Sprint(back+5000) {
+		t.Errorf("→ pressed while %d ms loads shows %s ms, want %d", back, got, back+5000)
+	}
+
 	// Pressing the seek bar fetches the moment it points at, far ahead,
 	// while the button is down; the release seeks there with what was
 	// fetched, asking for nothing again.
