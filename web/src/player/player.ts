@@ -316,7 +316,8 @@ export class Player {
   }
 
   // goTo shows the replay at offset at, playing or paused, from the
-  // Replayer in hand when it holds that moment, else from a new one.
+  // Replayer in hand when it holds that moment, else from the stretch
+  // fetched for it (see open).
   private goTo(at: number, play: boolean): void {
     const r = this.replayer;
     if (this.segs.length === 0) return;
