@@ -59,13 +59,8 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 
 	client := servertest.Login(t, srv.URL, servertest.OwnerEmail, servertest.OwnerPassword)
 	list := func() string {
-		res, err := client.Get(srv.URL + "/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		page, _ := io.ReadAll(res.Body)
-		return string(page)
+		_, page := getPage(t, client, srv.URL+"/")
+		return page
 	}
 	const notice = "Recent recordings are still being indexed: the oldest waiting came in"
 	if page := list(); strings.Contains(page, notice) {
@@ -85,14 +80,8 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 	}
 	// A link to the session says why it is not there yet.
 	sessionPage := fmt.Sprintf("%s/projects/%d/sessions/late", srv.URL, p.ID)
-	res, err := client.Get(sessionPage)
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(string(page), "There is no such session yet. Recent recordings are still being indexed") {
-		t.Errorf("the session's page before the index has it: %s %s", res.Status, page)
+	if status, page := getPage(t, client, sessionPage); status != http.StatusNotFound || !strings.Contains(page, "There is no such session yet. Recent recordings are still being indexed") {
+		t.Errorf("the session's page before the index has it: %d %s", status, page)
 	}
 	go proc.Run(ctx)
 	deadline = time.Now().Add(15 * time.Second)
@@ -102,9 +91,7 @@ func TestListSaysWhatIsNotIndexedYet(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if res, err := client.Get(sessionPage); err != nil || res.StatusCode != http.StatusOK {
-		t.Errorf("the session's page once indexed: %v %v", res, err)
-	} else {
-		res.Body.Close()
+	if status, _ := getPage(t, client, sessionPage); status != http.StatusOK {
+		t.Errorf("the session's page once indexed: %d", status)
 	}
 }

@@ -35,13 +35,7 @@ func (env *authzEnv) form(t *testing.T, who, path string, form url.Values) (int,
 
 func (env *authzEnv) page(t *testing.T, who, path string) (int, string) {
 	t.Helper()
-	resp, err := env.clients[who].Get(env.base + path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return getPage(t, env.clients[who], env.base+path)
 }
 
 // stored reads what the data folder holds of a project, and its audit log.

@@ -66,6 +66,19 @@ func post(t *testing.T, base string, b any, gzipped bool, header ...string) (int
 	return resp.StatusCode, string(out)
 }
 
+// getPage gets url as client (a login's) and returns the status and the
+// page.
+func getPage(t *testing.T, client *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 func getJSON(t *testing.T, url string, v any) int {
 	t.Helper()
 	resp, err := servertest.Get(url)

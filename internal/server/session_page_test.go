@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -33,13 +32,7 @@ func TestSessionPageFoldsManySignals(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the session's page never listed its fifteenth error: %s", page)
 		}
-		res, err := owner.Get(fmt.Sprintf("%s/projects/%d/sessions/failing", base, p.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		page = string(b)
+		_, page = getPage(t, owner, fmt.Sprintf("%s/projects/%d/sessions/failing", base, p.ID))
 	}
 	shown, more, ok := strings.Cut(page, `<details class="more-signals"><summary>3 more</summary>`)
 	if !ok {

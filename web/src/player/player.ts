@@ -525,10 +525,6 @@ export class Player {
       this.setTime(Math.min(this.total, this.firstFrame));
       this.setState("ready");
       performance.mark("playhead:first-frame");
-    } else if (ready && ready.at === offset && !play) {
-      // Built at this moment while the seek bar was pressed.
-      this.setState("paused");
-      this.setTime(offset);
     } else {
       this.setState("paused");
       this.goTo(Math.max(this.firstFrame, offset), play);
