@@ -221,10 +221,7 @@ func TestBrowserHostCheck(t *testing.T) {
 // until it is indexed.
 func importSession(t *testing.T, base, key string, project int64, session string) {
 	t.Helper()
-	rec, err := recordings.Load(recordings.TwoWindows)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := recent(t, recordings.TwoWindows)
 	for _, w := range rec.Windows {
 		ingest(t, base, key, session, w.ID, 0, w.Events)
 	}

@@ -21,10 +21,7 @@ import (
 func TestPlayerShowsTheSessionsClock(t *testing.T) {
 	base, data := servertest.Start(t)
 	p := servertest.Project(t, data)
-	rec, err := recordings.Load(recordings.TwoWindows)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := recent(t, recordings.TwoWindows)
 	first, second := rec.Windows[0], rec.Windows[1]
 	// The first tab stays open while the second is in use: an event of it
 	// after the second's last makes the two overlap, so the player offers

@@ -399,12 +399,23 @@ func TestReplayImportedRecording(t *testing.T) {
 
 // ingestTwoWindows sends stock rrweb's two-window recording (package
 // recordings) through the ingest API as session id, a batch per window.
-func ingestTwoWindows(t *testing.T, base, key, id string) {
+// recent loads the recording of that name moved to have ended an hour
+// ago: a visit over, and dated by its own clock (recordings.EndingAt).
+func recent(t *testing.T, name string) recordings.Recording {
 	t.Helper()
-	rec, err := recordings.Load(recordings.TwoWindows)
+	rec, err := recordings.Load(name)
+	if err == nil {
+		rec, err = rec.EndingAt(time.Now().Add(-time.Hour))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rec
+}
+
+func ingestTwoWindows(t *testing.T, base, key, id string) {
+	t.Helper()
+	rec := recent(t, recordings.TwoWindows)
 	for _, w := range rec.Windows {
 		ingest(t, base, key, id, w.ID, 0, w.Events)
 	}

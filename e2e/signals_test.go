@@ -19,10 +19,7 @@ import (
 func TestSignalsOnTheSessionPage(t *testing.T) {
 	base, data := servertest.Start(t)
 	key := servertest.CreateProject(t, data)
-	rec, err := recordings.Load(recordings.Signals)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := recent(t, recordings.Signals)
 	for _, w := range rec.Windows {
 		ingest(t, base, key, "signals", w.ID, 0, w.Events)
 	}

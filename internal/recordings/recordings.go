@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 //go:embed testdata/*.jsonl
@@ -144,6 +146,39 @@ func (r Recording) Events() []json.RawMessage {
 		out[i] = s.e
 	}
 	return out
+}
+
+// EndingAt is the recording moved in time, every event by as much, so that
+// its last event is at end. Replayed into a server as it was recorded, a
+// recording grows older every day, and once its clock is more than a day
+// behind the server's the session is dated by its receipt instead, as if
+// it were in progress: tests replay it as a visit that just ended. Each
+// event's timestamp is the only time in it that is not relative.
+func (r Recording) EndingAt(end time.Time) (Recording, error) {
+	var last int64
+	for _, w := range r.Windows {
+		if n := len(w.Events); n > 0 {
+			last = max(last, Timestamp(w.Events[n-1]))
+		}
+	}
+	shift := end.UnixMilli() - last
+	moved := Recording{Name: r.Name, Windows: make([]Window, len(r.Windows))}
+	for i, w := range r.Windows {
+		moved.Windows[i] = Window{ID: w.ID, Events: make([]json.RawMessage, len(w.Events))}
+		for j, e := range w.Events {
+			var fields map[string]json.RawMessage
+			if err := json.Unmarshal(e, &fields); err != nil {
+				return Recording{}, fmt.Errorf("recording %s: event %d of %s: %w", r.Name, j, w.ID, err)
+			}
+			fields["timestamp"] = json.RawMessage(strconv.FormatInt(Timestamp(e)+shift, 10))
+			b, err := json.Marshal(fields)
+			if err != nil {
+				return Recording{}, err
+			}
+			moved.Windows[i].Events[j] = b
+		}
+	}
+	return moved, nil
 }
 
 // Timestamp is an event's time in ms since 1970, or 0 if it has none.

@@ -2,11 +2,14 @@ package recordings
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every recording is a well-formed rrweb stream per window: each page load
@@ -121,4 +124,41 @@ func joined(r Recording) []byte {
 	var b bytes.Buffer
 	Write(&b, r.Windows)
 	return b.Bytes()
+}
+
+// A recording moved in time keeps its events, their order and the time
+// between them; only the clock moves, to end where asked.
+func TestEndingAt(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2031, 5, 4, 3, 2, 1, 0, time.UTC)
+	for _, r := range all {
+		moved, err := r.EndingAt(end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, after := r.Events(), moved.Events()
+		if len(after) != len(before) {
+			t.Fatalf("%s: %d events moved, want %d", r.Name, len(after), len(before))
+		}
+		if last := Timestamp(after[len(after)-1]); last != end.UnixMilli() {
+			t.Errorf("%s ends at %d, want %d", r.Name, last, end.UnixMilli())
+		}
+		shift := Timestamp(after[0]) - Timestamp(before[0])
+		for i := range before {
+			var a, b map[string]any
+			json.Unmarshal(before[i], &b)
+			json.Unmarshal(after[i], &a)
+			if Timestamp(after[i])-Timestamp(before[i]) != shift {
+				t.Fatalf("%s: event %d moved by %d ms, the first by %d", r.Name, i, Timestamp(after[i])-Timestamp(before[i]), shift)
+			}
+			delete(a, "timestamp")
+			delete(b, "timestamp")
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: event %d changed beyond its time", r.Name, i)
+			}
+		}
+	}
 }
